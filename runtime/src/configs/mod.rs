@@ -1,0 +1,160 @@
+//! One `Config` implementation per pallet, and the parameters they share.
+//!
+//! Choices a reader may ask about:
+//!
+//! - **Block weight.** A block may hold one second of reference-hardware execution
+//!   ([`RuntimeBlockWeights`]) in a 3 s slot; BABE gives the author half the slot to build it,
+//!   and the rest is import and gossip time on the other validators.
+//! - **Fees are burned.** Transaction fees go to no one (`FungibleAdapter<Balances, ()>`): the
+//!   validator set is fixed at genesis, so there is no block-author reward to fund, and burning
+//!   keeps the supply rule simple ("total issuance moves only by fees and slashes").
+//! - **Weight to fee.** One planck (10^-12 CON) per picosecond of reference execution, plus one
+//!   micro-CON per byte of transaction (the client test prints what a transfer paid).
+
+use polkadot_sdk::{
+	frame_support::{
+		derive_impl,
+		dispatch::DispatchClass,
+		parameter_types,
+		traits::{ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+		weights::{
+			constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+			ConstantMultiplier, IdentityFee, Weight,
+		},
+	},
+	frame_system::limits::{BlockLength, BlockWeights},
+	pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier},
+	sp_runtime::{traits::One, Perbill},
+	sp_version::RuntimeVersion,
+	*,
+};
+
+use super::{
+	currency::{EXISTENTIAL_DEPOSIT, MICROCON},
+	time::{EPOCH_DURATION_IN_SLOTS, MILLISECS_PER_BLOCK, SLOT_DURATION},
+	AccountId, Babe, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
+	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
+	System, VERSION,
+};
+
+/// Share of a block available to normal (non-operational) extrinsics.
+const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+
+/// Maximum number of BABE and GRANDPA authorities.
+pub const MAX_AUTHORITIES: u32 = 100;
+
+parameter_types! {
+	pub const BlockHashCount: BlockNumber = 2400;
+	pub const Version: RuntimeVersion = VERSION;
+
+	/// One second of execution per 3 second block.
+	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
+		Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND, u64::MAX),
+		NORMAL_DISPATCH_RATIO,
+	);
+	/// Blocks of at most 5 MiB.
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| {
+			*max = NORMAL_DISPATCH_RATIO * *max
+		})
+		.build();
+	/// The generic Substrate address prefix: dev accounts show as wallets expect them.
+	pub const SS58Prefix: u16 = 42;
+}
+
+#[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
+impl frame_system::Config for Runtime {
+	type Block = Block;
+	type BlockWeights = RuntimeBlockWeights;
+	type BlockLength = RuntimeBlockLength;
+	type AccountId = AccountId;
+	type Nonce = Nonce;
+	type Hash = Hash;
+	type BlockHashCount = BlockHashCount;
+	/// The node stores its state in ParityDB.
+	type DbWeight = ParityDbWeight;
+	type Version = Version;
+	type AccountData = pallet_balances::AccountData<Balance>;
+	type SS58Prefix = SS58Prefix;
+	type MaxConsumers = ConstU32<16>;
+}
+
+impl pallet_timestamp::Config for Runtime {
+	/// Milliseconds since the Unix epoch.
+	type Moment = u64;
+	type OnTimestampSet = Babe;
+	/// BABE's slot duration is twice this.
+	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
+	type WeightInfo = pallet_timestamp::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	pub const EpochDuration: u64 = EPOCH_DURATION_IN_SLOTS;
+	pub const ExpectedBlockTime: u64 = MILLISECS_PER_BLOCK;
+}
+
+impl pallet_babe::Config for Runtime {
+	type EpochDuration = EpochDuration;
+	type ExpectedBlockTime = ExpectedBlockTime;
+	/// The authority set is fixed at genesis (no session or staking pallet yet).
+	type EpochChangeTrigger = pallet_babe::SameAuthoritiesForever;
+	type DisabledValidators = ();
+	type WeightInfo = ();
+	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
+	type MaxNominators = ConstU32<0>;
+	/// Without a session pallet there is no key-ownership proof, so equivocations cannot be
+	/// reported on chain yet.
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
+}
+
+impl pallet_grandpa::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = ();
+	type MaxAuthorities = ConstU32<MAX_AUTHORITIES>;
+	type MaxNominators = ConstU32<0>;
+	type MaxSetIdSessionEntries = ConstU64<0>;
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
+}
+
+impl pallet_balances::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeFreezeReason = RuntimeFreezeReason;
+	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	type Balance = Balance;
+	/// Dust of reaped accounts is burned.
+	type DustRemoval = ();
+	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
+	type AccountStore = System;
+	type ReserveIdentifier = [u8; 8];
+	type FreezeIdentifier = RuntimeFreezeReason;
+	/// Locks and reserves are the deprecated `Currency` API; Conun uses holds and freezes.
+	type MaxLocks = ConstU32<0>;
+	type MaxReserves = ConstU32<0>;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+	type DoneSlashHandler = ();
+}
+
+parameter_types! {
+	pub FeeMultiplier: Multiplier = Multiplier::one();
+}
+
+impl pallet_transaction_payment::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	/// Fees are withdrawn in CON and burned.
+	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	type WeightToFee = IdentityFee<Balance>;
+	type LengthToFee = ConstantMultiplier<Balance, ConstU128<MICROCON>>;
+	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	type OperationalFeeMultiplier = ConstU8<5>;
+	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_sudo::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}

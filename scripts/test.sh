@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test: the Rust tests of the workspace, then the @polkadot/api client tests
+# against real conun-node processes. Installs what is missing and builds first.
+# Ends with one line: "N passed, N failed".
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+"$REPO_ROOT/scripts/setup.sh"
+
+logs="$(mktemp -d)"
+status=0
+start=$(date +%s)
+
+log "cargo test (workspace, release)"
+(cd "$REPO_ROOT" && cargo test --locked --release --workspace 2>&1) | tee "$logs/cargo.log" || status=1
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+log "client tests (@polkadot/api) against $CONUN_NODE"
+(cd "$REPO_ROOT/tests/client" && npm test --silent 2>&1) | tee "$logs/client.log" || status=1
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+cargo_passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}')
+cargo_failed=$(grep -Eo '[0-9]+ failed;' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}')
+client_passed=$(grep -Eo '^# pass [0-9]+' "$logs/client.log" | awk '{s+=$3} END {print s+0}')
+client_failed=$(grep -Eo '^# fail [0-9]+' "$logs/client.log" | awk '{s+=$3} END {print s+0}')
+passed=$((cargo_passed + client_passed))
+failed=$((cargo_failed + client_failed))
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a build or runner failure
+
+echo
+echo "tests took $(( $(date +%s) - start )) s"
+echo "rust: $cargo_passed passed, $cargo_failed failed; client: $client_passed passed, $client_failed failed"
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

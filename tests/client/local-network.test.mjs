@@ -1,0 +1,52 @@
+// Three validators (Alice, Bob, Charlie) of the `local` chain on one machine: they connect,
+// take turns producing blocks, and finalize them together.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNode, connect, waitForFinalized, babeAuthorIndex } from './lib/node.mjs';
+
+const validators = ['alice', 'bob', 'charlie'];
+const nodes = [];
+const apis = [];
+
+before(async () => {
+  const first = await startNode(validators[0], ['--chain', 'local', `--${validators[0]}`]);
+  nodes.push(first);
+  apis.push(await connect(first));
+  const peerId = (await apis[0].rpc.system.localPeerId()).toString();
+  const bootnode = `/ip4/127.0.0.1/tcp/${first.p2pPort}/p2p/${peerId}`;
+  for (const name of validators.slice(1)) {
+    const node = await startNode(name, ['--chain', 'local', `--${name}`, '--bootnodes', bootnode]);
+    nodes.push(node);
+    apis.push(await connect(node));
+  }
+});
+
+after(async () => {
+  await Promise.all(apis.map((api) => api.disconnect()));
+  await Promise.all(nodes.map((node) => node.stop()));
+});
+
+test('three local validators produce and finalize blocks together', async () => {
+  const target = 8;
+  const finalized = await Promise.all(apis.map((api) => waitForFinalized(api, target)));
+
+  // Every validator finalized the same chain.
+  const hashes = await Promise.all(apis.map((api) => api.rpc.chain.getBlockHash(target)));
+  assert.equal(new Set(hashes.map(String)).size, 1, 'all validators agree on block #8');
+  for (const header of finalized) assert.ok(header.number.toNumber() >= target);
+
+  // Each is connected to the other two.
+  for (const api of apis) assert.equal((await api.rpc.system.health()).peers.toNumber(), 2);
+
+  // Blocks 1..target were authored by more than one validator.
+  const authors = new Set();
+  for (let n = 1; n <= target; n++) {
+    const header = await apis[0].rpc.chain.getHeader(await apis[0].rpc.chain.getBlockHash(n));
+    authors.add(babeAuthorIndex(apis[0], header));
+  }
+  assert.ok(authors.size >= 2, `blocks 1..${target} came from ${authors.size} authorities`);
+
+  assert.equal((await apis[0].query.babe.authorities()).length, 3);
+  assert.equal((await apis[0].call.grandpaApi.grandpaAuthorities()).length, 3);
+});
