@@ -60,6 +60,7 @@ pub type Service = sc_service::PartialComponents<
 		FullBabeBlockImport,
 		sc_consensus_babe::BabeLink<Block>,
 		grandpa::LinkHalf<Block, FullClient, FullSelectChain>,
+		sc_consensus_babe::BabeWorkerHandle<Block>,
 		Option<Telemetry>,
 	),
 >;
@@ -139,7 +140,9 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		OffchainTransactionPoolFactory::new(transaction_pool.clone()),
 	)?;
 
-	let (import_queue, _babe_worker_handle) =
+	// The worker behind this handle keeps BABE's epoch data for RPC; it is an essential task,
+	// so the handle must live as long as the node (the BABE RPC owns it).
+	let (import_queue, babe_worker_handle) =
 		sc_consensus_babe::import_queue(sc_consensus_babe::ImportQueueParams {
 			link: babe_link.clone(),
 			block_import: block_import.clone(),
@@ -159,7 +162,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (block_import, babe_link, grandpa_link, telemetry),
+		other: (block_import, babe_link, grandpa_link, babe_worker_handle, telemetry),
 	})
 }
 
@@ -175,7 +178,7 @@ pub fn new_full<N: NetworkBackend<Block, <Block as BlockT>::Hash>>(
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (block_import, babe_link, grandpa_link, mut telemetry),
+		other: (block_import, babe_link, grandpa_link, babe_worker_handle, mut telemetry),
 	} = new_partial(&config)?;
 
 	let mut net_config = sc_network::config::FullNetworkConfiguration::<
@@ -252,8 +255,18 @@ pub fn new_full<N: NetworkBackend<Block, <Block as BlockT>::Hash>>(
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let keystore = keystore_container.keystore();
+		let select_chain = select_chain.clone();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				babe: crate::rpc::BabeDeps {
+					worker_handle: babe_worker_handle.clone(),
+					keystore: keystore.clone(),
+					select_chain: select_chain.clone(),
+				},
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

@@ -50,7 +50,6 @@ export async function startNode(name, args) {
       '--port', String(p2pPort),
       '--prometheus-port', String(metricsPort),
       '--no-telemetry',
-      '--no-hardware-benchmarks',
     ],
     { stdio: ['ignore', out, out] },
   );
