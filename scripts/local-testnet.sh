@@ -19,6 +19,9 @@ trap cleanup EXIT INT TERM
 
 start() {
   local name=$1 index=$2; shift 2
+  # A validator of a non-dev chain needs a network key; make one the first time.
+  [ -f "$BASE/$name/chains/conun_local_testnet/network/secret_ed25519" ] \
+    || "$CONUN_NODE" key generate-node-key --chain local --base-path "$BASE/$name" 2>/dev/null
   "$CONUN_NODE" --chain local "--$name" --base-path "$BASE/$name" \
     --port $((30333 + index)) --rpc-port $((9944 + index)) --prometheus-port $((9615 + index)) \
     --no-telemetry "$@" >"$BASE/$name.log" 2>&1 &

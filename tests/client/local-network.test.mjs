@@ -3,20 +3,20 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode, connect, waitForFinalized, babeAuthorIndex } from './lib/node.mjs';
+import { startNode, connect, waitForFinalized, babeAuthorIndex, validatorArgs } from './lib/node.mjs';
 
 const validators = ['alice', 'bob', 'charlie'];
 const nodes = [];
 const apis = [];
 
 before(async () => {
-  const first = await startNode(validators[0], ['--chain', 'local', `--${validators[0]}`]);
+  const first = await startNode(validators[0], validatorArgs(validators[0]));
   nodes.push(first);
   apis.push(await connect(first));
   const peerId = (await apis[0].rpc.system.localPeerId()).toString();
   const bootnode = `/ip4/127.0.0.1/tcp/${first.p2pPort}/p2p/${peerId}`;
   for (const name of validators.slice(1)) {
-    const node = await startNode(name, ['--chain', 'local', `--${name}`, '--bootnodes', bootnode]);
+    const node = await startNode(name, [...validatorArgs(name), '--bootnodes', bootnode]);
     nodes.push(node);
     apis.push(await connect(node));
   }

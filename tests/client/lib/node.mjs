@@ -3,6 +3,7 @@
 // (default ~/.cache/conun/target).
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { mkdtempSync, openSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
@@ -17,6 +18,14 @@ export function nodeBinary() {
     throw new Error(`conun-node not found at ${bin}: run scripts/setup.sh or set CONUN_NODE`);
   }
   return bin;
+}
+
+/**
+ * Arguments for validator `name` (alice, bob, charlie) of the `local` chain, with a fresh
+ * network key: a non-dev validator refuses to invent one on its own.
+ */
+export function validatorArgs(name) {
+  return ['--chain', 'local', `--${name}`, '--node-key', randomBytes(32).toString('hex')];
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */

@@ -8,7 +8,7 @@
 // best the finalized head was then). Memory is VmRSS read from /proc once the sample is done.
 
 import { readFileSync } from 'node:fs';
-import { startNode, connect } from '../lib/node.mjs';
+import { startNode, connect, validatorArgs } from '../lib/node.mjs';
 
 const mode = process.argv[2] ?? 'dev';
 const sample = Number(process.argv[3] ?? 20);
@@ -18,7 +18,7 @@ const nodes = [];
 const apis = [];
 try {
   for (const name of validators) {
-    const args = mode === 'dev' ? ['--dev'] : ['--chain', 'local', `--${name}`];
+    const args = mode === 'dev' ? ['--dev'] : validatorArgs(name);
     if (nodes.length > 0) {
       const peerId = (await apis[0].rpc.system.localPeerId()).toString();
       args.push('--bootnodes', `/ip4/127.0.0.1/tcp/${nodes[0].p2pPort}/p2p/${peerId}`);
