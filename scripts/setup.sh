@@ -6,21 +6,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-
-apt_updated=0
-apt_install() {
-  local missing=()
-  for pkg in "$@"; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
-  if [ $apt_updated -eq 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
-  log "installing ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
-
 # Build tools: protoc for libp2p's protobuf code, a C toolchain for crates with C parts.
 apt_install protobuf-compiler build-essential pkg-config git curl ca-certificates
 # Node.js for the @polkadot/api client tests.
