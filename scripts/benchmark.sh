@@ -14,5 +14,5 @@ log "building conun-node --features runtime-benchmarks"
 
 pallet="${1:-pallet_balances}" extrinsic="${2:-*}"
 log "benchmarking $pallet::$extrinsic"
-"$CONUN_NODE" benchmark pallet --runtime "$CARGO_TARGET_DIR/release/wbuild/conun-runtime/conun_runtime.compact.compressed.wasm" \
-  --genesis-builder=runtime --pallet "$pallet" --extrinsic "$extrinsic" --steps 10 --repeat 5
+"$CONUN_NODE" benchmark pallet --chain dev \
+  --pallet "$pallet" --extrinsic "$extrinsic" --steps 10 --repeat 5

@@ -34,26 +34,34 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 	})
 }
 
-/// `--dev`: one validator (Alice).
-pub fn development_chain_spec() -> Result<ChainSpec, String> {
+/// A chain of the given name, id and type whose genesis is the runtime preset `preset`.
+fn chain_spec(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("Conun Development")
-		.with_id("conun_dev")
+		.with_name(name)
+		.with_id(id)
 		.with_protocol_id("conun")
-		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(sp_genesis_builder::DEV_RUNTIME_PRESET)
+		.with_chain_type(chain_type)
+		.with_genesis_config_preset_name(preset)
 		.with_properties(properties())
 		.build())
 }
 
+/// `--dev`: one validator (Alice).
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	chain_spec(
+		"Conun Development",
+		"conun_dev",
+		ChainType::Development,
+		sp_genesis_builder::DEV_RUNTIME_PRESET,
+	)
+}
+
 /// `--chain local`: three validators (Alice, Bob, Charlie) on one machine.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm_binary()?, None)
-		.with_name("Conun Local Testnet")
-		.with_id("conun_local_testnet")
-		.with_protocol_id("conun")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(LOCAL_TESTNET_RUNTIME_PRESET)
-		.with_properties(properties())
-		.build())
+	chain_spec(
+		"Conun Local Testnet",
+		"conun_local_testnet",
+		ChainType::Local,
+		LOCAL_TESTNET_RUNTIME_PRESET,
+	)
 }

@@ -3,29 +3,17 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode, connect, waitForFinalized, babeAuthorIndex, validatorArgs } from './lib/node.mjs';
+import { startLocalNetwork, stopAll, waitForFinalized, babeAuthorIndex } from './lib/node.mjs';
 
-const validators = ['alice', 'bob', 'charlie'];
-const nodes = [];
-const apis = [];
+let network = { nodes: [], apis: [] };
+let apis = [];
 
 before(async () => {
-  const first = await startNode(validators[0], validatorArgs(validators[0]));
-  nodes.push(first);
-  apis.push(await connect(first));
-  const peerId = (await apis[0].rpc.system.localPeerId()).toString();
-  const bootnode = `/ip4/127.0.0.1/tcp/${first.p2pPort}/p2p/${peerId}`;
-  for (const name of validators.slice(1)) {
-    const node = await startNode(name, [...validatorArgs(name), '--bootnodes', bootnode]);
-    nodes.push(node);
-    apis.push(await connect(node));
-  }
+  network = await startLocalNetwork();
+  apis = network.apis;
 });
 
-after(async () => {
-  await Promise.all(apis.map((api) => api.disconnect()));
-  await Promise.all(nodes.map((node) => node.stop()));
-});
+after(() => stopAll(network));
 
 test('three local validators produce and finalize blocks together', async () => {
   const target = 8;

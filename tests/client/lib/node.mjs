@@ -28,6 +28,37 @@ export function validatorArgs(name) {
   return ['--chain', 'local', `--${name}`, '--node-key', randomBytes(32).toString('hex')];
 }
 
+/**
+ * Starts the three validators of the `local` chain, Bob and Charlie with Alice as their
+ * bootnode, and connects to each. Returns { nodes, apis }; stop them with `stopAll`.
+ */
+export async function startLocalNetwork(validators = ['alice', 'bob', 'charlie']) {
+  const nodes = [];
+  const apis = [];
+  try {
+    for (const name of validators) {
+      const args = validatorArgs(name);
+      if (nodes.length > 0) {
+        const peerId = (await apis[0].rpc.system.localPeerId()).toString();
+        args.push('--bootnodes', `/ip4/127.0.0.1/tcp/${nodes[0].p2pPort}/p2p/${peerId}`);
+      }
+      const node = await startNode(name, args);
+      nodes.push(node);
+      apis.push(await connect(node));
+    }
+  } catch (error) {
+    await stopAll({ nodes, apis });
+    throw error;
+  }
+  return { nodes, apis };
+}
+
+/** Disconnects the clients and stops the nodes. */
+export async function stopAll({ nodes, apis }) {
+  await Promise.all(apis.map((api) => api.disconnect()));
+  await Promise.all(nodes.map((node) => node.stop()));
+}
+
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export function freePort() {
   return new Promise((resolve, reject) => {

@@ -8,25 +8,21 @@
 // best the finalized head was then). Memory is VmRSS read from /proc once the sample is done.
 
 import { readFileSync } from 'node:fs';
-import { startNode, connect, validatorArgs } from '../lib/node.mjs';
+import { startNode, connect, startLocalNetwork, stopAll } from '../lib/node.mjs';
 
 const mode = process.argv[2] ?? 'dev';
 const sample = Number(process.argv[3] ?? 20);
-const validators = mode === 'dev' ? ['dev'] : ['alice', 'bob', 'charlie'];
 
-const nodes = [];
-const apis = [];
+let network = { nodes: [], apis: [] };
 try {
-  for (const name of validators) {
-    const args = mode === 'dev' ? ['--dev'] : validatorArgs(name);
-    if (nodes.length > 0) {
-      const peerId = (await apis[0].rpc.system.localPeerId()).toString();
-      args.push('--bootnodes', `/ip4/127.0.0.1/tcp/${nodes[0].p2pPort}/p2p/${peerId}`);
-    }
-    const node = await startNode(name, args);
-    nodes.push(node);
-    apis.push(await connect(node));
+  if (mode === 'dev') {
+    const node = await startNode('dev', ['--dev']);
+    network = { nodes: [node], apis: [] };
+    network.apis.push(await connect(node));
+  } else {
+    network = await startLocalNetwork();
   }
+  const { nodes, apis } = network;
   const api = apis[0];
 
   const bestSeen = new Map(); // block number -> ms when it became best
@@ -84,6 +80,5 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
-  await Promise.all(apis.map((api) => api.disconnect()));
-  await Promise.all(nodes.map((node) => node.stop()));
+  await stopAll(network);
 }
