@@ -13,7 +13,7 @@ fn main() {
 		let workspace = std::path::Path::new(&manifest_dir).join("..");
 		std::env::set_var("WASM_BUILD_WORKSPACE_HINT", workspace);
 	}
-	polkadot_sdk::substrate_wasm_builder::WasmBuilder::build_using_defaults();
+	substrate_wasm_builder::WasmBuilder::build_using_defaults();
 }
 
 #[cfg(not(feature = "std"))]
