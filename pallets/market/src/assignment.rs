@@ -1,0 +1,331 @@
+//! Assignment: the queue of tasks waiting for replicas, and the random, weighted draw of the
+//! providers that run them.
+//!
+//! Each block, `on_initialize` takes queue entries from the front and fills their tasks'
+//! replicas until its weight budget is spent. For every replica it looks at up to
+//! [`Config::MaxSamplingAttempts`] members of the runtime's pool (all of them, in a random
+//! rotation, when the pool is that small; random indexes otherwise), keeps the first
+//! [`Config::CandidatesPerReplica`] that are eligible, and draws one of them with probability
+//! proportional to `min(stake, StakeWeightCap) × reputation`. Randomness is BABE's VRF output
+//! of the block, so neither requesters nor providers choose who runs what; the block author
+//! cannot choose it either, only withhold its block.
+//!
+//! The cost of one replica is bounded by the attempts, whatever the number of providers or
+//! queued tasks: pools are dense arrays read by index, the queue is read at its front.
+
+use crate::{
+	Assignments, Config, Event, JobInfo, Jobs, Pallet, Pool, PoolLen, Providers, Queue, QueueEntry,
+	QueueHead, QueueTail, Replica, ReplicaState, RuntimeProviders, Standings, TaskInfo, Tasks,
+	WeightInfo,
+};
+use alloc::vec::Vec;
+use codec::Encode;
+use conun_primitives::{JobId, JobState, TaskIndex, TaskPhase, TaskRef, Unassignable};
+use polkadot_sdk::{
+	frame_support::{defensive, traits::Randomness, weights::WeightMeter},
+	frame_system::{self, pallet_prelude::BlockNumberFor},
+	sp_crypto_hashing::blake2_256,
+	sp_runtime::traits::{Get, Saturating, UniqueSaturatedInto},
+};
+
+/// A stream of random numbers derived from one seed.
+pub(crate) struct Draws {
+	seed: [u8; 32],
+	counter: u64,
+}
+
+impl Draws {
+	pub(crate) fn new(seed: [u8; 32]) -> Self {
+		Self { seed, counter: 0 }
+	}
+
+	fn next_u64(&mut self) -> u64 {
+		let hash = blake2_256(&(self.seed, self.counter).encode());
+		self.counter = self.counter.wrapping_add(1);
+		let mut bytes = [0u8; 8];
+		bytes.copy_from_slice(&hash[..8]);
+		u64::from_le_bytes(bytes)
+	}
+
+	/// A number in `0..n` (`n` > 0).
+	pub(crate) fn below(&mut self, n: u32) -> u32 {
+		(self.next_u64() % u64::from(n.max(1))) as u32
+	}
+
+	/// A number in `0..n` (`n` > 0).
+	fn below_u128(&mut self, n: u128) -> u128 {
+		let wide = (u128::from(self.next_u64()) << 64) | u128::from(self.next_u64());
+		wide % n.max(1)
+	}
+}
+
+/// Why the providers looked at could not take a replica.
+#[derive(Default)]
+struct Rejections {
+	resources: u32,
+	price: u32,
+	reputation: u32,
+}
+
+impl Rejections {
+	/// The most common reason; if every provider looked at already runs the task, too few
+	/// distinct providers.
+	fn reason(&self) -> Unassignable {
+		let most = self.resources.max(self.price).max(self.reputation);
+		if most == 0 {
+			Unassignable::TooFewDistinctProviders
+		} else if self.resources == most {
+			Unassignable::InsufficientResources
+		} else if self.price == most {
+			Unassignable::PriceTooLow
+		} else {
+			Unassignable::ReputationTooLow
+		}
+	}
+}
+
+/// What became of one task at the front of the queue.
+enum Step {
+	/// Every replica it wants is assigned (or it wants none any more).
+	Done,
+	/// It still misses replicas; it goes to the back of the queue.
+	Stuck,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Append tasks `next..end` of `job` to the queue.
+	pub(crate) fn enqueue(job: JobId, next: TaskIndex, end: TaskIndex) {
+		let tail = QueueTail::<T>::get();
+		Queue::<T>::insert(tail, QueueEntry { job, next, end });
+		QueueTail::<T>::put(tail.saturating_add(1));
+	}
+
+	/// The randomness of this block's assignments.
+	pub(crate) fn block_seed() -> [u8; 32] {
+		let (random, _) = T::Randomness::random(b"conun/market/assignment");
+		let material = match random {
+			Some(random) => random.encode(),
+			None => frame_system::Pallet::<T>::parent_hash().encode(),
+		};
+		blake2_256(&material)
+	}
+
+	/// Assign replicas from the front of the queue while `meter` allows. Each entry present at
+	/// the start is visited at most once per block, so entries that cannot be assigned do not
+	/// spin.
+	pub(crate) fn process_queue(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
+		let mut head = QueueHead::<T>::get();
+		let mut tail = QueueTail::<T>::get();
+		let mut visits = tail.saturating_sub(head);
+		let mut draws: Option<Draws> = None;
+		let worst_task = T::WeightInfo::assign_task(
+			T::MaxReplicas::get(),
+			T::MaxReplicas::get().saturating_mul(T::MaxSamplingAttempts::get()),
+		);
+		while visits > 0 && head < tail && meter.can_consume(worst_task) {
+			visits -= 1;
+			let Some(mut entry) = Queue::<T>::take(head) else {
+				defensive!("the queue is dense between head and tail");
+				head.saturating_inc();
+				continue;
+			};
+			head.saturating_inc();
+			let job = match Jobs::<T>::get(entry.job) {
+				Some(job) if job.state == JobState::Open => job,
+				// A cancelled or finished job's entries are dropped.
+				_ => continue,
+			};
+			let draws = draws.get_or_insert_with(|| Draws::new(Self::block_seed()));
+			let mut stuck = false;
+			let mut out_of_weight = false;
+			while entry.next < entry.end {
+				if !meter.can_consume(worst_task) {
+					out_of_weight = true;
+					break;
+				}
+				match Self::assign_task(now, &job, entry.job, entry.next, draws, meter) {
+					Step::Done => entry.next.saturating_inc(),
+					Step::Stuck => {
+						stuck = true;
+						break;
+					},
+				}
+			}
+			if out_of_weight {
+				// Keep its place at the front for the next block.
+				head.saturating_dec();
+				Queue::<T>::insert(head, entry);
+				break;
+			}
+			if stuck {
+				// Let the tasks behind it have their turn.
+				Queue::<T>::insert(tail, entry);
+				tail.saturating_inc();
+			}
+		}
+		QueueHead::<T>::put(head);
+		QueueTail::<T>::put(tail);
+	}
+
+	/// Fill the missing replicas of one task, charging `meter` for the work done.
+	fn assign_task(
+		now: BlockNumberFor<T>,
+		job: &JobInfo<T>,
+		job_id: JobId,
+		index: TaskIndex,
+		draws: &mut Draws,
+		meter: &mut WeightMeter,
+	) -> Step {
+		let task_ref = TaskRef { job: job_id, task: index };
+		let Some(mut task) = Tasks::<T>::get(job_id, index) else {
+			defensive!("queued tasks are stored");
+			return Step::Done;
+		};
+		if task.phase != TaskPhase::Waiting || task.missing() == 0 {
+			meter.consume(T::WeightInfo::assign_task(0, 0));
+			return Step::Done;
+		}
+		let commit_by = now
+			.saturating_add(job.deadlines.execution)
+			.saturating_add(job.deadlines.commit);
+		let mut attempts = 0u32;
+		let mut assigned = 0u32;
+		let mut stalled = None;
+		if Self::schedule_deadline(task_ref, commit_by.saturating_add(1u32.into())).is_err() {
+			// Every deadline bucket in reach is full: try again next block.
+			meter.consume(T::WeightInfo::assign_task(0, 0));
+			return Step::Stuck;
+		}
+		while task.missing() > 0 {
+			match Self::draw_provider(job, &task, draws, &mut attempts) {
+				Ok(provider) => {
+					let replica = Replica::<T> {
+						provider: provider.clone(),
+						assigned_at: now,
+						commit_by,
+						state: ReplicaState::Assigned,
+					};
+					if task.replicas.try_push(replica).is_err() {
+						defensive!("replicas are bounded by R plus extras plus replacements");
+						break;
+					}
+					Self::occupy_slot(&provider);
+					Assignments::<T>::insert(&provider, task_ref, ());
+					assigned.saturating_inc();
+					Self::deposit_event(Event::ReplicaAssigned {
+						job: job_id,
+						task: index,
+						provider,
+						commit_by,
+					});
+				},
+				Err(reason) => {
+					stalled = Some(reason);
+					break;
+				},
+			}
+		}
+		meter.consume(T::WeightInfo::assign_task(assigned, attempts));
+		let step = if task.missing() == 0 {
+			task.phase = TaskPhase::Running;
+			task.stalled = None;
+			Step::Done
+		} else {
+			if stalled.is_some() && task.stalled != stalled {
+				task.stalled = stalled;
+				if let Some(reason) = stalled {
+					Self::deposit_event(Event::TaskUnassignable { job: job_id, task: index, reason });
+				}
+			}
+			Step::Stuck
+		};
+		Tasks::<T>::insert(job_id, index, task);
+		step
+	}
+
+	/// A provider just assigned a replica: one more running and unsettled replica.
+	fn occupy_slot(who: &T::AccountId) {
+		let Some(mut provider) = Providers::<T>::get(who) else {
+			defensive!("pooled providers are registered");
+			return;
+		};
+		provider.running.saturating_inc();
+		provider.unsettled.saturating_inc();
+		Self::sync_pool(who, &provider, Self::reputation(who));
+		Providers::<T>::insert(who, provider);
+	}
+
+	/// Draw one provider for a replica of `task`, or say why none could be found.
+	fn draw_provider(
+		job: &JobInfo<T>,
+		task: &TaskInfo<T>,
+		draws: &mut Draws,
+		attempts: &mut u32,
+	) -> Result<T::AccountId, Unassignable> {
+		let kind = job.runtime;
+		let len = PoolLen::<T>::get(kind);
+		if len == 0 {
+			return Err(if RuntimeProviders::<T>::get(kind) == 0 {
+				Unassignable::NoProviderWithRuntime
+			} else {
+				Unassignable::NoSpareCapacity
+			});
+		}
+		let max_attempts = T::MaxSamplingAttempts::get();
+		let exhaustive = len <= max_attempts;
+		let start = draws.below(len);
+		let wanted = T::CandidatesPerReplica::get() as usize;
+		let cap = T::StakeWeightCap::get();
+		let mut rejections = Rejections::default();
+		let mut candidates: Vec<(T::AccountId, u128)> = Vec::with_capacity(wanted);
+		for i in 0..len.min(max_attempts) {
+			attempts.saturating_inc();
+			let index = if exhaustive { (start + i) % len } else { draws.below(len) };
+			let Some(who) = Pool::<T>::get(kind, index) else {
+				defensive!("the pool is dense below its length");
+				continue;
+			};
+			if task.replicas.iter().any(|r| r.provider == who) ||
+				candidates.iter().any(|(c, _)| *c == who)
+			{
+				continue;
+			}
+			let Some(provider) = Providers::<T>::get(&who) else {
+				defensive!("pooled providers are registered");
+				continue;
+			};
+			if !provider.capabilities.covers(&job.resources) {
+				rejections.resources.saturating_inc();
+				continue;
+			}
+			if provider.price_floor > job.price {
+				rejections.price.saturating_inc();
+				continue;
+			}
+			let reputation = Standings::<T>::get(&who).map(|s| s.reputation).unwrap_or_default();
+			if reputation < job.min_reputation {
+				rejections.reputation.saturating_inc();
+				continue;
+			}
+			let stake: u128 = provider.stake.min(cap).unique_saturated_into();
+			let weight = stake.saturating_mul(reputation.into()).max(1);
+			candidates.push((who, weight));
+			if candidates.len() >= wanted {
+				break;
+			}
+		}
+		if candidates.is_empty() {
+			return Err(rejections.reason());
+		}
+		let total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
+		let mut point = draws.below_u128(total);
+		for (who, weight) in candidates.iter() {
+			if point < *weight {
+				return Ok(who.clone());
+			}
+			point -= weight;
+		}
+		// Only reached if the weights saturated: take the last candidate.
+		candidates.pop().map(|(who, _)| who).ok_or(Unassignable::TooFewDistinctProviders)
+	}
+}

@@ -1,0 +1,140 @@
+//! Deadlines: per-block buckets of tasks to look at, processed in `on_initialize` under the
+//! weight meter.
+//!
+//! A task is put in the bucket of the block after a deadline of one of its replicas (commit)
+//! or of its reveals. A bucket that is full spills into the following blocks, and a bucket the
+//! meter could not finish is carried over: deadlines can be late under extreme load, never
+//! lost. Handling a task whose deadline moved on (it committed, revealed or ended meanwhile)
+//! does nothing.
+
+use crate::{
+	reputation::Outcome, Config, DeadlineBuckets, DeadlineCursor, Error, Event, Jobs, Pallet,
+	ReplicaSlots, ReplicaState, Tasks, WeightInfo,
+};
+use alloc::vec::Vec;
+use conun_primitives::{FailReason, JobState, TaskPhase, TaskRef};
+use polkadot_sdk::{
+	frame_support::{pallet_prelude::*, weights::WeightMeter},
+	frame_system::pallet_prelude::BlockNumberFor,
+	sp_runtime::traits::{One, Saturating},
+};
+
+/// How many buckets after the wanted one a deadline may spill into.
+const MAX_SPILL: u32 = 64;
+
+impl<T: Config> Pallet<T> {
+	/// Look at `task` again at block `at` (or the first block after it with room).
+	pub(crate) fn schedule_deadline(
+		task: TaskRef,
+		at: BlockNumberFor<T>,
+	) -> Result<BlockNumberFor<T>, Error<T>> {
+		let mut block = at;
+		for _ in 0..MAX_SPILL {
+			let placed = DeadlineBuckets::<T>::mutate(block, |bucket| {
+				bucket.last() == Some(&task) || bucket.try_push(task).is_ok()
+			});
+			if placed {
+				return Ok(block);
+			}
+			block.saturating_inc();
+		}
+		Err(Error::<T>::DeadlinesFull)
+	}
+
+	/// Handle the deadlines of every bucket up to `now` while `meter` allows.
+	pub(crate) fn process_deadlines(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
+		let mut cursor = DeadlineCursor::<T>::get();
+		let worst = T::WeightInfo::process_deadline(ReplicaSlots::<T>::get());
+		let bucket_read = T::DbWeight::get().reads_writes(1, 1);
+		while cursor <= now && meter.try_consume(bucket_read).is_ok() {
+			let bucket = DeadlineBuckets::<T>::take(cursor);
+			let mut handled = 0;
+			for task in bucket.iter() {
+				if !meter.can_consume(worst) {
+					break;
+				}
+				let replicas = Self::handle_deadline(*task, now);
+				meter.consume(T::WeightInfo::process_deadline(replicas));
+				handled += 1;
+			}
+			if handled < bucket.len() {
+				let rest: Vec<TaskRef> = bucket.into_iter().skip(handled).collect();
+				DeadlineBuckets::<T>::insert(cursor, BoundedVec::truncate_from(rest));
+				break;
+			}
+			cursor.saturating_inc();
+		}
+		DeadlineCursor::<T>::put(cursor);
+	}
+
+	/// Apply the deadlines that have passed to one task; returns how many replicas it has, for
+	/// the weight.
+	pub(crate) fn handle_deadline(task_ref: TaskRef, now: BlockNumberFor<T>) -> u32 {
+		let Some(mut job) = Jobs::<T>::get(task_ref.job) else { return 0 };
+		let Some(mut task) = Tasks::<T>::get(task_ref.job, task_ref.task) else { return 0 };
+		let replicas = task.replicas.len() as u32;
+		match task.phase {
+			TaskPhase::Waiting | TaskPhase::Running => {
+				let mut missed = 0u32;
+				for replica in task.replicas.iter_mut() {
+					if replica.state == ReplicaState::Assigned && replica.commit_by < now {
+						replica.state = ReplicaState::Missed;
+						missed.saturating_inc();
+						Self::penalise_missed(task_ref, &replica.provider, true);
+					}
+				}
+				if missed > 0 {
+					// Replace who missed while the job runs and replacements are left; the task
+					// wants fewer replicas by the rest.
+					let replaceable = if job.state == JobState::Open {
+						missed.min(T::MaxReplacements::get().saturating_sub(task.replaced))
+					} else {
+						0
+					};
+					task.replaced.saturating_accrue(replaceable);
+					task.wanted.saturating_reduce(missed - replaceable);
+					if task.wanted == 0 {
+						Self::fail_task(task_ref, &mut job, &mut task, FailReason::NoResult);
+					} else if task.missing() > 0 {
+						task.phase = TaskPhase::Waiting;
+						Self::enqueue(task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
+					} else {
+						task.phase = TaskPhase::Running;
+					}
+				}
+				let ready = matches!(task.phase, TaskPhase::Running) && task.all_committed();
+				if ready && Self::open_reveals(task_ref, &mut task, &job, now).is_err() {
+					// No deadline bucket in reach: look again next block.
+					let _ = Self::schedule_deadline(task_ref, now.saturating_add(One::one()));
+				}
+				if missed == 0 && !ready {
+					return replicas;
+				}
+			},
+			TaskPhase::Revealing { deadline } if deadline < now => {
+				for replica in task.replicas.iter_mut() {
+					if matches!(replica.state, ReplicaState::Committed { .. }) {
+						replica.state = ReplicaState::Missed;
+						Self::penalise_missed(task_ref, &replica.provider, false);
+					}
+				}
+				Self::conclude(task_ref, &mut job, &mut task);
+			},
+			_ => return replicas,
+		}
+		Tasks::<T>::insert(task_ref.job, task_ref.task, task);
+		Jobs::<T>::insert(task_ref.job, job);
+		replicas
+	}
+
+	fn penalise_missed(task: TaskRef, who: &T::AccountId, running: bool) {
+		let (slashed, reputation) = Self::settle_replica(task, who, running, Outcome::Missed);
+		Self::deposit_event(Event::ReplicaMissed {
+			job: task.job,
+			task: task.task,
+			provider: who.clone(),
+			slashed,
+			reputation,
+		});
+	}
+}

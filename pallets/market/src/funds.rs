@@ -1,0 +1,125 @@
+//! Every movement of CON the market makes: stakes and escrow are holds on the native currency;
+//! payments move escrow to providers, refunds release it, slashes move stake to the majority
+//! and burn the rest. Nothing else in the pallet touches the currency.
+
+use crate::{BalanceOf, Burned, Config, Error, HoldReason, JobInfo, Pallet, ProviderInfo};
+use polkadot_sdk::{
+	frame_support::{
+		defensive,
+		pallet_prelude::*,
+		traits::{
+			fungible::MutateHold,
+			tokens::{Fortitude, Precision, Restriction},
+		},
+	},
+	sp_runtime::{
+		traits::{Saturating, Zero},
+		Perbill,
+	},
+};
+
+impl<T: Config> Pallet<T> {
+	/// Hold `amount` of `who`'s free balance as stake.
+	pub(crate) fn hold_stake(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		T::Currency::hold(&HoldReason::ProviderStake.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance.into())
+	}
+
+	/// Release `amount` of `who`'s stake to its free balance; returns what was released.
+	pub(crate) fn release_stake(who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		T::Currency::release(&HoldReason::ProviderStake.into(), who, amount, Precision::BestEffort)
+			.unwrap_or_else(|_| {
+				defensive!("a provider's recorded stake is always held");
+				Zero::zero()
+			})
+	}
+
+	/// Hold `amount` of `who`'s free balance as a job's escrow.
+	pub(crate) fn hold_escrow(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		T::Currency::hold(&HoldReason::JobEscrow.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance.into())
+	}
+
+	/// Pay `amount` from `job`'s escrow to `to`; returns what was paid.
+	pub(crate) fn pay_from_escrow(
+		job: &mut JobInfo<T>,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		let amount = amount.min(job.escrow);
+		let paid = T::Currency::transfer_on_hold(
+			&HoldReason::JobEscrow.into(),
+			&job.owner,
+			to,
+			amount,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Polite,
+		)
+		.unwrap_or_else(|_| {
+			defensive!("a job's escrow is always held by its owner");
+			Zero::zero()
+		});
+		job.escrow.saturating_reduce(paid);
+		paid
+	}
+
+	/// Release `amount` of `job`'s escrow back to its owner; returns what was refunded.
+	pub(crate) fn refund_escrow(job: &mut JobInfo<T>, amount: BalanceOf<T>) -> BalanceOf<T> {
+		let amount = amount.min(job.escrow);
+		if amount.is_zero() {
+			return amount;
+		}
+		let refunded = T::Currency::release(
+			&HoldReason::JobEscrow.into(),
+			&job.owner,
+			amount,
+			Precision::BestEffort,
+		)
+		.unwrap_or_else(|_| {
+			defensive!("a job's escrow is always held by its owner");
+			Zero::zero()
+		});
+		job.escrow.saturating_reduce(refunded);
+		refunded
+	}
+
+	/// Slash `share` of `provider`'s stake. When `rewarded` is not empty, it shares
+	/// [`Config::SlashRewardShare`] of the slash equally; the rest is burned. Returns the amount
+	/// slashed, already taken off `provider.stake`.
+	pub(crate) fn slash_stake(
+		who: &T::AccountId,
+		provider: &mut ProviderInfo<T>,
+		share: Perbill,
+		rewarded: &[T::AccountId],
+	) -> BalanceOf<T> {
+		let reason = HoldReason::ProviderStake.into();
+		let amount = share.mul_floor(provider.stake);
+		let mut slashed = BalanceOf::<T>::zero();
+		if !rewarded.is_empty() {
+			let each = (T::SlashRewardShare::get() * amount) / (rewarded.len() as u32).into();
+			for to in rewarded {
+				slashed.saturating_accrue(
+					T::Currency::transfer_on_hold(
+						&reason,
+						who,
+						to,
+						each,
+						Precision::BestEffort,
+						Restriction::Free,
+						Fortitude::Force,
+					)
+					.unwrap_or_default(),
+				);
+			}
+		}
+		let burn = amount.saturating_sub(slashed);
+		let burned =
+			T::Currency::burn_held(&reason, who, burn, Precision::BestEffort, Fortitude::Force)
+				.unwrap_or_default();
+		Burned::<T>::mutate(|total| total.saturating_accrue(burned));
+		slashed.saturating_accrue(burned);
+		provider.stake.saturating_reduce(slashed);
+		slashed
+	}
+}

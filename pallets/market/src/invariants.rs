@@ -1,0 +1,151 @@
+//! The invariants the market keeps, checked by `try_state` after every test and by try-runtime.
+//!
+//! - Held escrow: each account's `JobEscrow` hold equals the escrow of its jobs, and each
+//!   job's escrow is exactly `price × (R + extras)` for each task still open plus
+//!   `price × spare replicas`.
+//! - Held stake: each provider's `ProviderStake` hold equals its recorded stake.
+//! - Assignments: every unsettled replica is in `Assignments` and counted by its provider;
+//!   no replica of an ended task is unsettled; a task's phase agrees with its replicas.
+//! - Pools: each runtime's pool is dense and holds exactly the providers available for it.
+
+use crate::{
+	Assignments, BalanceOf, Config, HoldReason, Jobs, Pallet, Pool, PoolIndex, PoolLen,
+	ProviderCount, Providers, ReplicaState, RuntimeProviders, Standings, Tasks,
+};
+use alloc::collections::btree_map::BTreeMap;
+use conun_primitives::{JobState, RuntimeKind, TaskPhase};
+use polkadot_sdk::{
+	frame_support::{ensure, traits::fungible::InspectHold},
+	sp_runtime::{traits::Saturating, TryRuntimeError},
+};
+
+impl<T: Config> Pallet<T> {
+	/// Check every invariant of the market.
+	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		Self::check_jobs_and_escrow()?;
+		Self::check_providers_and_stake()?;
+		Self::check_pools()?;
+		Ok(())
+	}
+
+	fn check_jobs_and_escrow() -> Result<(), TryRuntimeError> {
+		let mut escrow_by_owner: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		// Unsettled replicas found in tasks, per provider: (running, unsettled).
+		let mut replicas_by_provider: BTreeMap<T::AccountId, (u32, u32)> = BTreeMap::new();
+		for (id, job) in Jobs::<T>::iter() {
+			let mut slots: u32 = job.spare_replicas;
+			let (mut verified, mut failed, mut cancelled) = (0u32, 0u32, 0u32);
+			let mut tasks = 0u32;
+			for (index, task) in Tasks::<T>::iter_prefix(id) {
+				tasks += 1;
+				ensure!(index < job.tasks, "a task index beyond the job's tasks");
+				match task.phase {
+					TaskPhase::Verified { .. } => verified += 1,
+					TaskPhase::Failed { .. } => failed += 1,
+					TaskPhase::Cancelled => cancelled += 1,
+					_ => slots = slots.saturating_add(job.replicas + task.extra),
+				}
+				let open = !task.phase.is_final();
+				for replica in task.live() {
+					let task_ref = conun_primitives::TaskRef { job: id, task: index };
+					let listed = Assignments::<T>::contains_key(&replica.provider, task_ref);
+					ensure!(listed == open, "a replica is unsettled exactly while its task is open");
+					if open {
+						let entry = replicas_by_provider.entry(replica.provider.clone()).or_default();
+						entry.1 += 1;
+						if replica.state == ReplicaState::Assigned {
+							entry.0 += 1;
+						}
+					}
+				}
+				if let TaskPhase::Revealing { .. } = task.phase {
+					ensure!(
+						task.live().all(|r| r.state != ReplicaState::Assigned),
+						"a revealing task has no replica still running"
+					);
+				}
+				ensure!(task.live().count() as u32 <= task.wanted || !open, "more live replicas than wanted");
+			}
+			ensure!(tasks == job.tasks, "every task of a job is stored");
+			ensure!(
+				(verified, failed, cancelled) == (job.verified, job.failed, job.cancelled),
+				"a job's counters match its tasks"
+			);
+			let expected = if job.state == JobState::Finished {
+				BalanceOf::<T>::default()
+			} else {
+				job.price.saturating_mul(slots.into())
+			};
+			ensure!(job.escrow == expected, "a job's escrow is the budget of its open tasks and spare replicas");
+			ensure!(
+				(job.state == JobState::Finished) == (job.finished() == job.tasks),
+				"a job is finished exactly when all its tasks have ended"
+			);
+			escrow_by_owner.entry(job.owner.clone()).or_default().saturating_accrue(job.escrow);
+		}
+		for (owner, escrow) in escrow_by_owner.iter() {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), owner) == *escrow,
+				"held escrow equals the escrow of the owner's jobs"
+			);
+		}
+		for (who, task_ref, ()) in Assignments::<T>::iter() {
+			let task = Tasks::<T>::get(task_ref.job, task_ref.task).ok_or("an assignment to a missing task")?;
+			ensure!(task.replica_of(&who).is_some(), "an assignment without a live replica");
+		}
+		for (who, provider) in Providers::<T>::iter() {
+			let (running, unsettled) = replicas_by_provider.remove(&who).unwrap_or_default();
+			ensure!(provider.running == running, "a provider's running count matches its replicas");
+			ensure!(provider.unsettled == unsettled, "a provider's unsettled count matches its replicas");
+		}
+		ensure!(replicas_by_provider.is_empty(), "unsettled replicas belong to registered providers");
+		Ok(())
+	}
+
+	fn check_providers_and_stake() -> Result<(), TryRuntimeError> {
+		let mut count = 0u32;
+		let mut per_runtime = [0u32; 2];
+		for (who, provider) in Providers::<T>::iter() {
+			count += 1;
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ProviderStake.into(), &who) == provider.stake,
+				"held stake equals the provider's stake"
+			);
+			ensure!(Standings::<T>::contains_key(&who), "every provider has a standing");
+			for kind in provider.capabilities.runtimes.kinds() {
+				per_runtime[kind as usize] += 1;
+			}
+		}
+		ensure!(count == ProviderCount::<T>::get(), "the provider count matches");
+		for kind in RuntimeKind::ALL {
+			ensure!(
+				per_runtime[kind as usize] == RuntimeProviders::<T>::get(kind),
+				"the per-runtime provider counts match"
+			);
+		}
+		Ok(())
+	}
+
+	fn check_pools() -> Result<(), TryRuntimeError> {
+		for kind in RuntimeKind::ALL {
+			let len = PoolLen::<T>::get(kind);
+			for index in 0..len {
+				let who = Pool::<T>::get(kind, index).ok_or("the pool is dense")?;
+				ensure!(PoolIndex::<T>::get(kind, &who) == Some(index), "the pool index matches");
+			}
+			ensure!(Pool::<T>::get(kind, len).is_none(), "nothing beyond the pool's length");
+			let mut available = 0u32;
+			for (who, provider) in Providers::<T>::iter() {
+				let wanted = provider.capabilities.runtimes.contains(kind) &&
+					provider.is_available(Self::reputation(&who));
+				ensure!(
+					wanted == PoolIndex::<T>::contains_key(kind, &who),
+					"the pool holds exactly the available providers"
+				);
+				available += wanted as u32;
+			}
+			ensure!(available == len, "the pool's length matches");
+		}
+		Ok(())
+	}
+}

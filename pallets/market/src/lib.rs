@@ -1,0 +1,668 @@
+//! # The Conun compute market
+//!
+//! Requesters post jobs and pay in CON; providers stake CON, run the tasks the chain assigns
+//! them and are paid when independent replicas agree on the result. This pallet is the market,
+//! the escrow and the scheduler's source of truth. `docs/protocol.md` explains it to a
+//! newcomer; this page is the map of the code.
+//!
+//! ## Lifecycle
+//!
+//! 1. **Providers** [`register`](Pallet::register) with a stake (held under
+//!    [`HoldReason::ProviderStake`]), their capabilities, libp2p contact and price floor. They
+//!    can [`update`](Pallet::update), [`bond_extra`](Pallet::bond_extra),
+//!    [`pause`](Pallet::pause), [`resume`](Pallet::resume), [`unbond`](Pallet::unbond) and
+//!    [`withdraw_unbonded`](Pallet::withdraw_unbonded).
+//! 2. **Requesters** [`post_job`](Pallet::post_job): a program, one input per task and the
+//!    terms. The whole budget (every replica's price plus a margin for extra replicas) is held
+//!    in escrow under [`HoldReason::JobEscrow`]. [`cancel_job`](Pallet::cancel_job) refunds what
+//!    has not started.
+//! 3. **Assignment** runs in `on_initialize`: tasks wait in a FIFO queue and are handed to
+//!    distinct eligible providers drawn with BABE's VRF randomness, weighted by stake and
+//!    reputation (`assignment.rs`). A task that cannot be assigned emits
+//!    [`Event::TaskUnassignable`] with the reason.
+//! 4. **Verification**: each replica [`commit_results`](Pallet::commit_results) the hash
+//!    [`conun_primitives::commitment`] of its result, then
+//!    [`reveal_results`](Pallet::reveal_results). A strict majority of R decides; the majority
+//!    is paid, a disagreeing replica is slashed, a replica that misses a deadline is penalised
+//!    and replaced (`verification.rs`). Deadlines are per-block buckets processed in
+//!    `on_initialize` under a weight meter (`deadlines.rs`).
+//!
+//! ## Money
+//!
+//! Every movement of CON goes through `funds.rs`: holds for stake and escrow, payments from
+//! escrow, refunds, and slashes (a share to the majority, the rest burned). The try-state
+//! checks in `invariants.rs` prove after every test that held escrow equals the open jobs'
+//! budgets and held stake equals the providers' stakes.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod assignment;
+mod deadlines;
+mod funds;
+mod invariants;
+mod jobs;
+mod providers;
+mod reputation;
+pub mod types;
+mod verification;
+mod view;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use conun_primitives::{
+	Capabilities, Contact, Deadlines as JobDeadlines, FailReason, JobId, JobState, JobTerms,
+	Program, ProviderStatus, Resources, RuntimeKind, RuntimeSet, Salt, Standing, TaskIndex,
+	TaskInput, TaskPhase, TaskRef, Unassignable,
+};
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+#[polkadot_sdk::frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use polkadot_sdk::{
+		frame_support::{
+			pallet_prelude::*,
+			traits::{
+				fungible::{Inspect, Mutate, MutateHold},
+				Randomness,
+			},
+		},
+		frame_system::pallet_prelude::*,
+		sp_core::H256,
+		sp_runtime::{traits::Zero, Perbill},
+	};
+
+	/// The balance type of the currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as polkadot_sdk::frame_system::Config>::AccountId>>::Balance;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The native currency: stakes and escrow are holds on it.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reason, which includes this pallet's [`HoldReason`].
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Fresh randomness for every block: BABE's VRF output of the block's author. `None`
+		/// (never on a BABE chain with secondary VRF slots) falls back to the parent hash.
+		type Randomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
+
+		/// Weights of calls and hooks, from the benchmarks.
+		type WeightInfo: WeightInfo;
+
+		/// The smallest stake a provider may register with and keep. A provider slashed below
+		/// it is suspended.
+		#[pallet::constant]
+		type MinStake: Get<BalanceOf<Self>>;
+
+		/// Stake above this counts as this much when assignments are drawn, so that one whale
+		/// cannot take nearly every task.
+		#[pallet::constant]
+		type StakeWeightCap: Get<BalanceOf<Self>>;
+
+		/// Blocks between `unbond` and `withdraw_unbonded`.
+		#[pallet::constant]
+		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// The most providers registered at once.
+		#[pallet::constant]
+		type MaxProviders: Get<u32>;
+
+		/// The most tasks one job may carry.
+		#[pallet::constant]
+		type MaxTasksPerJob: Get<u32>;
+
+		/// The largest replication factor R.
+		#[pallet::constant]
+		type MaxReplicas: Get<u32>;
+
+		/// The most extra replicas one task may get after rounds without a majority.
+		#[pallet::constant]
+		type MaxExtraReplicas: Get<u32>;
+
+		/// The most replacements one task may get for replicas that missed a deadline.
+		#[pallet::constant]
+		type MaxReplacements: Get<u32>;
+
+		/// Extra replicas a job's escrow pays for, as a share of `tasks × R` (rounded up).
+		#[pallet::constant]
+		type ExtraReplicaMargin: Get<Perbill>;
+
+		/// The most commits or reveals in one call.
+		#[pallet::constant]
+		type MaxBatch: Get<u32>;
+
+		/// The most tasks whose deadline falls in one block. A full block's deadlines spill
+		/// into the next blocks.
+		#[pallet::constant]
+		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// The longest deadline, in blocks, for each of execution, commit and reveal.
+		#[pallet::constant]
+		type MaxDeadline: Get<BlockNumberFor<Self>>;
+
+		/// Providers looked at, at most, to fill one replica. When the pool for a runtime is no
+		/// larger than this, every provider in it is looked at, so "no provider can take it"
+		/// is exact.
+		#[pallet::constant]
+		type MaxSamplingAttempts: Get<u32>;
+
+		/// Eligible providers gathered before one is drawn, weighted by stake and reputation.
+		#[pallet::constant]
+		type CandidatesPerReplica: Get<u32>;
+
+		/// Weight `on_initialize` may use for deadlines and assignment in one block.
+		#[pallet::constant]
+		type HookWeightLimit: Get<Weight>;
+
+		/// The share of its stake a replica loses when its result disagrees with the verdict.
+		#[pallet::constant]
+		type DisagreementSlash: Get<Perbill>;
+
+		/// The share of its stake a replica loses when it misses a commit or reveal deadline.
+		#[pallet::constant]
+		type MissedDeadlineSlash: Get<Perbill>;
+
+		/// The share of a disagreeing replica's slash paid to the majority; the rest is burned.
+		#[pallet::constant]
+		type SlashRewardShare: Get<Perbill>;
+
+		/// A new provider's reputation.
+		#[pallet::constant]
+		type InitialReputation: Get<u32>;
+
+		/// The highest reputation.
+		#[pallet::constant]
+		type MaxReputation: Get<u32>;
+
+		/// Providers below this reputation receive no work.
+		#[pallet::constant]
+		type ReputationThreshold: Get<u32>;
+
+		/// Reputation gained per verified replica.
+		#[pallet::constant]
+		type ReputationGain: Get<u32>;
+
+		/// Reputation lost per missed deadline.
+		#[pallet::constant]
+		type MissedDeadlinePenalty: Get<u32>;
+
+		/// The share of its reputation a provider keeps after a disagreeing result (iExec keeps
+		/// two thirds).
+		#[pallet::constant]
+		type DisagreementKeeps: Get<Perbill>;
+	}
+
+	/// Why this pallet holds CON.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A provider's stake.
+		#[codec(index = 0)]
+		ProviderStake,
+		/// A job's budget, held from its requester until it is paid out or refunded.
+		#[codec(index = 1)]
+		JobEscrow,
+	}
+
+	/// Registered providers.
+	#[pallet::storage]
+	pub type Providers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ProviderInfo<T>>;
+
+	/// How to reach each registered provider over libp2p.
+	#[pallet::storage]
+	pub type ProviderContacts<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Contact>;
+
+	/// Every provider's reputation and record. Kept after a provider leaves.
+	#[pallet::storage]
+	pub type Standings<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Standing<BalanceOf<T>>>;
+
+	/// The number of registered providers.
+	#[pallet::storage]
+	pub type ProviderCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Registered providers offering each runtime, whatever their status.
+	#[pallet::storage]
+	pub type RuntimeProviders<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, u32, ValueQuery>;
+
+	/// The pool of providers that can take new work, per runtime, as a dense array:
+	/// `Pool[runtime][0..PoolLen[runtime]]`. Assignment draws random indexes into it.
+	#[pallet::storage]
+	pub type Pool<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, RuntimeKind, Twox64Concat, u32, T::AccountId>;
+
+	/// The length of each runtime's pool.
+	#[pallet::storage]
+	pub type PoolLen<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, u32, ValueQuery>;
+
+	/// Where each pooled provider sits in each runtime's pool, for removal in constant time.
+	#[pallet::storage]
+	pub type PoolIndex<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, RuntimeKind, Blake2_128Concat, T::AccountId, u32>;
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Jobs: terms, escrow and counters.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobInfo<T>>;
+
+	/// Each job's program and its requester's contact, read by workers and rarely on chain.
+	#[pallet::storage]
+	pub type JobPrograms<T: Config> = StorageMap<_, Twox64Concat, JobId, JobProgram>;
+
+	/// Tasks: input, phase and replicas.
+	#[pallet::storage]
+	pub type Tasks<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, JobId, Twox64Concat, TaskIndex, TaskInfo<T>>;
+
+	/// Each provider's unfinished assignments.
+	#[pallet::storage]
+	pub type Assignments<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, TaskRef, ()>;
+
+	/// The assignment queue: `Queue[QueueHead..QueueTail]`, each entry a range of one job's
+	/// tasks that still need replicas.
+	#[pallet::storage]
+	pub type Queue<T: Config> = StorageMap<_, Twox64Concat, u64, QueueEntry>;
+
+	/// The position of the queue's first entry.
+	#[pallet::storage]
+	pub type QueueHead<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	/// The position after the queue's last entry.
+	#[pallet::storage]
+	pub type QueueTail<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	/// Tasks with a deadline in each block.
+	#[pallet::storage]
+	pub type DeadlineBuckets<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<TaskRef, T::MaxDeadlinesPerBlock>,
+		ValueQuery,
+	>;
+
+	/// CON burned by slashes since genesis: with fees, the only way the market changes the
+	/// total issuance.
+	#[pallet::storage]
+	pub type Burned<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
+	/// The earliest block whose deadlines are not all processed yet.
+	#[pallet::storage]
+	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A provider registered.
+		ProviderRegistered { provider: T::AccountId, stake: BalanceOf<T> },
+		/// A provider changed its capabilities, contact or price floor.
+		ProviderUpdated { provider: T::AccountId },
+		/// A provider added to its stake.
+		StakeBonded { provider: T::AccountId, amount: BalanceOf<T>, stake: BalanceOf<T> },
+		/// A provider was paused: no new assignments.
+		ProviderPaused { provider: T::AccountId },
+		/// A provider was resumed.
+		ProviderResumed { provider: T::AccountId },
+		/// A provider started leaving; its stake can be withdrawn from block `until`.
+		UnbondingStarted { provider: T::AccountId, until: BlockNumberFor<T> },
+		/// A provider left and its stake was released.
+		StakeWithdrawn { provider: T::AccountId, amount: BalanceOf<T> },
+		/// A provider's stake fell below the minimum: no new work until it bonds more.
+		ProviderSuspended { provider: T::AccountId, stake: BalanceOf<T> },
+		/// A suspended provider bonded back above the minimum stake.
+		ProviderReinstated { provider: T::AccountId, stake: BalanceOf<T> },
+		/// A job was posted and its budget put in escrow. `voting` is false when R = 1: the
+		/// result is then accepted on the provider's reputation alone.
+		JobPosted {
+			job: JobId,
+			owner: T::AccountId,
+			tasks: u32,
+			replicas: u32,
+			voting: bool,
+			budget: BalanceOf<T>,
+		},
+		/// A job was cancelled; `refunded` went back to its owner now.
+		JobCancelled { job: JobId, refunded: BalanceOf<T> },
+		/// Every task of a job reached its end; `refunded` (the unspent budget) went back to its
+		/// owner.
+		JobFinished {
+			job: JobId,
+			verified: u32,
+			failed: u32,
+			cancelled: u32,
+			refunded: BalanceOf<T>,
+		},
+		/// A replica of a task was assigned to a provider, which must commit by `commit_by`.
+		ReplicaAssigned {
+			job: JobId,
+			task: TaskIndex,
+			provider: T::AccountId,
+			commit_by: BlockNumberFor<T>,
+		},
+		/// A task could not get all its replicas in this block; it stays queued.
+		TaskUnassignable { job: JobId, task: TaskIndex, reason: Unassignable },
+		/// A replica committed its result.
+		ResultCommitted { job: JobId, task: TaskIndex, provider: T::AccountId },
+		/// Every replica of a task committed (or missed its deadline): reveals are due by
+		/// `deadline`.
+		RevealsOpened { job: JobId, task: TaskIndex, deadline: BlockNumberFor<T> },
+		/// A replica revealed its result.
+		ResultRevealed { job: JobId, task: TaskIndex, provider: T::AccountId, result: H256 },
+		/// A strict majority of replicas revealed `result`.
+		TaskVerified { job: JobId, task: TaskIndex, result: H256, agreeing: u32 },
+		/// No result had a strict majority: `extra` more replicas were asked for.
+		ExtraReplicasRequested { job: JobId, task: TaskIndex, extra: u32 },
+		/// A task failed and its budget was refunded.
+		TaskFailed { job: JobId, task: TaskIndex, reason: FailReason },
+		/// A task was cancelled with its job before any commitment; its budget was refunded.
+		TaskCancelled { job: JobId, task: TaskIndex },
+		/// A replica of the majority was paid.
+		ReplicaPaid { job: JobId, task: TaskIndex, provider: T::AccountId, amount: BalanceOf<T> },
+		/// A replica's result disagreed with the verdict: it was slashed.
+		ReplicaSlashed {
+			job: JobId,
+			task: TaskIndex,
+			provider: T::AccountId,
+			amount: BalanceOf<T>,
+			reputation: u32,
+		},
+		/// A replica missed its commit or reveal deadline: it was slashed and, if the job still
+		/// runs, replaced.
+		ReplicaMissed {
+			job: JobId,
+			task: TaskIndex,
+			provider: T::AccountId,
+			slashed: BalanceOf<T>,
+			reputation: u32,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a registered provider.
+		AlreadyRegistered,
+		/// The account is not a registered provider.
+		NotRegistered,
+		/// The stake is below the minimum stake.
+		StakeBelowMinimum,
+		/// The provider registry is full.
+		TooManyProviders,
+		/// The capabilities offer no runtime, no cores or no task slots.
+		InvalidCapabilities,
+		/// The account's free balance cannot cover the stake or the job's budget.
+		InsufficientBalance,
+		/// Only an active provider can be paused.
+		NotActive,
+		/// Only a paused provider can be resumed.
+		NotPaused,
+		/// The provider is already leaving.
+		AlreadyUnbonding,
+		/// The provider still holds assignments without a verdict.
+		UnfinishedAssignments,
+		/// The provider has not started unbonding.
+		NotUnbonding,
+		/// The unbonding period is not over yet.
+		UnbondingNotOver,
+		/// The amount must be more than zero.
+		ZeroAmount,
+		/// A job needs at least one task.
+		NoTasks,
+		/// R must be between 1 and the maximum number of replicas.
+		InvalidReplicas,
+		/// The price per replica must be more than zero.
+		ZeroPrice,
+		/// Every deadline must be between 1 and the maximum deadline.
+		InvalidDeadline,
+		/// The program declares a size of zero or, for wasm, no entry point or a fuel limit of
+		/// zero.
+		InvalidProgram,
+		/// A task input declares a size of zero.
+		InvalidInput,
+		/// The job's budget does not fit the balance type.
+		BudgetOverflow,
+		/// No job has this id.
+		JobNotFound,
+		/// Only the job's owner may do this.
+		NotJobOwner,
+		/// The job is not open any more.
+		JobNotOpen,
+		/// The job has no task with this index.
+		TaskNotFound,
+		/// The caller holds no live replica of this task.
+		NotAssigned,
+		/// The task takes no commitments: its reveals are open or it has ended.
+		TaskNotRunning,
+		/// The caller already committed a result for this task.
+		AlreadyCommitted,
+		/// The replica's commit deadline has passed.
+		CommitDeadlinePassed,
+		/// Reveals of this task are not open.
+		RevealsNotOpen,
+		/// The task's reveal deadline has passed.
+		RevealDeadlinePassed,
+		/// The caller already revealed its result for this task.
+		AlreadyRevealed,
+		/// The revealed result and salt do not match the commitment.
+		CommitmentMismatch,
+		/// A batch must hold at least one item.
+		EmptyBatch,
+		/// Every deadline bucket in reach is full; try again in a later block.
+		DeadlinesFull,
+		/// Job ids are exhausted.
+		JobIdOverflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Deadlines first (they free capacity and ask for replacements), then assignment, both
+		/// under one weight meter limited to [`Config::HookWeightLimit`].
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let mut meter = polkadot_sdk::frame_support::weights::WeightMeter::with_limit(
+				T::HookWeightLimit::get(),
+			);
+			meter.consume(T::WeightInfo::on_initialize_base());
+			Self::process_deadlines(now, &mut meter);
+			Self::process_queue(now, &mut meter);
+			meter.consumed()
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxReplicas::get() >= 1, "MaxReplicas must be at least 1");
+			assert!(T::MaxTasksPerJob::get() >= 1, "MaxTasksPerJob must be at least 1");
+			assert!(T::MaxBatch::get() >= 1, "MaxBatch must be at least 1");
+			assert!(T::MaxDeadlinesPerBlock::get() >= 1, "MaxDeadlinesPerBlock must be at least 1");
+			assert!(T::MaxSamplingAttempts::get() >= 1, "MaxSamplingAttempts must be at least 1");
+			assert!(T::CandidatesPerReplica::get() >= 1, "CandidatesPerReplica must be at least 1");
+			assert!(
+				T::ReputationThreshold::get() <= T::InitialReputation::get() &&
+					T::InitialReputation::get() <= T::MaxReputation::get(),
+				"reputation: threshold <= initial <= max"
+			);
+			assert!(!T::MinStake::get().is_zero(), "MinStake must be more than zero");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register the caller as a provider.
+		///
+		/// - `stake`: held from the caller's free balance; at least [`Config::MinStake`].
+		/// - `capabilities`: the machine one task may use, task slots and runtimes offered.
+		/// - `contact`: libp2p peer id and addresses, where requesters and peers reach it.
+		/// - `price_floor`: the lowest price per replica it works for.
+		///
+		/// Emits [`Event::ProviderRegistered`]. Constant time.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register())]
+		pub fn register(
+			origin: OriginFor<T>,
+			stake: BalanceOf<T>,
+			capabilities: Capabilities,
+			contact: Contact,
+			price_floor: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register(who, stake, capabilities, contact, price_floor)
+		}
+
+		/// Change the caller's capabilities, contact and price floor. Takes effect for new
+		/// assignments.
+		///
+		/// Emits [`Event::ProviderUpdated`]. Constant time.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::update())]
+		pub fn update(
+			origin: OriginFor<T>,
+			capabilities: Capabilities,
+			contact: Contact,
+			price_floor: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_update(who, capabilities, contact, price_floor)
+		}
+
+		/// Add `amount` to the caller's stake. A suspended provider whose stake reaches the
+		/// minimum again is reinstated.
+		///
+		/// Emits [`Event::StakeBonded`] (and [`Event::ProviderReinstated`]). Constant time.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::bond_extra())]
+		pub fn bond_extra(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_bond_extra(who, amount)
+		}
+
+		/// Stop receiving new assignments; the ones held are still to be finished.
+		///
+		/// Emits [`Event::ProviderPaused`]. Constant time.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::pause())]
+		pub fn pause(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_pause(who)
+		}
+
+		/// Receive assignments again after [`Pallet::pause`].
+		///
+		/// Emits [`Event::ProviderResumed`]. Constant time.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::resume())]
+		pub fn resume(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_resume(who)
+		}
+
+		/// Start leaving: no new assignments; the stake stays held (and slashable) for
+		/// [`Config::UnbondingPeriod`]. Refused while the provider holds assignments without a
+		/// verdict: pause, let them finish, then unbond.
+		///
+		/// Emits [`Event::UnbondingStarted`]. Constant time.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::unbond())]
+		pub fn unbond(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_unbond(who)
+		}
+
+		/// Release the stake once the unbonding period is over and deregister. The provider's
+		/// standing stays on chain.
+		///
+		/// Emits [`Event::StakeWithdrawn`]. Constant time.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::withdraw_unbonded())]
+		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_unbonded(who)
+		}
+
+		/// Post a job: one task per input, all running `program` under `terms`.
+		///
+		/// Holds `price × (tasks × R + margin)` from the caller's free balance, where the margin
+		/// pays for extra replicas after a vote without majority ([`Config::ExtraReplicaMargin`]
+		/// of `tasks × R`, none when R = 1). What is not spent is refunded.
+		///
+		/// Emits [`Event::JobPosted`]. Linear in the number of tasks.
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::post_job(inputs.len() as u32))]
+		pub fn post_job(
+			origin: OriginFor<T>,
+			program: Program,
+			inputs: BoundedVec<TaskInput, T::MaxTasksPerJob>,
+			terms: JobTerms<BalanceOf<T>, BlockNumberFor<T>>,
+			contact: Contact,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_post_job(who, program, inputs, terms, contact)
+		}
+
+		/// Cancel an open job. Tasks without any commitment are cancelled and their budget
+		/// refunded at once, replicas running them are released without penalty; tasks with a
+		/// commitment are still settled. Unspent budget is refunded when the last one ends.
+		///
+		/// Emits [`Event::JobCancelled`], [`Event::TaskCancelled`] per task cancelled, and
+		/// [`Event::JobFinished`] if nothing is left to settle. Linear in the number of tasks.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::cancel_job(T::MaxTasksPerJob::get()))]
+		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let tasks = Self::do_cancel_job(who, job)?;
+			Ok(Some(T::WeightInfo::cancel_job(tasks)).into())
+		}
+
+		/// Commit results: for each item, the caller's [`conun_primitives::commitment`] to the
+		/// result of a task it was assigned. All or nothing: one bad item fails the call.
+		///
+		/// Emits [`Event::ResultCommitted`] per item and [`Event::RevealsOpened`] for tasks
+		/// whose replicas have all committed. Linear in the batch size.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::commit_results(commits.len() as u32))]
+		pub fn commit_results(
+			origin: OriginFor<T>,
+			commits: BoundedVec<CommitItem, T::MaxBatch>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_commit_results(who, commits)
+		}
+
+		/// Reveal results committed earlier: for each item, the result hash and the salt of the
+		/// commitment. All or nothing. The last reveal of a task settles it: the majority is
+		/// paid, disagreeing replicas are slashed.
+		///
+		/// Emits [`Event::ResultRevealed`] per item, and the verdict's events. Linear in the
+		/// batch size (each item priced as if it settled a task with the most replicas).
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::reveal_results(reveals.len() as u32))]
+		pub fn reveal_results(
+			origin: OriginFor<T>,
+			reveals: BoundedVec<RevealItem, T::MaxBatch>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_reveal_results(who, reveals)
+		}
+	}
+}

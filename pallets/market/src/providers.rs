@@ -1,0 +1,218 @@
+//! Providers: registration, stake, pause and unbonding, and the per-runtime pools that
+//! assignment draws from.
+
+use crate::{
+	BalanceOf, Config, Error, Event, Pallet, Pool, PoolIndex, PoolLen, ProviderInfo, ProviderContacts,
+	ProviderCount, Providers, RuntimeProviders, Standings,
+};
+use conun_primitives::{Capabilities, Contact, ProviderStatus, RuntimeKind, RuntimeSet};
+use polkadot_sdk::{
+	frame_support::{defensive, pallet_prelude::*},
+	frame_system,
+	sp_runtime::traits::{Saturating, Zero},
+};
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_register(
+		who: T::AccountId,
+		stake: BalanceOf<T>,
+		capabilities: Capabilities,
+		contact: Contact,
+		price_floor: BalanceOf<T>,
+	) -> DispatchResult {
+		ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+		ensure!(stake >= T::MinStake::get(), Error::<T>::StakeBelowMinimum);
+		Self::ensure_valid_capabilities(&capabilities)?;
+		let count = ProviderCount::<T>::get();
+		ensure!(count < T::MaxProviders::get(), Error::<T>::TooManyProviders);
+
+		Self::hold_stake(&who, stake)?;
+		let standing =
+			Standings::<T>::get(&who).unwrap_or_else(crate::reputation::initial_standing::<T>);
+		Standings::<T>::insert(&who, standing);
+		Self::count_runtimes(&capabilities.runtimes, true);
+		ProviderCount::<T>::put(count.saturating_add(1));
+		let provider = ProviderInfo::<T> {
+			stake,
+			status: ProviderStatus::Active,
+			capabilities,
+			price_floor,
+			running: 0,
+			unsettled: 0,
+			registered_at: frame_system::Pallet::<T>::block_number(),
+		};
+		Self::sync_pool(&who, &provider, standing.reputation);
+		Providers::<T>::insert(&who, provider);
+		ProviderContacts::<T>::insert(&who, contact);
+		Self::deposit_event(Event::ProviderRegistered { provider: who, stake });
+		Ok(())
+	}
+
+	pub(crate) fn do_update(
+		who: T::AccountId,
+		capabilities: Capabilities,
+		contact: Contact,
+		price_floor: BalanceOf<T>,
+	) -> DispatchResult {
+		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		Self::ensure_valid_capabilities(&capabilities)?;
+
+		Self::count_runtimes(&provider.capabilities.runtimes, false);
+		Self::count_runtimes(&capabilities.runtimes, true);
+		provider.capabilities = capabilities;
+		provider.price_floor = price_floor;
+		Self::sync_pool(&who, &provider, Self::reputation(&who));
+		Providers::<T>::insert(&who, provider);
+		ProviderContacts::<T>::insert(&who, contact);
+		Self::deposit_event(Event::ProviderUpdated { provider: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(
+			!matches!(provider.status, ProviderStatus::Unbonding { .. }),
+			Error::<T>::AlreadyUnbonding
+		);
+
+		Self::hold_stake(&who, amount)?;
+		provider.stake.saturating_accrue(amount);
+		let stake = provider.stake;
+		let reinstated =
+			provider.status == ProviderStatus::Suspended && stake >= T::MinStake::get();
+		if reinstated {
+			provider.status = ProviderStatus::Active;
+		}
+		Self::sync_pool(&who, &provider, Self::reputation(&who));
+		Providers::<T>::insert(&who, provider);
+		Self::deposit_event(Event::StakeBonded { provider: who.clone(), amount, stake });
+		if reinstated {
+			Self::deposit_event(Event::ProviderReinstated { provider: who, stake });
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_pause(who: T::AccountId) -> DispatchResult {
+		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(provider.status == ProviderStatus::Active, Error::<T>::NotActive);
+
+		provider.status = ProviderStatus::Paused;
+		Self::sync_pool(&who, &provider, Self::reputation(&who));
+		Providers::<T>::insert(&who, provider);
+		Self::deposit_event(Event::ProviderPaused { provider: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_resume(who: T::AccountId) -> DispatchResult {
+		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(provider.status == ProviderStatus::Paused, Error::<T>::NotPaused);
+
+		provider.status = ProviderStatus::Active;
+		Self::sync_pool(&who, &provider, Self::reputation(&who));
+		Providers::<T>::insert(&who, provider);
+		Self::deposit_event(Event::ProviderResumed { provider: who });
+		Ok(())
+	}
+
+	pub(crate) fn do_unbond(who: T::AccountId) -> DispatchResult {
+		let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		ensure!(
+			!matches!(provider.status, ProviderStatus::Unbonding { .. }),
+			Error::<T>::AlreadyUnbonding
+		);
+		ensure!(provider.unsettled == 0, Error::<T>::UnfinishedAssignments);
+
+		let until =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+		provider.status = ProviderStatus::Unbonding { until };
+		Self::sync_pool(&who, &provider, Self::reputation(&who));
+		Providers::<T>::insert(&who, provider);
+		Self::deposit_event(Event::UnbondingStarted { provider: who, until });
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {
+		let provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+		let ProviderStatus::Unbonding { until } = provider.status else {
+			return Err(Error::<T>::NotUnbonding.into());
+		};
+		ensure!(
+			frame_system::Pallet::<T>::block_number() >= until,
+			Error::<T>::UnbondingNotOver
+		);
+		ensure!(provider.unsettled == 0, Error::<T>::UnfinishedAssignments);
+
+		let amount = Self::release_stake(&who, provider.stake);
+		Self::count_runtimes(&provider.capabilities.runtimes, false);
+		ProviderCount::<T>::mutate(|count| count.saturating_dec());
+		Providers::<T>::remove(&who);
+		ProviderContacts::<T>::remove(&who);
+		Self::deposit_event(Event::StakeWithdrawn { provider: who, amount });
+		Ok(())
+	}
+
+	fn ensure_valid_capabilities(capabilities: &Capabilities) -> DispatchResult {
+		ensure!(
+			!capabilities.runtimes.is_empty() &&
+				capabilities.resources.cores > 0 &&
+				capabilities.max_tasks > 0,
+			Error::<T>::InvalidCapabilities
+		);
+		Ok(())
+	}
+
+	/// Count providers in or out of the per-runtime totals.
+	fn count_runtimes(runtimes: &RuntimeSet, add: bool) {
+		for kind in runtimes.kinds() {
+			RuntimeProviders::<T>::mutate(kind, |count| {
+				if add {
+					count.saturating_inc()
+				} else {
+					count.saturating_dec()
+				}
+			});
+		}
+	}
+
+	/// The reputation of `who` (zero for an account that never registered).
+	pub(crate) fn reputation(who: &T::AccountId) -> u32 {
+		Standings::<T>::get(who).map(|s| s.reputation).unwrap_or_default()
+	}
+
+	/// Put `who` in, or take it out of, each runtime's pool, so that the pools hold exactly the
+	/// providers that can take new work. Call after every change to a provider.
+	pub(crate) fn sync_pool(who: &T::AccountId, provider: &ProviderInfo<T>, reputation: u32) {
+		let available = provider.is_available(reputation);
+		for kind in RuntimeKind::ALL {
+			let wanted = available && provider.capabilities.runtimes.contains(kind);
+			let pooled = PoolIndex::<T>::contains_key(kind, who);
+			if wanted && !pooled {
+				let len = PoolLen::<T>::get(kind);
+				Pool::<T>::insert(kind, len, who);
+				PoolIndex::<T>::insert(kind, who, len);
+				PoolLen::<T>::insert(kind, len.saturating_add(1));
+			} else if !wanted && pooled {
+				Self::remove_from_pool(kind, who);
+			}
+		}
+	}
+
+	/// Remove `who` from `kind`'s pool by moving the last member into its place.
+	fn remove_from_pool(kind: RuntimeKind, who: &T::AccountId) {
+		let Some(index) = PoolIndex::<T>::take(kind, who) else { return };
+		let len = PoolLen::<T>::get(kind);
+		let Some(last) = len.checked_sub(1) else {
+			defensive!("a pooled provider means a non-empty pool");
+			return;
+		};
+		if index != last {
+			if let Some(moved) = Pool::<T>::get(kind, last) {
+				Pool::<T>::insert(kind, index, &moved);
+				PoolIndex::<T>::insert(kind, moved, index);
+			}
+		}
+		Pool::<T>::remove(kind, last);
+		PoolLen::<T>::insert(kind, last);
+	}
+}

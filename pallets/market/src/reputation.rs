@@ -1,0 +1,98 @@
+//! Reputation and the settlement of one replica: what a replica's outcome does to its
+//! provider's score, record, stake and status.
+//!
+//! Scores are asymmetric, as in iExec: agreeing with the verdict earns
+//! [`Config::ReputationGain`] (up to [`Config::MaxReputation`]); disagreeing keeps only
+//! [`Config::DisagreementKeeps`] of the score; missing a deadline costs
+//! [`Config::MissedDeadlinePenalty`]. Below [`Config::ReputationThreshold`] a provider receives
+//! no work.
+
+use crate::{
+	Assignments, BalanceOf, Config, Event, Pallet, Providers, Standings,
+};
+use conun_primitives::{ProviderStatus, Standing, TaskRef};
+use polkadot_sdk::{
+	frame_support::{defensive, pallet_prelude::*},
+	sp_runtime::traits::{Saturating, Zero},
+};
+
+/// How one replica ended.
+pub(crate) enum Outcome<'a, AccountId, Balance> {
+	/// Its result won the vote and it was paid `paid`.
+	Agreed { paid: Balance },
+	/// Its result lost the vote; `majority` shares part of its slash.
+	Disagreed { majority: &'a [AccountId] },
+	/// It missed its commit or reveal deadline.
+	Missed,
+	/// Released without reward or penalty: its job was cancelled, or the vote had no majority.
+	Released,
+}
+
+impl<T: Config> Pallet<T> {
+	/// Close `who`'s replica of `task`: apply `outcome` to its standing and stake, free its
+	/// slot, and refresh its pool membership. `running` says whether the replica had not
+	/// committed yet (it still occupied a task slot). Returns the amount slashed and the new
+	/// reputation.
+	pub(crate) fn settle_replica(
+		task: TaskRef,
+		who: &T::AccountId,
+		running: bool,
+		outcome: Outcome<T::AccountId, BalanceOf<T>>,
+	) -> (BalanceOf<T>, u32) {
+		Assignments::<T>::remove(who, task);
+		let mut standing = Standings::<T>::get(who).unwrap_or_default();
+		let Some(mut provider) = Providers::<T>::get(who) else {
+			defensive!("a provider with unsettled replicas cannot deregister");
+			return (Zero::zero(), standing.reputation);
+		};
+		if running {
+			provider.running.saturating_dec();
+		}
+		provider.unsettled.saturating_dec();
+
+		let mut slashed = BalanceOf::<T>::zero();
+		match outcome {
+			Outcome::Agreed { paid } => {
+				standing.reputation = standing
+					.reputation
+					.saturating_add(T::ReputationGain::get())
+					.min(T::MaxReputation::get());
+				standing.verified.saturating_inc();
+				standing.earned.saturating_accrue(paid);
+			},
+			Outcome::Disagreed { majority } => {
+				slashed =
+					Self::slash_stake(who, &mut provider, T::DisagreementSlash::get(), majority);
+				standing.reputation = T::DisagreementKeeps::get() * standing.reputation;
+				standing.disagreed.saturating_inc();
+			},
+			Outcome::Missed => {
+				slashed = Self::slash_stake(who, &mut provider, T::MissedDeadlineSlash::get(), &[]);
+				standing.reputation =
+					standing.reputation.saturating_sub(T::MissedDeadlinePenalty::get());
+				standing.missed.saturating_inc();
+			},
+			Outcome::Released => {},
+		}
+		standing.slashed.saturating_accrue(slashed);
+
+		let suspended = provider.stake < T::MinStake::get() &&
+			matches!(provider.status, ProviderStatus::Active | ProviderStatus::Paused);
+		if suspended {
+			provider.status = ProviderStatus::Suspended;
+		}
+		Self::sync_pool(who, &provider, standing.reputation);
+		let stake = provider.stake;
+		Providers::<T>::insert(who, provider);
+		Standings::<T>::insert(who, standing);
+		if suspended {
+			Self::deposit_event(Event::ProviderSuspended { provider: who.clone(), stake });
+		}
+		(slashed, standing.reputation)
+	}
+}
+
+/// A provider's standing after registering for the first time.
+pub(crate) fn initial_standing<T: Config>() -> Standing<BalanceOf<T>> {
+	Standing { reputation: T::InitialReputation::get(), ..Default::default() }
+}

@@ -1,0 +1,429 @@
+//! Assignment, commit, reveal and verdict: the market's life cycle and every way it can go.
+
+use super::*;
+use crate::{
+	Burned, DeadlineBuckets, Error, JobState, Jobs, PoolLen, Providers, RuntimeKind, Standings,
+	TaskPhase, Unassignable,
+};
+use conun_primitives::FailReason;
+use polkadot_sdk::{
+	frame_support::assert_noop,
+	sp_runtime::BoundedVec,
+};
+
+const HONEST: u8 = 7;
+
+fn verified(job: JobId, task: TaskIndex) -> bool {
+	Tasks::<Test>::get(job, task).unwrap().phase == TaskPhase::Verified { result: result(HONEST) }
+}
+
+fn unassignable_events(job: JobId) -> Vec<Unassignable> {
+	market_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			Event::TaskUnassignable { job: j, reason, .. } if j == job => Some(reason),
+			_ => None,
+		})
+		.collect()
+}
+
+#[test]
+fn a_job_goes_from_post_to_paid() {
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		let mut assigned = replicas(job, 0);
+		assigned.sort();
+		assert_eq!(assigned, vec![1, 2, 3]);
+		assert_eq!(Tasks::<Test>::get(job, 0).unwrap().phase, TaskPhase::Running);
+		assert!(emitted(Event::ReplicaAssigned { job, task: 0, provider: 1, commit_by: 9 }));
+
+		for who in [1, 2, 3] {
+			commit(who, job, 0, HONEST);
+		}
+		System::assert_last_event(Event::RevealsOpened { job, task: 0, deadline: 5 }.into());
+		for who in [1, 2, 3] {
+			reveal(who, job, 0, HONEST);
+		}
+		assert!(verified(job, 0));
+		assert!(emitted(Event::TaskVerified { job, task: 0, result: result(HONEST), agreeing: 3 }));
+		for who in [1, 2, 3] {
+			assert!(emitted(Event::ReplicaPaid { job, task: 0, provider: who, amount: 10 }));
+			assert_eq!(free(who), ENDOWMENT - 10_000 + 10);
+			let standing = Standings::<Test>::get(who).unwrap();
+			assert_eq!((standing.reputation, standing.verified, standing.earned), (505, 1, 10));
+		}
+		// 3 replicas paid; the margin's extra replica is refunded.
+		System::assert_last_event(
+			Event::JobFinished { job, verified: 1, failed: 0, cancelled: 0, refunded: 10 }.into(),
+		);
+		assert_eq!(free(REQUESTER), ENDOWMENT - 30);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().state, JobState::Finished);
+		assert_eq!(Market::assignments_of(&1), vec![]);
+	});
+}
+
+#[test]
+fn a_liar_is_slashed_and_the_majority_rewarded() {
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
+		let issuance = Balances::total_issuance();
+		let job = post(3, 1);
+		run_to_block(2);
+		commit(1, job, 0, HONEST);
+		commit(2, job, 0, HONEST);
+		commit(3, job, 0, 0x66);
+		reveal(1, job, 0, HONEST);
+		reveal(2, job, 0, HONEST);
+		reveal(3, job, 0, 0x66);
+		assert!(verified(job, 0));
+		// 10 % of 10 000 slashed: half to the two honest replicas, half burned.
+		assert!(emitted(Event::ReplicaSlashed { job, task: 0, provider: 3, amount: 1_000, reputation: 333 }));
+		assert_eq!(Providers::<Test>::get(3).unwrap().stake, 9_000);
+		assert_eq!(free(1), ENDOWMENT - 10_000 + 10 + 250);
+		assert_eq!(Burned::<Test>::get(), 500);
+		assert_eq!(Balances::total_issuance(), issuance - 500);
+		let standing = Standings::<Test>::get(3).unwrap();
+		assert_eq!((standing.disagreed, standing.slashed, standing.earned), (1, 1_000, 0));
+	});
+}
+
+#[test]
+fn a_replica_that_never_commits_is_penalised_and_replaced() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		let assigned = replicas(job, 0);
+		let (absent, present) = (assigned[0], &assigned[1..]);
+		for who in present {
+			commit(*who, job, 0, HONEST);
+		}
+		// Commit deadline is block 9; block 10 handles it and assigns a replacement.
+		run_to_block(10);
+		assert_eq!(replica_state(job, 0, absent), ReplicaState::Missed);
+		assert!(emitted(Event::ReplicaMissed { job, task: 0, provider: absent, slashed: 200, reputation: 450 }));
+		assert_eq!(Standings::<Test>::get(absent).unwrap().missed, 1);
+		let now = replicas(job, 0);
+		assert_eq!(now.len(), 3);
+		let replacement = *now.iter().find(|w| !assigned.contains(w)).unwrap();
+		let spare = (1..=4).find(|w| !assigned.contains(w)).unwrap();
+		assert_eq!(replacement, spare);
+		commit(replacement, job, 0, HONEST);
+		for who in replicas(job, 0) {
+			reveal(who, job, 0, HONEST);
+		}
+		assert!(verified(job, 0));
+		assert_eq!(free(absent), ENDOWMENT - 10_000);
+		assert_eq!(free(replacement), ENDOWMENT - 10_000 + 10);
+	});
+}
+
+#[test]
+fn a_replica_that_does_not_reveal_is_penalised_and_the_rest_decide() {
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		for who in [1, 2, 3] {
+			commit(who, job, 0, HONEST);
+		}
+		reveal(1, job, 0, HONEST);
+		reveal(2, job, 0, HONEST);
+		// Reveal deadline is block 5; block 6 settles.
+		run_to_block(6);
+		assert_eq!(replica_state(job, 0, 3), ReplicaState::Missed);
+		assert!(verified(job, 0));
+		assert!(emitted(Event::TaskVerified { job, task: 0, result: result(HONEST), agreeing: 2 }));
+		// Two paid; the third replica's share and the margin are refunded.
+		assert_eq!(free(REQUESTER), ENDOWMENT - 20);
+	});
+}
+
+#[test]
+fn a_vote_without_majority_gets_extra_replicas_then_fails_and_refunds() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4, 5]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		let first = replicas(job, 0);
+		for (i, who) in first.iter().enumerate() {
+			commit(*who, job, 0, 10 + i as u8);
+		}
+		for (i, who) in first.iter().enumerate() {
+			reveal(*who, job, 0, 10 + i as u8);
+		}
+		System::assert_last_event(Event::ExtraReplicasRequested { job, task: 0, extra: 1 }.into());
+		run_to_block(3);
+		let extra = *replicas(job, 0).iter().find(|w| !first.contains(w)).unwrap();
+		commit(extra, job, 0, 20);
+		reveal(extra, job, 0, 20);
+		// Still no majority and the margin is spent: the task fails, everything is refunded.
+		assert!(emitted(Event::TaskFailed { job, task: 0, reason: FailReason::NoMajority }));
+		assert_eq!(
+			Tasks::<Test>::get(job, 0).unwrap().phase,
+			TaskPhase::Failed { reason: FailReason::NoMajority }
+		);
+		assert_eq!(free(REQUESTER), ENDOWMENT);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().state, JobState::Finished);
+	});
+}
+
+#[test]
+fn an_extra_replica_can_break_a_tie() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		let first = replicas(job, 0);
+		commit(first[0], job, 0, HONEST);
+		commit(first[1], job, 0, 0x66);
+		commit(first[2], job, 0, 0x67);
+		reveal(first[0], job, 0, HONEST);
+		reveal(first[1], job, 0, 0x66);
+		reveal(first[2], job, 0, 0x67);
+		run_to_block(3);
+		let extra = *replicas(job, 0).iter().find(|w| !first.contains(w)).unwrap();
+		commit(extra, job, 0, HONEST);
+		reveal(extra, job, 0, HONEST);
+		assert!(verified(job, 0));
+		assert!(emitted(Event::TaskVerified { job, task: 0, result: result(HONEST), agreeing: 2 }));
+		assert!(emitted(Event::ReplicaSlashed { job, task: 0, provider: first[1], amount: 1_000, reputation: 333 }));
+	});
+}
+
+#[test]
+fn every_replica_missing_without_replacements_fails_the_task() {
+	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
+		let job = post(1, 1);
+		// Provider 1 never commits: missed at 10, 17+... until replacements run out. With a
+		// single provider the replacement can never be someone else.
+		run_to_block(10);
+		assert!(emitted(Event::ReplicaMissed { job, task: 0, provider: 1, slashed: 200, reputation: 450 }));
+		assert!(unassignable_events(job).contains(&Unassignable::TooFewDistinctProviders));
+		assert_ok!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), job));
+		assert_eq!(Tasks::<Test>::get(job, 0).unwrap().phase, TaskPhase::Cancelled);
+		assert_eq!(free(REQUESTER), ENDOWMENT);
+	});
+}
+
+#[test]
+fn unassignable_tasks_say_why_once_and_are_assigned_when_a_provider_comes() {
+	ExtBuilder::default().build_and_execute(|| {
+		let job = post(1, 1);
+		run_to_block(4);
+		assert_eq!(unassignable_events(job), vec![Unassignable::NoProviderWithRuntime]);
+		assert_ok!(Market::register(RuntimeOrigin::signed(1), 5_000, caps(), contact(1), 1));
+		run_to_block(5);
+		assert_eq!(replicas(job, 0), vec![1]);
+		assert_eq!(Tasks::<Test>::get(job, 0).unwrap().stalled, None);
+	});
+}
+
+#[test]
+fn unassignable_reasons_name_the_requirement_nobody_meets() {
+	ExtBuilder::default().providers(&[1, 2]).build_and_execute(|| {
+		let mut big = terms(1);
+		big.resources.cores = 64;
+		let mut cheap = terms(1);
+		cheap.price = 1;
+		assert_ok!(Market::update(RuntimeOrigin::signed(1), caps(), contact(1), 5));
+		assert_ok!(Market::update(RuntimeOrigin::signed(2), caps(), contact(2), 5));
+		let mut picky = terms(1);
+		picky.min_reputation = 900;
+		let mut ids = vec![];
+		for t in [big, cheap, picky, terms(3)] {
+			ids.push(crate::NextJobId::<Test>::get());
+			assert_ok!(Market::post_job(
+				RuntimeOrigin::signed(REQUESTER),
+				wasm_program(),
+				inputs(1).try_into().unwrap(),
+				t,
+				contact(0)
+			));
+		}
+		run_to_block(2);
+		assert_eq!(unassignable_events(ids[0]), vec![Unassignable::InsufficientResources]);
+		assert_eq!(unassignable_events(ids[1]), vec![Unassignable::PriceTooLow]);
+		assert_eq!(unassignable_events(ids[2]), vec![Unassignable::ReputationTooLow]);
+		assert_eq!(unassignable_events(ids[3]), vec![Unassignable::TooFewDistinctProviders]);
+		assert_eq!(replicas(ids[3], 0).len(), 2);
+		// Paused providers leave no capacity.
+		assert_ok!(Market::pause(RuntimeOrigin::signed(1)));
+		assert_ok!(Market::pause(RuntimeOrigin::signed(2)));
+		let job = post(1, 1);
+		run_to_block(3);
+		assert_eq!(unassignable_events(job), vec![Unassignable::NoSpareCapacity]);
+	});
+}
+
+#[test]
+fn a_full_provider_gets_work_again_when_it_commits() {
+	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
+		let job = post(1, 5);
+		run_to_block(2);
+		// Four task slots: four tasks assigned, the fifth waits.
+		assert_eq!(Providers::<Test>::get(1).unwrap().running, 4);
+		assert_eq!(PoolLen::<Test>::get(RuntimeKind::Wasm), 0);
+		assert!(replicas(job, 4).is_empty());
+		assert_eq!(unassignable_events(job), vec![Unassignable::NoSpareCapacity]);
+		commit(1, job, 0, HONEST);
+		run_to_block(3);
+		assert_eq!(replicas(job, 4), vec![1]);
+	});
+}
+
+#[test]
+fn assignment_work_per_block_is_bounded_and_the_queue_drains_over_blocks() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4]).build_and_execute(|| {
+		use crate::WeightInfo;
+		// Room for the base and one task's worst case per block.
+		let worst = <() as WeightInfo>::assign_task(MAX_REPLICAS, MAX_REPLICAS * 16);
+		HookWeightLimit::set(<() as WeightInfo>::on_initialize_base() + worst);
+		let job = post(1, 8);
+		run_to_block(2);
+		let assigned = |job| (0..8).filter(|t| !replicas(job, *t).is_empty()).count();
+		let first_block = assigned(job);
+		assert_eq!(first_block, 1);
+		run_to_block(5);
+		assert_eq!(assigned(job), 4);
+		run_to_block(9);
+		assert_eq!(assigned(job), 8);
+	});
+}
+
+#[test]
+fn assignment_favours_stake() {
+	ExtBuilder::default().build_and_execute(|| {
+		let mut roomy = caps();
+		roomy.max_tasks = 1_000;
+		assert_ok!(Market::register(RuntimeOrigin::signed(1), 90_000, roomy.clone(), contact(1), 1));
+		assert_ok!(Market::register(RuntimeOrigin::signed(2), 10_000, roomy, contact(2), 1));
+		let job = post(1, 200);
+		run_to_block(2);
+		let to_big = (0..200).filter(|t| replicas(job, *t) == vec![1]).count();
+		assert!(to_big > 150 && to_big < 200, "the 90 % stake got {to_big} of 200 tasks");
+	});
+}
+
+#[test]
+fn commit_errors() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		let assigned = replicas(job, 0);
+		let outsider = (1..=4).find(|w| !assigned.contains(w)).unwrap();
+		let who = assigned[0];
+		let signed = RuntimeOrigin::signed;
+		assert_noop!(
+			Market::commit_results(signed(who), BoundedVec::new()),
+			Error::<Test>::EmptyBatch
+		);
+		assert_noop!(
+			Market::commit_results(signed(who), vec![commit_item(who, 9, 0, 1)].try_into().unwrap()),
+			Error::<Test>::TaskNotFound
+		);
+		assert_noop!(
+			Market::commit_results(signed(outsider), vec![commit_item(outsider, job, 0, 1)].try_into().unwrap()),
+			Error::<Test>::NotAssigned
+		);
+		// All or nothing: a duplicate in the batch fails the whole batch.
+		let twice = vec![commit_item(who, job, 0, 1), commit_item(who, job, 0, 1)];
+		assert_noop!(
+			Market::commit_results(signed(who), twice.try_into().unwrap()),
+			Error::<Test>::AlreadyCommitted
+		);
+		commit(who, job, 0, HONEST);
+		assert_noop!(
+			Market::commit_results(signed(who), vec![commit_item(who, job, 0, 1)].try_into().unwrap()),
+			Error::<Test>::AlreadyCommitted
+		);
+		// Past the deadline (block 9), before the hook has handled it.
+		System::set_block_number(10);
+		assert_noop!(
+			Market::commit_results(signed(assigned[1]), vec![commit_item(assigned[1], job, 0, 1)].try_into().unwrap()),
+			Error::<Test>::CommitDeadlinePassed
+		);
+		System::set_block_number(2);
+		commit(assigned[1], job, 0, HONEST);
+		commit(assigned[2], job, 0, HONEST);
+		assert_noop!(
+			Market::commit_results(signed(who), vec![commit_item(who, job, 0, 1)].try_into().unwrap()),
+			Error::<Test>::TaskNotRunning
+		);
+	});
+}
+
+#[test]
+fn commit_fails_when_every_deadline_bucket_in_reach_is_full() {
+	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
+		let job = post(1, 1);
+		run_to_block(2);
+		let filler = TaskRef { job: 77, task: 0 };
+		for block in 6..6 + 64 {
+			DeadlineBuckets::<Test>::insert(block, BoundedVec::truncate_from(vec![filler; 64]));
+		}
+		assert_noop!(
+			Market::commit_results(RuntimeOrigin::signed(1), vec![commit_item(1, job, 0, 1)].try_into().unwrap()),
+			Error::<Test>::DeadlinesFull
+		);
+		for block in 6..6 + 64 {
+			DeadlineBuckets::<Test>::remove(block);
+		}
+	});
+}
+
+#[test]
+fn reveal_errors() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		let assigned = replicas(job, 0);
+		let outsider = (1..=4).find(|w| !assigned.contains(w)).unwrap();
+		let who = assigned[0];
+		let signed = RuntimeOrigin::signed;
+		let one = |w, byte| -> BoundedVec<_, _> { vec![reveal_item(w, job, 0, byte)].try_into().unwrap() };
+		assert_noop!(Market::reveal_results(signed(who), BoundedVec::new()), Error::<Test>::EmptyBatch);
+		commit(who, job, 0, HONEST);
+		assert_noop!(Market::reveal_results(signed(who), one(who, HONEST)), Error::<Test>::RevealsNotOpen);
+		commit(assigned[1], job, 0, HONEST);
+		commit(assigned[2], job, 0, HONEST);
+		assert_noop!(
+			Market::reveal_results(signed(who), vec![reveal_item(who, 9, 0, HONEST)].try_into().unwrap()),
+			Error::<Test>::TaskNotFound
+		);
+		assert_noop!(Market::reveal_results(signed(outsider), one(outsider, HONEST)), Error::<Test>::NotAssigned);
+		assert_noop!(Market::reveal_results(signed(who), one(who, 0x66)), Error::<Test>::CommitmentMismatch);
+		// Another provider's salt does not open this commitment either.
+		let mut stolen = reveal_item(who, job, 0, HONEST);
+		stolen.salt = salt(assigned[1]);
+		assert_noop!(
+			Market::reveal_results(signed(who), vec![stolen].try_into().unwrap()),
+			Error::<Test>::CommitmentMismatch
+		);
+		reveal(who, job, 0, HONEST);
+		assert_noop!(Market::reveal_results(signed(who), one(who, HONEST)), Error::<Test>::AlreadyRevealed);
+		// The reveal deadline is block 5.
+		System::set_block_number(6);
+		assert_noop!(
+			Market::reveal_results(signed(assigned[1]), one(assigned[1], HONEST)),
+			Error::<Test>::RevealDeadlinePassed
+		);
+		System::set_block_number(2);
+	});
+}
+
+#[test]
+fn a_copied_commitment_does_not_open_for_the_copier() {
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		commit(1, job, 0, HONEST);
+		// Provider 2 copies provider 1's commitment as its own.
+		let copied = commit_item(1, job, 0, HONEST);
+		assert_ok!(Market::commit_results(RuntimeOrigin::signed(2), vec![copied].try_into().unwrap()));
+		commit(3, job, 0, HONEST);
+		// Even knowing 1's result and salt, 2 cannot open it: the commitment binds provider 1.
+		let mut replay = reveal_item(1, job, 0, HONEST);
+		replay.salt = salt(1);
+		assert_noop!(
+			Market::reveal_results(RuntimeOrigin::signed(2), vec![replay].try_into().unwrap()),
+			Error::<Test>::CommitmentMismatch
+		);
+	});
+}

@@ -1,0 +1,236 @@
+//! The pallet's stored types and call arguments.
+
+use crate::{BalanceOf, Config};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use conun_primitives::{
+	Capabilities, Contact, Deadlines, JobId, JobState, Program, ProviderStatus, Resources,
+	RuntimeKind, Salt, TaskIndex, TaskInput, TaskPhase, TaskRef, Unassignable,
+};
+use core::marker::PhantomData;
+use polkadot_sdk::{
+	frame_support::{
+		pallet_prelude::*, CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
+	},
+	frame_system::pallet_prelude::BlockNumberFor,
+	sp_core::H256,
+};
+use scale_info::TypeInfo;
+
+/// A registered provider.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct ProviderInfo<T: Config> {
+	/// CON held as stake.
+	pub stake: BalanceOf<T>,
+	pub status: ProviderStatus<BlockNumberFor<T>>,
+	pub capabilities: Capabilities,
+	/// The lowest price per replica it works for.
+	pub price_floor: BalanceOf<T>,
+	/// Replicas assigned and not yet committed: these occupy its task slots.
+	pub running: u32,
+	/// Replicas whose task has no verdict yet: these keep it from unbonding.
+	pub unsettled: u32,
+	pub registered_at: BlockNumberFor<T>,
+}
+
+impl<T: Config> ProviderInfo<T> {
+	/// Whether the provider may be drawn for new work, given its reputation.
+	pub fn is_available(&self, reputation: u32) -> bool {
+		matches!(self.status, ProviderStatus::Active) &&
+			self.running < self.capabilities.max_tasks &&
+			reputation >= T::ReputationThreshold::get()
+	}
+}
+
+/// A job's terms, escrow and counters; read on every assignment, so the program lives apart.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct JobInfo<T: Config> {
+	pub owner: T::AccountId,
+	pub state: JobState,
+	pub runtime: RuntimeKind,
+	pub resources: Resources,
+	/// R: replicas per task, and the size of the electorate a strict majority is counted in.
+	pub replicas: u32,
+	pub price: BalanceOf<T>,
+	pub min_reputation: u32,
+	pub deadlines: Deadlines<BlockNumberFor<T>>,
+	pub tasks: u32,
+	/// CON still held in escrow for this job.
+	pub escrow: BalanceOf<T>,
+	/// Extra replicas the margin in escrow still pays for.
+	pub spare_replicas: u32,
+	pub verified: u32,
+	pub failed: u32,
+	pub cancelled: u32,
+	pub posted_at: BlockNumberFor<T>,
+}
+
+impl<T: Config> JobInfo<T> {
+	/// Tasks that reached their end.
+	pub fn finished(&self) -> u32 {
+		self.verified.saturating_add(self.failed).saturating_add(self.cancelled)
+	}
+
+	/// Votes a result needs to win: a strict majority of R.
+	pub fn majority(&self) -> u32 {
+		self.replicas / 2 + 1
+	}
+}
+
+/// A job's program and how to reach its requester for the program and inputs.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct JobProgram {
+	pub program: Program,
+	pub requester: Contact,
+}
+
+/// The bound on replicas one task may have had: R, plus extras, plus replacements.
+pub struct ReplicaSlots<T>(PhantomData<T>);
+impl<T: Config> Get<u32> for ReplicaSlots<T> {
+	fn get() -> u32 {
+		T::MaxReplicas::get()
+			.saturating_add(T::MaxExtraReplicas::get())
+			.saturating_add(T::MaxReplacements::get())
+	}
+}
+
+/// Where one replica is in commit-reveal.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub enum ReplicaState {
+	/// Running the task; must commit by the replica's `commit_by`.
+	#[codec(index = 0)]
+	Assigned,
+	/// Committed; reveals the result once reveals open.
+	#[codec(index = 1)]
+	Committed { commitment: H256 },
+	/// Revealed `result`.
+	#[codec(index = 2)]
+	Revealed { result: H256 },
+	/// Missed its commit or reveal deadline; it no longer counts.
+	#[codec(index = 3)]
+	Missed,
+}
+
+/// One replica of a task.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct Replica<T: Config> {
+	pub provider: T::AccountId,
+	pub assigned_at: BlockNumberFor<T>,
+	pub commit_by: BlockNumberFor<T>,
+	pub state: ReplicaState,
+}
+
+impl<T: Config> Replica<T> {
+	/// Whether the replica still counts (it has not missed a deadline).
+	pub fn is_live(&self) -> bool {
+		self.state != ReplicaState::Missed
+	}
+}
+
+/// One task of a job.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct TaskInfo<T: Config> {
+	pub input: TaskInput,
+	pub phase: TaskPhase<BlockNumberFor<T>>,
+	/// Every replica the task has had, live or missed, in assignment order.
+	pub replicas: BoundedVec<Replica<T>, ReplicaSlots<T>>,
+	/// Live replicas the task wants: R, plus extras after a vote without majority, minus
+	/// replicas missed that could not be replaced.
+	pub wanted: u32,
+	/// Extra replicas added after votes without majority.
+	pub extra: u32,
+	/// Replacements for replicas that missed a deadline.
+	pub replaced: u32,
+	/// Why the task could not be fully assigned, when it could not; cleared when it is.
+	pub stalled: Option<Unassignable>,
+}
+
+impl<T: Config> TaskInfo<T> {
+	/// A fresh task, waiting for its `replicas`.
+	pub fn new(input: TaskInput, replicas: u32) -> Self {
+		Self {
+			input,
+			phase: TaskPhase::Waiting,
+			replicas: BoundedVec::new(),
+			wanted: replicas,
+			extra: 0,
+			replaced: 0,
+			stalled: None,
+		}
+	}
+
+	/// Replicas that have not missed a deadline.
+	pub fn live(&self) -> impl Iterator<Item = &Replica<T>> {
+		self.replicas.iter().filter(|r| r.is_live())
+	}
+
+	/// How many more replicas must be assigned.
+	pub fn missing(&self) -> u32 {
+		self.wanted.saturating_sub(self.live().count() as u32)
+	}
+
+	/// The position of `who`'s live replica.
+	pub fn replica_of(&self, who: &T::AccountId) -> Option<usize> {
+		self.replicas.iter().position(|r| r.is_live() && &r.provider == who)
+	}
+
+	/// Whether every wanted replica is assigned and has committed or revealed.
+	pub fn all_committed(&self) -> bool {
+		self.missing() == 0 && self.live().all(|r| r.state != ReplicaState::Assigned)
+	}
+
+	/// Whether every live replica has revealed.
+	pub fn all_revealed(&self) -> bool {
+		self.live().all(|r| matches!(r.state, ReplicaState::Revealed { .. }))
+	}
+
+	/// Whether any live replica has committed (or revealed).
+	pub fn any_committed(&self) -> bool {
+		self.live().any(|r| r.state != ReplicaState::Assigned)
+	}
+}
+
+/// A range of one job's tasks waiting in the assignment queue: `next..end`.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct QueueEntry {
+	pub job: JobId,
+	pub next: TaskIndex,
+	pub end: TaskIndex,
+}
+
+/// One commitment in [`crate::Pallet::commit_results`].
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct CommitItem {
+	pub task: TaskRef,
+	/// [`conun_primitives::commitment`] of the task, the caller, the result hash and a salt.
+	pub commitment: H256,
+}
+
+/// One reveal in [`crate::Pallet::reveal_results`].
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct RevealItem {
+	pub task: TaskRef,
+	/// The hash of the result blob.
+	pub result: H256,
+	/// The salt of the commitment.
+	pub salt: Salt,
+}

@@ -1,0 +1,246 @@
+//! Verification: commit, reveal and the verdict.
+//!
+//! A replica commits [`conun_primitives::commitment`] of its result, bound to its own account.
+//! Reveals open when every wanted replica has committed (or missed its deadline). The verdict
+//! comes with the last reveal, or at the reveal deadline: the result revealed by a strict
+//! majority of R wins. The majority is paid its price from escrow; each replica that revealed
+//! something else loses [`Config::DisagreementSlash`] of its stake, a
+//! [`Config::SlashRewardShare`] of it going to the majority and the rest burned. Without a
+//! majority the task asks for the extra replicas that could make one, while the job's margin
+//! and [`Config::MaxExtraReplicas`] allow; then it fails and its budget is refunded.
+
+use crate::{
+	reputation::Outcome, CommitItem, Config, Error, Event, JobInfo, Jobs, Pallet, Providers,
+	ReplicaState, RevealItem, TaskInfo, Tasks,
+};
+use alloc::vec::Vec;
+use conun_primitives::{commitment, FailReason, JobState, TaskPhase, TaskRef};
+use polkadot_sdk::{
+	frame_support::{defensive, pallet_prelude::*},
+	frame_system::{self, pallet_prelude::BlockNumberFor},
+	sp_core::H256,
+	sp_runtime::traits::{One, Saturating},
+};
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_commit_results(
+		who: T::AccountId,
+		commits: BoundedVec<CommitItem, T::MaxBatch>,
+	) -> DispatchResult {
+		ensure!(!commits.is_empty(), Error::<T>::EmptyBatch);
+		let now = frame_system::Pallet::<T>::block_number();
+		for item in commits.iter() {
+			let task_ref = item.task;
+			let mut task =
+				Tasks::<T>::get(task_ref.job, task_ref.task).ok_or(Error::<T>::TaskNotFound)?;
+			let index = task.replica_of(&who).ok_or(Error::<T>::NotAssigned)?;
+			ensure!(
+				matches!(task.phase, TaskPhase::Waiting | TaskPhase::Running),
+				Error::<T>::TaskNotRunning
+			);
+			let replica = &mut task.replicas[index];
+			ensure!(replica.state == ReplicaState::Assigned, Error::<T>::AlreadyCommitted);
+			ensure!(now <= replica.commit_by, Error::<T>::CommitDeadlinePassed);
+
+			replica.state = ReplicaState::Committed { commitment: item.commitment };
+			Self::deposit_event(Event::ResultCommitted {
+				job: task_ref.job,
+				task: task_ref.task,
+				provider: who.clone(),
+			});
+			if task.all_committed() {
+				let job = Jobs::<T>::get(task_ref.job).ok_or(Error::<T>::JobNotFound)?;
+				Self::open_reveals(task_ref, &mut task, &job, now)?;
+			}
+			Tasks::<T>::insert(task_ref.job, task_ref.task, task);
+		}
+		// Committed replicas no longer occupy task slots.
+		Self::free_slots(&who, commits.len() as u32);
+		Ok(())
+	}
+
+	pub(crate) fn do_reveal_results(
+		who: T::AccountId,
+		reveals: BoundedVec<RevealItem, T::MaxBatch>,
+	) -> DispatchResult {
+		ensure!(!reveals.is_empty(), Error::<T>::EmptyBatch);
+		let now = frame_system::Pallet::<T>::block_number();
+		for item in reveals.iter() {
+			let task_ref = item.task;
+			let mut task =
+				Tasks::<T>::get(task_ref.job, task_ref.task).ok_or(Error::<T>::TaskNotFound)?;
+			let index = task.replica_of(&who).ok_or(Error::<T>::NotAssigned)?;
+			let TaskPhase::Revealing { deadline } = task.phase else {
+				return Err(Error::<T>::RevealsNotOpen.into());
+			};
+			ensure!(now <= deadline, Error::<T>::RevealDeadlinePassed);
+			let replica = &mut task.replicas[index];
+			let committed = match replica.state {
+				ReplicaState::Committed { commitment } => commitment,
+				ReplicaState::Revealed { .. } => return Err(Error::<T>::AlreadyRevealed.into()),
+				// Still running while reveals are open cannot happen: reveals open once all
+				// live replicas have committed.
+				_ => return Err(Error::<T>::RevealsNotOpen.into()),
+			};
+			ensure!(
+				commitment(task_ref, &who, &item.result, &item.salt) == committed,
+				Error::<T>::CommitmentMismatch
+			);
+
+			replica.state = ReplicaState::Revealed { result: item.result };
+			Self::deposit_event(Event::ResultRevealed {
+				job: task_ref.job,
+				task: task_ref.task,
+				provider: who.clone(),
+				result: item.result,
+			});
+			if task.all_revealed() {
+				let mut job = Jobs::<T>::get(task_ref.job).ok_or(Error::<T>::JobNotFound)?;
+				Self::conclude(task_ref, &mut job, &mut task);
+				Jobs::<T>::insert(task_ref.job, job);
+			}
+			Tasks::<T>::insert(task_ref.job, task_ref.task, task);
+		}
+		Ok(())
+	}
+
+	/// `count` replicas of `who` committed: they free its task slots.
+	fn free_slots(who: &T::AccountId, count: u32) {
+		let Some(mut provider) = Providers::<T>::get(who) else {
+			defensive!("a provider with assignments is registered");
+			return;
+		};
+		provider.running.saturating_reduce(count);
+		Self::sync_pool(who, &provider, Self::reputation(who));
+		Providers::<T>::insert(who, provider);
+	}
+
+	/// Every wanted replica committed: reveals are due within the job's reveal deadline.
+	pub(crate) fn open_reveals(
+		task_ref: TaskRef,
+		task: &mut TaskInfo<T>,
+		job: &JobInfo<T>,
+		now: BlockNumberFor<T>,
+	) -> DispatchResult {
+		let deadline = now.saturating_add(job.deadlines.reveal);
+		Self::schedule_deadline(task_ref, deadline.saturating_add(One::one()))?;
+		task.phase = TaskPhase::Revealing { deadline };
+		Self::deposit_event(Event::RevealsOpened { job: task_ref.job, task: task_ref.task, deadline });
+		Ok(())
+	}
+
+	/// Decide a task whose reveals are all in (or whose reveal deadline passed).
+	pub(crate) fn conclude(task_ref: TaskRef, job: &mut JobInfo<T>, task: &mut TaskInfo<T>) {
+		let mut votes: Vec<(H256, u32)> = Vec::new();
+		for replica in task.live() {
+			if let ReplicaState::Revealed { result } = replica.state {
+				match votes.iter_mut().find(|(r, _)| *r == result) {
+					Some((_, count)) => count.saturating_inc(),
+					None => votes.push((result, 1)),
+				}
+			}
+		}
+		let top = votes.iter().map(|(_, count)| *count).max().unwrap_or(0);
+		let tied = votes.iter().filter(|(_, count)| *count == top).count() > 1;
+		let winner = votes.iter().find(|(_, count)| *count == top).map(|(r, _)| *r);
+		match winner {
+			Some(result) if top >= job.majority() && !tied => {
+				Self::settle_verdict(task_ref, job, task, result)
+			},
+			_ => {
+				let extra = job.majority().saturating_sub(top);
+				let can_extend = job.state == JobState::Open &&
+					task.extra.saturating_add(extra) <= T::MaxExtraReplicas::get() &&
+					job.spare_replicas >= extra;
+				if can_extend {
+					task.extra.saturating_accrue(extra);
+					task.wanted.saturating_accrue(extra);
+					job.spare_replicas.saturating_reduce(extra);
+					task.phase = TaskPhase::Waiting;
+					Self::enqueue(task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
+					Self::deposit_event(Event::ExtraReplicasRequested {
+						job: task_ref.job,
+						task: task_ref.task,
+						extra,
+					});
+				} else {
+					Self::fail_task(task_ref, job, task, FailReason::NoMajority);
+				}
+			},
+		}
+	}
+
+	/// Pay the majority, slash the dissent, record the result and refund the unspent share.
+	fn settle_verdict(task_ref: TaskRef, job: &mut JobInfo<T>, task: &mut TaskInfo<T>, result: H256) {
+		let revealed = |r: &&crate::Replica<T>| matches!(r.state, ReplicaState::Revealed { .. });
+		let majority: Vec<T::AccountId> = task
+			.live()
+			.filter(|r| r.state == ReplicaState::Revealed { result })
+			.map(|r| r.provider.clone())
+			.collect();
+		let dissent: Vec<T::AccountId> = task
+			.live()
+			.filter(revealed)
+			.filter(|r| r.state != ReplicaState::Revealed { result })
+			.map(|r| r.provider.clone())
+			.collect();
+		for who in majority.iter() {
+			let paid = Self::pay_from_escrow(job, who, job.price);
+			Self::settle_replica(task_ref, who, false, Outcome::Agreed { paid });
+			Self::deposit_event(Event::ReplicaPaid {
+				job: task_ref.job,
+				task: task_ref.task,
+				provider: who.clone(),
+				amount: paid,
+			});
+		}
+		for who in dissent.iter() {
+			let (amount, reputation) = Self::settle_replica(
+				task_ref,
+				who,
+				false,
+				Outcome::Disagreed { majority: &majority },
+			);
+			Self::deposit_event(Event::ReplicaSlashed {
+				job: task_ref.job,
+				task: task_ref.task,
+				provider: who.clone(),
+				amount,
+				reputation,
+			});
+		}
+		let spent = job.price.saturating_mul((majority.len() as u32).into());
+		Self::refund_escrow(job, Self::task_budget(job, task).saturating_sub(spent));
+		task.phase = TaskPhase::Verified { result };
+		job.verified.saturating_inc();
+		Self::deposit_event(Event::TaskVerified {
+			job: task_ref.job,
+			task: task_ref.task,
+			result,
+			agreeing: majority.len() as u32,
+		});
+		Self::finish_job_if_done(task_ref.job, job);
+	}
+
+	/// End a task without a result: release its replicas, refund its budget.
+	pub(crate) fn fail_task(
+		task_ref: TaskRef,
+		job: &mut JobInfo<T>,
+		task: &mut TaskInfo<T>,
+		reason: FailReason,
+	) {
+		for replica in task.live() {
+			Self::settle_replica(
+				task_ref,
+				&replica.provider,
+				replica.state == ReplicaState::Assigned,
+				Outcome::Released,
+			);
+		}
+		Self::refund_escrow(job, Self::task_budget(job, task));
+		task.phase = TaskPhase::Failed { reason };
+		job.failed.saturating_inc();
+		Self::deposit_event(Event::TaskFailed { job: task_ref.job, task: task_ref.task, reason });
+		Self::finish_job_if_done(task_ref.job, job);
+	}
+}
