@@ -1,10 +1,12 @@
 //! The node's JSON-RPC methods beyond Substrate's standard set: account nonces
 //! (`system_accountNextIndex`) and fee queries (`payment_queryInfo`), which wallets use, and
-//! `babe_epochAuthorship`, which tells an operator the slots its keys may author.
+//! `babe_epochAuthorship`, which tells an operator the slots its keys may author, and the
+//! compute market's `market_*` methods ([`crate::market_rpc`]).
 
 use std::sync::Arc;
 
-use conun_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use crate::market_rpc::{Market, MarketApiServer};
+use conun_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 use jsonrpsee::RpcModule;
 use polkadot_sdk::{
 	pallet_transaction_payment_rpc::{
@@ -52,7 +54,8 @@ where
 	C::Api: AccountNonceApi<Block, AccountId, Nonce>
 		+ TransactionPaymentRuntimeApi<Block, Balance>
 		+ BlockBuilder<Block>
-		+ BabeApi<Block>,
+		+ BabeApi<Block>
+		+ conun_primitives::ComputeMarketApi<Block, AccountId, Balance, BlockNumber>,
 	P: TransactionPool + 'static,
 	SC: SelectChain<Block> + Clone + 'static,
 {
@@ -60,6 +63,7 @@ where
 	let mut module = RpcModule::new(());
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Market::new(client.clone()).into_rpc())?;
 	module.merge(
 		Babe::new(client, babe.worker_handle, babe.keystore, babe.select_chain).into_rpc(),
 	)?;

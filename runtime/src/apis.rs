@@ -1,7 +1,9 @@
 //! The runtime APIs: what the node, wallets and the Conun worker and CLI ask the runtime.
 //!
 //! Besides the standard set (core, metadata, block building, transaction pool, BABE, GRANDPA,
-//! session keys, nonces, fees, genesis presets) the compute market adds its own API later.
+//! session keys, nonces, fees, genesis presets) the compute market answers
+//! [`conun_primitives::ComputeMarketApi`]: a provider's assignments, a job's progress, a
+//! provider's standing, and which providers could take a job.
 
 use alloc::vec::Vec;
 use polkadot_sdk::{
@@ -21,7 +23,7 @@ use polkadot_sdk::{
 };
 
 use super::{
-	AccountId, Babe, Balance, Block, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
+	AccountId, Babe, Balance, Block, BlockNumber, Executive, Grandpa, InherentDataExt, Market, Nonce, Runtime,
 	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
 	BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
@@ -222,6 +224,24 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl conun_primitives::ComputeMarketApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn assignments(provider: AccountId) -> Vec<conun_primitives::AssignmentView<BlockNumber>> {
+			Market::assignments_of(&provider)
+		}
+
+		fn job(job: conun_primitives::JobId) -> Option<conun_primitives::JobView<AccountId, Balance, BlockNumber>> {
+			Market::job_view(job)
+		}
+
+		fn provider(provider: AccountId) -> Option<conun_primitives::ProviderView<Balance, BlockNumber>> {
+			Market::provider_view(&provider)
+		}
+
+		fn match_job(query: conun_primitives::MatchQuery<Balance>) -> conun_primitives::MatchReport {
+			Market::match_job(query)
 		}
 	}
 

@@ -11,7 +11,7 @@ use polkadot_sdk::{
 	*,
 };
 
-use crate::{AllPalletsWithSystem, Balances, Runtime, Sudo, Timestamp};
+use crate::{AllPalletsWithSystem, Balances, Market, Runtime, Sudo, Timestamp};
 
 type SystemBench = frame_system_benchmarking::Pallet<Runtime>;
 type BaselineBench = baseline::Pallet<Runtime>;
@@ -25,6 +25,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_balances, Balances]
 	[pallet_timestamp, Timestamp]
 	[pallet_sudo, Sudo]
+	[pallet_market, Market]
 );
 
 /// The benchmarks this runtime offers, and the storage items they touch.

@@ -7,9 +7,9 @@
 //!   assignment will use) and `Grandpa` for finality;
 //! - `Balances`: the native token **CON**, 12 decimals ([`currency`]);
 //! - `TransactionPayment`: fees in CON, burned (see [`configs`]);
-//! - `Sudo`, for the development and test networks.
-//!
-//! The compute market pallets join this runtime in later work (see `docs/architecture.md`).
+//! - `Sudo`, for the development and test networks;
+//! - `Market`: the compute market (`pallet-market`): provider stakes, jobs and escrow, task
+//!   assignment drawn from BABE's VRF output, commit-reveal verification and reputation.
 //!
 //! Layout follows the polkadot-sdk templates: pallet configuration lives in [`configs`],
 //! runtime APIs in `apis.rs`, genesis presets in [`genesis_config_presets`].
@@ -114,7 +114,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("conun"),
 	impl_name: alloc::borrow::Cow::Borrowed("conun-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -231,4 +231,7 @@ mod runtime {
 
 	#[runtime::pallet_index(6)]
 	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(7)]
+	pub type Market = pallet_market;
 }

@@ -15,14 +15,18 @@
 
 use crate::{
 	Assignments, Config, Event, JobInfo, Jobs, Pallet, Pool, PoolLen, Providers, Queue, QueueEntry,
-	QueueHead, QueueTail, Replica, ReplicaState, RuntimeProviders, Standings, TaskInfo, Tasks,
-	WeightInfo,
+	QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState, RuntimeProviders, Standings,
+	TaskInfo, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
 use conun_primitives::{JobId, JobState, TaskIndex, TaskPhase, TaskRef, Unassignable};
 use polkadot_sdk::{
-	frame_support::{defensive, traits::Randomness, weights::WeightMeter},
+	frame_support::{
+		defensive,
+		traits::Randomness,
+		weights::{Weight, WeightMeter},
+	},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_crypto_hashing::blake2_256,
 	sp_runtime::traits::{Get, Saturating, UniqueSaturatedInto},
@@ -100,6 +104,18 @@ impl<T: Config> Pallet<T> {
 		QueueTail::<T>::put(tail.saturating_add(1));
 	}
 
+	/// Put tasks `next..end` of `job` at the front of the queue (a cancellation, which should
+	/// not wait behind other jobs), or at the back when the front cannot move.
+	pub(crate) fn enqueue_front(job: JobId, next: TaskIndex, end: TaskIndex) {
+		match QueueHead::<T>::get().checked_sub(1) {
+			Some(head) => {
+				Queue::<T>::insert(head, QueueEntry { job, next, end });
+				QueueHead::<T>::put(head);
+			},
+			None => Self::enqueue(job, next, end),
+		}
+	}
+
 	/// The randomness of this block's assignments.
 	pub(crate) fn block_seed() -> [u8; 32] {
 		let (random, _) = T::Randomness::random(b"conun/market/assignment");
@@ -110,18 +126,15 @@ impl<T: Config> Pallet<T> {
 		blake2_256(&material)
 	}
 
-	/// Assign replicas from the front of the queue while `meter` allows. Each entry present at
-	/// the start is visited at most once per block, so entries that cannot be assigned do not
-	/// spin.
+	/// Work through the front of the queue while `meter` allows: assign replicas for open jobs,
+	/// cancel the tasks of cancelled jobs. Each entry present at the start is visited at most
+	/// once per block, so entries that cannot be assigned do not spin.
 	pub(crate) fn process_queue(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
 		let mut head = QueueHead::<T>::get();
 		let mut tail = QueueTail::<T>::get();
 		let mut visits = tail.saturating_sub(head);
 		let mut draws: Option<Draws> = None;
-		let worst_task = T::WeightInfo::assign_task(
-			T::MaxReplicas::get(),
-			T::MaxReplicas::get().saturating_mul(T::MaxSamplingAttempts::get()),
-		);
+		let worst_task = Self::worst_task_weight();
 		while visits > 0 && head < tail && meter.can_consume(worst_task) {
 			visits -= 1;
 			let Some(mut entry) = Queue::<T>::take(head) else {
@@ -130,12 +143,11 @@ impl<T: Config> Pallet<T> {
 				continue;
 			};
 			head.saturating_inc();
-			let job = match Jobs::<T>::get(entry.job) {
-				Some(job) if job.state == JobState::Open => job,
-				// A cancelled or finished job's entries are dropped.
-				_ => continue,
+			let Some(mut job) = Jobs::<T>::get(entry.job) else {
+				defensive!("queued jobs are stored");
+				continue;
 			};
-			let draws = draws.get_or_insert_with(|| Draws::new(Self::block_seed()));
+			let cancelling = job.state == JobState::Cancelled;
 			let mut stuck = false;
 			let mut out_of_weight = false;
 			while entry.next < entry.end {
@@ -143,13 +155,29 @@ impl<T: Config> Pallet<T> {
 					out_of_weight = true;
 					break;
 				}
-				match Self::assign_task(now, &job, entry.job, entry.next, draws, meter) {
-					Step::Done => entry.next.saturating_inc(),
-					Step::Stuck => {
-						stuck = true;
+				let task_ref = TaskRef { job: entry.job, task: entry.next };
+				match job.state {
+					JobState::Open => {
+						let draws = draws.get_or_insert_with(|| Draws::new(Self::block_seed()));
+						if let Step::Stuck = Self::assign_task(now, &job, task_ref, draws, meter) {
+							stuck = true;
+							break;
+						}
+					},
+					JobState::Cancelled => {
+						let replicas = Self::cancel_task(task_ref, &mut job, now);
+						meter.consume(T::WeightInfo::cancel_task(replicas));
+					},
+					// A finished job's leftover entries are dropped.
+					JobState::Finished => {
+						entry.next = entry.end;
 						break;
 					},
 				}
+				entry.next.saturating_inc();
+			}
+			if cancelling {
+				Jobs::<T>::insert(entry.job, job);
 			}
 			if out_of_weight {
 				// Keep its place at the front for the next block.
@@ -167,16 +195,25 @@ impl<T: Config> Pallet<T> {
 		QueueTail::<T>::put(tail);
 	}
 
+	/// The most one task at the front of the queue may cost.
+	pub(crate) fn worst_task_weight() -> Weight {
+		let replicas = T::MaxReplicas::get();
+		T::WeightInfo::assign_task(replicas, 0)
+			.saturating_add(
+				T::WeightInfo::sampling_misses(replicas.saturating_mul(T::MaxSamplingAttempts::get())),
+			)
+			.max(T::WeightInfo::cancel_task(ReplicaSlots::<T>::get()))
+	}
+
 	/// Fill the missing replicas of one task, charging `meter` for the work done.
 	fn assign_task(
 		now: BlockNumberFor<T>,
 		job: &JobInfo<T>,
-		job_id: JobId,
-		index: TaskIndex,
+		task_ref: TaskRef,
 		draws: &mut Draws,
 		meter: &mut WeightMeter,
 	) -> Step {
-		let task_ref = TaskRef { job: job_id, task: index };
+		let (job_id, index) = (task_ref.job, task_ref.task);
 		let Some(mut task) = Tasks::<T>::get(job_id, index) else {
 			defensive!("queued tasks are stored");
 			return Step::Done;
@@ -225,7 +262,10 @@ impl<T: Config> Pallet<T> {
 				},
 			}
 		}
-		meter.consume(T::WeightInfo::assign_task(assigned, attempts));
+		meter.consume(
+			T::WeightInfo::assign_task(assigned, 0)
+				.saturating_add(T::WeightInfo::sampling_misses(attempts)),
+		);
 		let step = if task.missing() == 0 {
 			task.phase = TaskPhase::Running;
 			task.stalled = None;

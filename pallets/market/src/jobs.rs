@@ -10,7 +10,7 @@ use conun_primitives::{
 use polkadot_sdk::{
 	frame_support::{defensive, pallet_prelude::*},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
-	sp_runtime::traits::{CheckedMul, Saturating, Zero},
+	sp_runtime::traits::{CheckedMul, One, Saturating, Zero},
 };
 
 impl<T: Config> Pallet<T> {
@@ -87,59 +87,71 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Cancel `id`; returns the number of tasks looked at, for the weight.
-	pub(crate) fn do_cancel_job(who: T::AccountId, id: JobId) -> Result<u32, DispatchError> {
+	/// Cancel `id`: refund the margin for extra replicas now, and queue every task for
+	/// cancellation, which the hook carries out under its weight meter (`cancel_task`).
+	pub(crate) fn do_cancel_job(who: T::AccountId, id: JobId) -> DispatchResult {
 		let mut job = Jobs::<T>::get(id).ok_or(Error::<T>::JobNotFound)?;
 		ensure!(job.owner == who, Error::<T>::NotJobOwner);
 		ensure!(job.state == JobState::Open, Error::<T>::JobNotOpen);
 
 		job.state = JobState::Cancelled;
-		let now = frame_system::Pallet::<T>::block_number();
-		let mut refunded = BalanceOf::<T>::zero();
-		for index in 0..job.tasks {
-			let task_ref = TaskRef { job: id, task: index };
-			let Some(mut task) = Tasks::<T>::get(id, index) else {
-				defensive!("every task of a job is stored");
-				continue;
-			};
-			if task.phase.is_final() {
-				continue;
-			}
-			if task.any_committed() {
-				// Settle what was committed; nothing new is assigned.
-				task.wanted = task.live().count() as u32;
-				if task.all_committed() {
-					if !matches!(task.phase, TaskPhase::Revealing { .. }) {
-						Self::open_reveals(task_ref, &mut task, &job, now)?;
-					}
-				} else {
-					task.phase = TaskPhase::Running;
-				}
-			} else {
-				for replica in task.live() {
-					Self::settle_replica(
-						task_ref,
-						&replica.provider,
-						replica.state == ReplicaState::Assigned,
-						Outcome::Released,
-					);
-				}
-				task.phase = TaskPhase::Cancelled;
-				job.cancelled.saturating_inc();
-				let budget = Self::task_budget(&job, &task);
-				refunded.saturating_accrue(Self::refund_escrow(&mut job, budget));
-				Self::deposit_event(Event::TaskCancelled { job: id, task: index });
-			}
-			Tasks::<T>::insert(id, index, task);
-		}
 		let spare = job.price.saturating_mul(job.spare_replicas.into());
 		job.spare_replicas = 0;
-		refunded.saturating_accrue(Self::refund_escrow(&mut job, spare));
-		Self::deposit_event(Event::JobCancelled { job: id, refunded });
-		Self::finish_job_if_done(id, &mut job);
-		let tasks = job.tasks;
+		let refunded = Self::refund_escrow(&mut job, spare);
+		Self::enqueue_front(id, 0, job.tasks);
 		Jobs::<T>::insert(id, job);
-		Ok(tasks)
+		Self::deposit_event(Event::JobCancelled { job: id, refunded });
+		Ok(())
+	}
+
+	/// Cancel one task of a cancelled job. A task without any commitment ends: its replicas
+	/// are released without penalty and its budget refunded. A task with a commitment is
+	/// settled as usual, without new replicas. Returns how many replicas it has, for the
+	/// weight.
+	pub(crate) fn cancel_task(
+		task_ref: TaskRef,
+		job: &mut JobInfo<T>,
+		now: BlockNumberFor<T>,
+	) -> u32 {
+		let Some(mut task) = Tasks::<T>::get(task_ref.job, task_ref.task) else {
+			defensive!("every task of a job is stored");
+			return 0;
+		};
+		let replicas = task.replicas.len() as u32;
+		if task.phase.is_final() {
+			return replicas;
+		}
+		if task.any_committed() {
+			task.wanted = task.live().count() as u32;
+			if !matches!(task.phase, TaskPhase::Revealing { .. }) {
+				task.phase = TaskPhase::Running;
+				if task.all_committed() && Self::open_reveals(task_ref, &mut task, job, now).is_err() {
+					// No deadline bucket in reach: the deadline handler opens them later.
+					let _ = Self::schedule_deadline(task_ref, now.saturating_add(One::one()));
+				}
+			}
+		} else {
+			for replica in task.live() {
+				Self::settle_replica(
+					task_ref,
+					&replica.provider,
+					replica.state == ReplicaState::Assigned,
+					Outcome::Released,
+				);
+			}
+			let budget = Self::task_budget(job, &task);
+			let refunded = Self::refund_escrow(job, budget);
+			task.phase = TaskPhase::Cancelled;
+			job.cancelled.saturating_inc();
+			Self::deposit_event(Event::TaskCancelled {
+				job: task_ref.job,
+				task: task_ref.task,
+				refunded,
+			});
+			Self::finish_job_if_done(task_ref.job, job);
+		}
+		Tasks::<T>::insert(task_ref.job, task_ref.task, task);
+		replicas
 	}
 
 	/// The escrow a task still holds: R replicas plus the extras it took from the margin.

@@ -341,7 +341,8 @@ pub mod pallet {
 			voting: bool,
 			budget: BalanceOf<T>,
 		},
-		/// A job was cancelled; `refunded` went back to its owner now.
+		/// A job was cancelled; `refunded` (the margin for extra replicas) went back to its owner
+		/// now, each task's budget follows with [`Event::TaskCancelled`].
 		JobCancelled { job: JobId, refunded: BalanceOf<T> },
 		/// Every task of a job reached its end; `refunded` (the unspent budget) went back to its
 		/// owner.
@@ -374,8 +375,9 @@ pub mod pallet {
 		ExtraReplicasRequested { job: JobId, task: TaskIndex, extra: u32 },
 		/// A task failed and its budget was refunded.
 		TaskFailed { job: JobId, task: TaskIndex, reason: FailReason },
-		/// A task was cancelled with its job before any commitment; its budget was refunded.
-		TaskCancelled { job: JobId, task: TaskIndex },
+		/// A task was cancelled with its job before any commitment; `refunded` went back to the
+		/// job's owner.
+		TaskCancelled { job: JobId, task: TaskIndex, refunded: BalanceOf<T> },
 		/// A replica of the majority was paid.
 		ReplicaPaid { job: JobId, task: TaskIndex, provider: T::AccountId, amount: BalanceOf<T> },
 		/// A replica's result disagreed with the verdict: it was slashed.
@@ -620,18 +622,18 @@ pub mod pallet {
 			Self::do_post_job(who, program, inputs, terms, contact)
 		}
 
-		/// Cancel an open job. Tasks without any commitment are cancelled and their budget
-		/// refunded at once, replicas running them are released without penalty; tasks with a
-		/// commitment are still settled. Unspent budget is refunded when the last one ends.
+		/// Cancel an open job. The margin for extra replicas is refunded at once. Every task is
+		/// then cancelled in the next blocks, in order and under the hook's weight budget:
+		/// tasks without a commitment end, their replicas are released without penalty and
+		/// their budget refunded ([`Event::TaskCancelled`]); tasks with a commitment are still
+		/// settled. [`Event::JobFinished`] refunds the rest when the last task has ended.
 		///
-		/// Emits [`Event::JobCancelled`], [`Event::TaskCancelled`] per task cancelled, and
-		/// [`Event::JobFinished`] if nothing is left to settle. Linear in the number of tasks.
+		/// Emits [`Event::JobCancelled`]. Constant time.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::cancel_job(T::MaxTasksPerJob::get()))]
-		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResultWithPostInfo {
+		#[pallet::weight(T::WeightInfo::cancel_job())]
+		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let tasks = Self::do_cancel_job(who, job)?;
-			Ok(Some(T::WeightInfo::cancel_job(tasks)).into())
+			Self::do_cancel_job(who, job)
 		}
 
 		/// Commit results: for each item, the caller's [`conun_primitives::commitment`] to the
@@ -654,15 +656,19 @@ pub mod pallet {
 		/// paid, disagreeing replicas are slashed.
 		///
 		/// Emits [`Event::ResultRevealed`] per item, and the verdict's events. Linear in the
-		/// batch size (each item priced as if it settled a task with the most replicas).
+		/// batch size; charged as if every item settled a task with the most replicas a task can
+		/// have, and
+		/// refunded down to the largest task it did settle.
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::reveal_results(reveals.len() as u32))]
+		#[pallet::weight(T::WeightInfo::reveal_results(reveals.len() as u32, ReplicaSlots::<T>::get()))]
 		pub fn reveal_results(
 			origin: OriginFor<T>,
 			reveals: BoundedVec<RevealItem, T::MaxBatch>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_reveal_results(who, reveals)
+			let count = reveals.len() as u32;
+			let settled = Self::do_reveal_results(who, reveals)?;
+			Ok(Some(T::WeightInfo::reveal_results(count, settled)).into())
 		}
 	}
 }

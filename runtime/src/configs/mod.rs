@@ -30,8 +30,8 @@ use polkadot_sdk::{
 };
 
 use super::{
-	currency::{EXISTENTIAL_DEPOSIT, MICROCON},
-	time::{EPOCH_DURATION_IN_SLOTS, MILLISECS_PER_BLOCK, SLOT_DURATION},
+	currency::{CON, EXISTENTIAL_DEPOSIT, MICROCON},
+	time::{DAYS, EPOCH_DURATION_IN_SLOTS, HOURS, MILLISECS_PER_BLOCK, SLOT_DURATION},
 	AccountId, Babe, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	System, VERSION,
@@ -157,4 +157,54 @@ impl pallet_sudo::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Up to 30 % of a block's weight goes to deadlines and assignment in `on_initialize`; the
+	/// rest is left to transactions (commits, reveals, jobs).
+	pub MarketHookWeight: Weight = Perbill::from_percent(30) * RuntimeBlockWeights::get().max_block;
+	pub const DisagreementSlash: Perbill = Perbill::from_percent(10);
+	pub const MissedDeadlineSlash: Perbill = Perbill::from_percent(1);
+	pub const SlashRewardShare: Perbill = Perbill::from_percent(50);
+	pub const ExtraReplicaMargin: Perbill = Perbill::from_percent(10);
+	/// iExec's rule: a provider caught disagreeing keeps two thirds of its reputation.
+	pub const DisagreementKeeps: Perbill = Perbill::from_parts(666_666_667);
+}
+
+/// The compute market. `docs/protocol.md` explains each parameter's role; in short:
+///
+/// - providers stake at least 100 CON and wait an hour to withdraw after unbonding;
+/// - a liar loses 10 % of its stake (half to the honest majority, half burned) and a third of
+///   its reputation; a no-show loses 1 % (burned) and 50 reputation points out of 1000;
+/// - below 100 reputation, or 100 CON of stake, a provider gets no work.
+impl pallet_market::Config for Runtime {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// BABE's VRF output of the block's author, known from the block's header.
+	type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
+	type WeightInfo = pallet_market::weights::SubstrateWeight<Runtime>;
+	type MinStake = ConstU128<{ 100 * CON }>;
+	type StakeWeightCap = ConstU128<{ 100_000 * CON }>;
+	type UnbondingPeriod = ConstU32<HOURS>;
+	type MaxProviders = ConstU32<16_384>;
+	type MaxTasksPerJob = ConstU32<5_000>;
+	type MaxReplicas = ConstU32<7>;
+	type MaxExtraReplicas = ConstU32<3>;
+	type MaxReplacements = ConstU32<4>;
+	type ExtraReplicaMargin = ExtraReplicaMargin;
+	type MaxBatch = ConstU32<128>;
+	type MaxDeadlinesPerBlock = ConstU32<1_024>;
+	type MaxDeadline = ConstU32<DAYS>;
+	type MaxSamplingAttempts = ConstU32<16>;
+	type CandidatesPerReplica = ConstU32<3>;
+	type HookWeightLimit = MarketHookWeight;
+	type DisagreementSlash = DisagreementSlash;
+	type MissedDeadlineSlash = MissedDeadlineSlash;
+	type SlashRewardShare = SlashRewardShare;
+	type InitialReputation = ConstU32<500>;
+	type MaxReputation = ConstU32<1_000>;
+	type ReputationThreshold = ConstU32<100>;
+	type ReputationGain = ConstU32<5>;
+	type MissedDeadlinePenalty = ConstU32<50>;
+	type DisagreementKeeps = DisagreementKeeps;
 }

@@ -110,12 +110,15 @@ fn cancel_refunds_a_job_nobody_started() {
 	ExtBuilder::default().build_and_execute(|| {
 		let job = post(3, 5);
 		assert_ok!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), job));
+		// The margin (3 extra replicas) comes back at once, each task in the next block.
+		System::assert_last_event(Event::JobCancelled { job, refunded: 30 }.into());
+		assert_eq!(escrow_held(REQUESTER), 150);
+		run_to_block(2);
 		assert_eq!(escrow_held(REQUESTER), 0);
 		assert_eq!(free(REQUESTER), ENDOWMENT);
 		let stored = Jobs::<Test>::get(job).unwrap();
 		assert_eq!((stored.state, stored.cancelled), (JobState::Finished, 5));
-		assert!(emitted(Event::TaskCancelled { job, task: 4 }));
-		assert!(emitted(Event::JobCancelled { job, refunded: 180 }));
+		assert!(emitted(Event::TaskCancelled { job, task: 4, refunded: 30 }));
 		System::assert_last_event(
 			Event::JobFinished { job, verified: 0, failed: 0, cancelled: 5, refunded: 0 }.into(),
 		);
@@ -131,6 +134,7 @@ fn cancel_mid_job_settles_committed_tasks_and_releases_the_rest() {
 		let first = replicas(job, 0)[0];
 		commit(first, job, 0, 7);
 		assert_ok!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), job));
+		run_to_block(3);
 		assert_eq!(Tasks::<Test>::get(job, 1).unwrap().phase, TaskPhase::Cancelled);
 		assert_eq!(Tasks::<Test>::get(job, 0).unwrap().phase, TaskPhase::Running);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().state, JobState::Cancelled);

@@ -54,7 +54,7 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 		16 => {
 			let job = rng.below(crate::NextJobId::<Test>::get() + 1);
 			let owner = Jobs::<Test>::get(job).map(|j| j.owner).unwrap_or(requester);
-			Market::cancel_job(origin(owner), job).map(|_| ()).map_err(|e| e.error)
+			Market::cancel_job(origin(owner), job)
 		},
 		17..=56 => {
 			// A provider commits everything it runs, in one batch; liars lie, some sleep.
@@ -89,7 +89,7 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 			if items.is_empty() {
 				return;
 			}
-			Market::reveal_results(origin(provider), items.try_into().unwrap())
+			Market::reveal_results(origin(provider), items.try_into().unwrap()).map(|_| ()).map_err(|e| e.error)
 		},
 		_ => {
 			run_to_block(System::block_number() + 1);
