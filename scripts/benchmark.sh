@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds conun-node with the `runtime-benchmarks` feature and runs FRAME pallet benchmarks.
-#   scripts/benchmark.sh                      pallet_balances, all extrinsics
-#   scripts/benchmark.sh pallet_sudo '*'      another pallet / extrinsic
+#   scripts/benchmark.sh                      pallet_market: every call and hook step, and
+#                                             writes pallets/market/src/weights.rs
+#   scripts/benchmark.sh pallet_balances '*'  another pallet / extrinsic (printed only)
 # The benchmarking CLI needs RocksDB (a C++ build with clang), which the default node avoids.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -12,7 +13,13 @@ apt_install clang libclang-dev
 log "building conun-node --features runtime-benchmarks"
 (cd "$REPO_ROOT" && cargo build --locked --release -p conun-node --features runtime-benchmarks)
 
-pallet="${1:-pallet_balances}" extrinsic="${2:-*}"
+pallet="${1:-pallet_market}" extrinsic="${2:-*}"
+output=()
+if [ "$pallet" = pallet_market ] && [ "$extrinsic" = '*' ]; then
+  output=(--output "$REPO_ROOT/pallets/market/src/weights.rs"
+          --template "$REPO_ROOT/.maintain/pallet-weight-template.hbs")
+fi
 log "benchmarking $pallet::$extrinsic"
 "$CONUN_NODE" benchmark pallet --chain dev \
-  --pallet "$pallet" --extrinsic "$extrinsic" --steps 10 --repeat 5
+  --pallet "$pallet" --extrinsic "$extrinsic" --steps "${STEPS:-10}" --repeat "${REPEAT:-5}" \
+  "${output[@]}"

@@ -1,0 +1,401 @@
+//! Benchmarks of every call and hook step, each in its worst case: the largest capabilities,
+//! contact and program, and the most expensive path through the code (every commit opens
+//! reveals, every reveal settles a task with slashes and rewards, every deadline misses every
+//! replica).
+//!
+//! `assign_task(r, p)` and `assign_with_queue(q)` also show that assignment costs the same
+//! whatever the number of providers `p` and of queued entries `q`.
+
+use super::*;
+use crate::Pallet as Market;
+use alloc::{vec, vec::Vec};
+use conun_primitives::{
+	commitment, Bytes, Capabilities, Contact, JobTerms, Program, ProviderStatus, Resources,
+	RuntimeSet, TaskInput, TaskRef, MAX_ADDRS, MAX_ADDR_LEN, MAX_ARGS, MAX_ARG_LEN,
+	MAX_GPU_MODEL_LEN, MAX_PEER_ID_LEN,
+};
+use polkadot_sdk::{
+	frame_benchmarking::v2::*,
+	frame_support::{
+		pallet_prelude::*,
+		traits::{fungible::Mutate, Hooks},
+		weights::WeightMeter,
+	},
+	frame_system::{self, pallet_prelude::BlockNumberFor, RawOrigin},
+	sp_core::H256,
+	sp_runtime::traits::{Bounded, Saturating},
+};
+
+const SEED: u32 = 0;
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, SEED);
+	T::Currency::set_balance(&who, BalanceOf::<T>::max_value() / 1_000_000_000u32.into());
+	who
+}
+
+fn full<const N: u32>() -> Bytes<N> {
+	BoundedVec::truncate_from(vec![7u8; N as usize])
+}
+
+fn stake<T: Config>() -> BalanceOf<T> {
+	T::MinStake::get().saturating_mul(10u32.into())
+}
+
+fn capabilities(max_tasks: u32) -> Capabilities {
+	Capabilities {
+		resources: Resources { cores: 1024, memory_mib: u32::MAX, gpus: 64 },
+		gpu_model: full::<MAX_GPU_MODEL_LEN>(),
+		runtimes: RuntimeSet { wasm: true, docker: true },
+		max_tasks,
+	}
+}
+
+fn contact() -> Contact {
+	Contact {
+		peer_id: full::<MAX_PEER_ID_LEN>(),
+		addrs: BoundedVec::truncate_from(vec![full::<MAX_ADDR_LEN>(); MAX_ADDRS as usize]),
+	}
+}
+
+fn program() -> Program {
+	Program::Docker {
+		hash: H256::repeat_byte(1),
+		size: 1 << 30,
+		command: full::<MAX_ARG_LEN>(),
+		args: BoundedVec::truncate_from(vec![full::<MAX_ARG_LEN>(); MAX_ARGS as usize]),
+	}
+}
+
+fn terms<T: Config>(replicas: u32) -> JobTerms<BalanceOf<T>, BlockNumberFor<T>> {
+	JobTerms {
+		resources: Resources { cores: 1, memory_mib: 1, gpus: 0 },
+		replicas,
+		price: 1_000u32.into(),
+		min_reputation: 0,
+		deadlines: conun_primitives::Deadlines {
+			execution: 10u32.into(),
+			commit: 10u32.into(),
+			reveal: 10u32.into(),
+		},
+	}
+}
+
+fn inputs<T: Config>(tasks: u32) -> BoundedVec<TaskInput, T::MaxTasksPerJob> {
+	BoundedVec::truncate_from(
+		(0..tasks).map(|i| TaskInput { hash: H256::from_low_u64_be(i.into()), size: 1 }).collect(),
+	)
+}
+
+/// A registered provider that takes up to `max_tasks` tasks at once.
+fn provider<T: Config>(index: u32, max_tasks: u32) -> T::AccountId {
+	let who = funded::<T>("provider", index);
+	Market::<T>::do_register(who.clone(), stake::<T>(), capabilities(max_tasks), contact(), 1u32.into())
+		.expect("a funded account registers");
+	who
+}
+
+fn providers<T: Config>(count: u32, max_tasks: u32) -> Vec<T::AccountId> {
+	(0..count).map(|i| provider::<T>(i, max_tasks)).collect()
+}
+
+/// Post a job of `tasks` tasks with R = `replicas`; returns its id.
+fn post<T: Config>(tasks: u32, replicas: u32) -> JobId {
+	let owner = funded::<T>("requester", 0);
+	let id = NextJobId::<T>::get();
+	Market::<T>::do_post_job(owner, program(), inputs::<T>(tasks), terms::<T>(replicas), contact())
+		.expect("a funded requester posts");
+	id
+}
+
+fn now<T: Config>() -> BlockNumberFor<T> {
+	frame_system::Pallet::<T>::block_number()
+}
+
+/// Run the assignment queue without a weight limit.
+fn assign_all<T: Config>() {
+	Market::<T>::process_queue(now::<T>(), &mut WeightMeter::new());
+}
+
+fn result_of(byte: u8) -> H256 {
+	H256::repeat_byte(byte)
+}
+
+fn salt() -> conun_primitives::Salt {
+	[9u8; 32]
+}
+
+fn commit_items<T: Config>(who: &T::AccountId, job: JobId, tasks: u32, byte: u8) -> BoundedVec<CommitItem, T::MaxBatch> {
+	BoundedVec::truncate_from(
+		(0..tasks)
+			.map(|task| {
+				let task = TaskRef { job, task };
+				CommitItem { task, commitment: commitment(task, who, &result_of(byte), &salt()) }
+			})
+			.collect(),
+	)
+}
+
+fn reveal_items<T: Config>(job: JobId, tasks: u32, byte: u8) -> BoundedVec<RevealItem, T::MaxBatch> {
+	BoundedVec::truncate_from(
+		(0..tasks)
+			.map(|task| RevealItem { task: TaskRef { job, task }, result: result_of(byte), salt: salt() })
+			.collect(),
+	)
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register() {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let who = funded::<T>("provider", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), stake::<T>(), capabilities(4), contact(), 1u32.into());
+
+		assert!(Providers::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn update() {
+		let who = funded::<T>("provider", 0);
+		let mut wasm_only = capabilities(4);
+		wasm_only.runtimes.docker = false;
+		Market::<T>::do_register(who.clone(), stake::<T>(), wasm_only, contact(), 1u32.into()).unwrap();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), capabilities(4), contact(), 2u32.into());
+
+		assert_eq!(PoolLen::<T>::get(RuntimeKind::Docker), 1);
+	}
+
+	#[benchmark]
+	fn bond_extra() {
+		let who = provider::<T>(0, 4);
+		// Suspended: bonding reinstates it and puts it back in both pools.
+		let mut record = Providers::<T>::get(&who).unwrap();
+		record.status = ProviderStatus::Suspended;
+		Market::<T>::sync_pool(&who, &record, Market::<T>::reputation(&who));
+		Providers::<T>::insert(&who, record);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), T::MinStake::get());
+
+		assert_eq!(Providers::<T>::get(&who).unwrap().status, ProviderStatus::Active);
+	}
+
+	#[benchmark]
+	fn pause() {
+		let who = provider::<T>(0, 4);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert_eq!(Providers::<T>::get(&who).unwrap().status, ProviderStatus::Paused);
+	}
+
+	#[benchmark]
+	fn resume() {
+		let who = provider::<T>(0, 4);
+		Market::<T>::do_pause(who.clone()).unwrap();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert_eq!(Providers::<T>::get(&who).unwrap().status, ProviderStatus::Active);
+	}
+
+	#[benchmark]
+	fn unbond() {
+		let who = provider::<T>(0, 4);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert_eq!(PoolLen::<T>::get(RuntimeKind::Wasm), 0);
+	}
+
+	#[benchmark]
+	fn withdraw_unbonded() {
+		let who = provider::<T>(0, 4);
+		Market::<T>::do_unbond(who.clone()).unwrap();
+		frame_system::Pallet::<T>::set_block_number(now::<T>().saturating_add(T::UnbondingPeriod::get()));
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert!(!Providers::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn post_job(n: Linear<1, { T::MaxTasksPerJob::get() }>) {
+		let owner = funded::<T>("requester", 0);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), program(), inputs::<T>(n), terms::<T>(T::MaxReplicas::get()), contact());
+
+		assert_eq!(Jobs::<T>::get(0).unwrap().tasks, n);
+	}
+
+	#[benchmark]
+	fn cancel_job() {
+		let job = post::<T>(1, T::MaxReplicas::get());
+		let owner = Jobs::<T>::get(job).unwrap().owner;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), job);
+
+		assert_eq!(Jobs::<T>::get(job).unwrap().state, JobState::Cancelled);
+	}
+
+	/// Every item is the last commitment of its task: each one opens reveals.
+	#[benchmark]
+	fn commit_results(n: Linear<1, { T::MaxBatch::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let pair = providers::<T>(2, n + 1);
+		let job = post::<T>(n, 2);
+		assign_all::<T>();
+		Market::<T>::do_commit_results(pair[1].clone(), commit_items::<T>(&pair[1], job, n, 1)).unwrap();
+		let items = commit_items::<T>(&pair[0], job, n, 1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(pair[0].clone()), items);
+
+		assert!(matches!(Tasks::<T>::get(job, n - 1).unwrap().phase, TaskPhase::Revealing { .. }));
+	}
+
+	/// Every item is the last reveal of a task of `r` replicas: each one settles its task,
+	/// paying the majority and slashing the rest, who pay part of the slash to the majority.
+	#[benchmark]
+	fn reveal_results(n: Linear<1, { T::MaxBatch::get() }>, r: Linear<1, { T::MaxReplicas::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let all = providers::<T>(r, n + 1);
+		let job = post::<T>(n, r);
+		assign_all::<T>();
+		let majority = r / 2 + 1;
+		// all[0] is the caller and agrees; all[1..majority] agree; the rest disagree.
+		let byte = |i: usize| if (i as u32) < majority { 1 } else { 2 };
+		for (i, who) in all.iter().enumerate() {
+			Market::<T>::do_commit_results(who.clone(), commit_items::<T>(who, job, n, byte(i))).unwrap();
+		}
+		for (i, who) in all.iter().enumerate().skip(1) {
+			Market::<T>::do_reveal_results(who.clone(), reveal_items::<T>(job, n, byte(i))).unwrap();
+		}
+		let items = reveal_items::<T>(job, n, 1);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(all[0].clone()), items);
+
+		assert!(matches!(Tasks::<T>::get(job, n - 1).unwrap().phase, TaskPhase::Verified { .. }));
+	}
+
+	/// The hook with nothing to do.
+	#[benchmark]
+	fn on_initialize_base() {
+		let block: BlockNumberFor<T> = 2u32.into();
+		frame_system::Pallet::<T>::set_block_number(block);
+		#[block]
+		{
+			Market::<T>::on_initialize(block);
+		}
+	}
+
+	/// Assign the `r` replicas of one task from a pool of `p` providers.
+	#[benchmark]
+	fn assign_task(
+		r: Linear<1, { T::MaxReplicas::get() }>,
+		p: Linear<10, { T::MaxProviders::get().min(10_000) }>,
+	) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		providers::<T>(p.max(r), 4);
+		let job = post::<T>(1, r);
+
+		#[block]
+		{
+			assign_all::<T>();
+		}
+
+		assert_eq!(Tasks::<T>::get(job, 0).unwrap().live().count() as u32, r);
+	}
+
+	/// Look at `a` providers for a replica and find none of them eligible.
+	#[benchmark]
+	fn sampling_misses(a: Linear<1, { T::MaxSamplingAttempts::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		for who in providers::<T>(a, 4) {
+			// Too dear for the job.
+			let mut record = Providers::<T>::get(&who).unwrap();
+			record.price_floor = BalanceOf::<T>::max_value();
+			Providers::<T>::insert(&who, record);
+		}
+		let job = post::<T>(1, 1);
+
+		#[block]
+		{
+			assign_all::<T>();
+		}
+
+		assert_eq!(Tasks::<T>::get(job, 0).unwrap().stalled, Some(Unassignable::PriceTooLow));
+	}
+
+	/// Cancel one task of a cancelled job, releasing its `r` running replicas.
+	#[benchmark]
+	fn cancel_task(r: Linear<1, { T::MaxReplicas::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		providers::<T>(r, 4);
+		let job = post::<T>(1, r);
+		assign_all::<T>();
+		let owner = Jobs::<T>::get(job).unwrap().owner;
+		Market::<T>::do_cancel_job(owner, job).unwrap();
+
+		#[block]
+		{
+			assign_all::<T>();
+		}
+
+		assert_eq!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Cancelled);
+	}
+
+	/// A commit deadline that all `r` replicas of a task missed: each is slashed, and the task
+	/// queued for replacements.
+	#[benchmark]
+	fn process_deadline(r: Linear<1, { T::MaxReplicas::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		providers::<T>(r, 4);
+		let job = post::<T>(1, r);
+		assign_all::<T>();
+		let late = Tasks::<T>::get(job, 0).unwrap().replicas[0].commit_by.saturating_add(1u32.into());
+		frame_system::Pallet::<T>::set_block_number(late);
+
+		#[block]
+		{
+			Market::<T>::handle_deadline(TaskRef { job, task: 0 }, late);
+		}
+
+		assert!(Tasks::<T>::get(job, 0).unwrap().live().count() == 0);
+	}
+
+	/// Assign the task at the front of a queue of `q` entries.
+	#[benchmark]
+	fn assign_with_queue(q: Linear<10, 100_000>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		providers::<T>(10, 4);
+		let job = post::<T>(1, 1);
+		for _ in 1..q {
+			Market::<T>::enqueue(job, 0, 1);
+		}
+		let mut meter = WeightMeter::with_limit(Market::<T>::worst_task_weight());
+
+		#[block]
+		{
+			Market::<T>::process_queue(now::<T>(), &mut meter);
+		}
+
+		assert_eq!(Tasks::<T>::get(job, 0).unwrap().live().count(), 1);
+	}
+
+	impl_benchmark_test_suite!(Market, crate::mock::ExtBuilder::default().build(), crate::mock::Test);
+}
