@@ -198,7 +198,7 @@ impl<T: Config> Pallet<T> {
 	/// The most one task at the front of the queue may cost.
 	pub(crate) fn worst_task_weight() -> Weight {
 		let replicas = T::MaxReplicas::get();
-		T::WeightInfo::assign_task(replicas, 0)
+		T::WeightInfo::assign_task(replicas, T::MaxProviders::get())
 			.saturating_add(
 				T::WeightInfo::sampling_misses(replicas.saturating_mul(T::MaxSamplingAttempts::get())),
 			)
@@ -262,8 +262,10 @@ impl<T: Config> Pallet<T> {
 				},
 			}
 		}
+		// Drawing reads a larger trie when the pool is larger: the benchmark measures that.
+		let pool = PoolLen::<T>::get(job.runtime);
 		meter.consume(
-			T::WeightInfo::assign_task(assigned, 0)
+			T::WeightInfo::assign_task(assigned, pool)
 				.saturating_add(T::WeightInfo::sampling_misses(attempts)),
 		);
 		let step = if task.missing() == 0 {

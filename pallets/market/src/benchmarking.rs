@@ -83,7 +83,13 @@ fn terms<T: Config>(replicas: u32) -> JobTerms<BalanceOf<T>, BlockNumberFor<T>> 
 
 fn inputs<T: Config>(tasks: u32) -> BoundedVec<TaskInput, T::MaxTasksPerJob> {
 	BoundedVec::truncate_from(
-		(0..tasks).map(|i| TaskInput { hash: H256::from_low_u64_be(i.into()), size: 1 }).collect(),
+		(0..tasks)
+			.map(|i| {
+				let mut hash = [0u8; 32];
+				hash[..4].copy_from_slice(&i.to_le_bytes());
+				TaskInput { hash: H256(hash), size: 1 }
+			})
+			.collect(),
 	)
 }
 
@@ -267,11 +273,12 @@ mod benchmarks {
 		assert!(matches!(Tasks::<T>::get(job, n - 1).unwrap().phase, TaskPhase::Revealing { .. }));
 	}
 
-	/// Every item is the last reveal of a task of `r` replicas: each one settles its task,
+	/// Every item is the last reveal of a task of the most replicas: each one settles its task,
 	/// paying the majority and slashing the rest, who pay part of the slash to the majority.
 	#[benchmark]
-	fn reveal_results(n: Linear<1, { T::MaxBatch::get() }>, r: Linear<1, { T::MaxReplicas::get() }>) {
+	fn reveal_results(n: Linear<1, { T::MaxBatch::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let r = T::MaxReplicas::get();
 		let all = providers::<T>(r, n + 1);
 		let job = post::<T>(n, r);
 		assign_all::<T>();

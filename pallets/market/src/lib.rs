@@ -656,19 +656,16 @@ pub mod pallet {
 		/// paid, disagreeing replicas are slashed.
 		///
 		/// Emits [`Event::ResultRevealed`] per item, and the verdict's events. Linear in the
-		/// batch size; charged as if every item settled a task with the most replicas a task can
-		/// have, and
-		/// refunded down to the largest task it did settle.
+		/// batch size; each item is charged as if it settled a task of [`Config::MaxReplicas`]
+		/// replicas with a split vote, the most expensive case.
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::reveal_results(reveals.len() as u32, ReplicaSlots::<T>::get()))]
+		#[pallet::weight(T::WeightInfo::reveal_results(reveals.len() as u32))]
 		pub fn reveal_results(
 			origin: OriginFor<T>,
 			reveals: BoundedVec<RevealItem, T::MaxBatch>,
-		) -> DispatchResultWithPostInfo {
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let count = reveals.len() as u32;
-			let settled = Self::do_reveal_results(who, reveals)?;
-			Ok(Some(T::WeightInfo::reveal_results(count, settled)).into())
+			Self::do_reveal_results(who, reveals)
 		}
 	}
 }

@@ -59,12 +59,10 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Returns the most replicas of a task this batch settled (0 if none), for the weight.
 	pub(crate) fn do_reveal_results(
 		who: T::AccountId,
 		reveals: BoundedVec<RevealItem, T::MaxBatch>,
-	) -> Result<u32, DispatchError> {
-		let mut settled = 0u32;
+	) -> DispatchResult {
 		ensure!(!reveals.is_empty(), Error::<T>::EmptyBatch);
 		let now = frame_system::Pallet::<T>::block_number();
 		for item in reveals.iter() {
@@ -97,14 +95,13 @@ impl<T: Config> Pallet<T> {
 				result: item.result,
 			});
 			if task.all_revealed() {
-				settled = settled.max(task.replicas.len() as u32);
 				let mut job = Jobs::<T>::get(task_ref.job).ok_or(Error::<T>::JobNotFound)?;
 				Self::conclude(task_ref, &mut job, &mut task);
 				Jobs::<T>::insert(task_ref.job, job);
 			}
 			Tasks::<T>::insert(task_ref.job, task_ref.task, task);
 		}
-		Ok(settled)
+		Ok(())
 	}
 
 	/// `count` replicas of `who` committed: they free its task slots.

@@ -41,10 +41,12 @@ fn a_job_goes_from_post_to_paid() {
 		for who in [1, 2, 3] {
 			commit(who, job, 0, HONEST);
 		}
+		assert!(emitted(Event::ResultCommitted { job, task: 0, provider: 2 }));
 		System::assert_last_event(Event::RevealsOpened { job, task: 0, deadline: 5 }.into());
 		for who in [1, 2, 3] {
 			reveal(who, job, 0, HONEST);
 		}
+		assert!(emitted(Event::ResultRevealed { job, task: 0, provider: 2, result: result(HONEST) }));
 		assert!(verified(job, 0));
 		assert!(emitted(Event::TaskVerified { job, task: 0, result: result(HONEST), agreeing: 3 }));
 		for who in [1, 2, 3] {
@@ -189,17 +191,38 @@ fn an_extra_replica_can_break_a_tie() {
 
 #[test]
 fn every_replica_missing_without_replacements_fails_the_task() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4]).build_and_execute(|| {
+		let job = post(1, 1);
+		// Nobody ever commits. Misses at blocks 10, 18 and 26 are replaced (three replacements
+		// at most); the miss at 34 leaves the task without a result: it fails, refunded.
+		run_to_block(33);
+		let missed = market_events()
+			.iter()
+			.filter(|e| matches!(e, Event::ReplicaMissed { .. }))
+			.count();
+		assert_eq!(missed, 3);
+		assert_eq!(replicas(job, 0).len(), 1);
+		run_to_block(34);
+		System::assert_last_event(
+			Event::JobFinished { job, verified: 0, failed: 1, cancelled: 0, refunded: 0 }.into(),
+		);
+		assert!(emitted(Event::TaskFailed { job, task: 0, reason: FailReason::NoResult }));
+		assert_eq!(free(REQUESTER), ENDOWMENT);
+	});
+}
+
+#[test]
+fn a_cancelled_job_releases_running_replicas_without_penalty() {
 	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
 		let job = post(1, 1);
-		// Provider 1 never commits: missed at 10, 17+... until replacements run out. With a
-		// single provider the replacement can never be someone else.
-		run_to_block(10);
-		assert!(emitted(Event::ReplicaMissed { job, task: 0, provider: 1, slashed: 200, reputation: 450 }));
-		assert!(unassignable_events(job).contains(&Unassignable::TooFewDistinctProviders));
+		run_to_block(2);
 		assert_ok!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), job));
-		run_to_block(11);
+		run_to_block(3);
 		assert_eq!(Tasks::<Test>::get(job, 0).unwrap().phase, TaskPhase::Cancelled);
 		assert_eq!(free(REQUESTER), ENDOWMENT);
+		let provider = Providers::<Test>::get(1).unwrap();
+		assert_eq!((provider.running, provider.unsettled, provider.stake), (0, 0, 10_000));
+		assert_eq!(Standings::<Test>::get(1).unwrap().missed, 0);
 	});
 }
 

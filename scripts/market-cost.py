@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""On-chain cost of one verified replica next to a balance transfer, from the same benchmark run.
+
+Reads the generated pallets/market/src/weights.rs and the text summary that
+`conun-node benchmark pallet --pallet pallet_balances --extrinsic transfer_keep_alive` printed,
+prices reads and writes with ParityDB's weights (8 us, 50 us), and prints a table and ratios.
+"""
+import re
+import sys
+
+READ_PS, WRITE_PS = 8_000_000, 50_000_000
+
+
+def market_weights(path):
+    """{name: (base_ps, {component: slope_ps}, base_reads, {c: slope}, base_writes, {c: slope})}"""
+    text = open(path).read()
+    impl = text[text.index("impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T>"):]
+    impl = impl[: impl.index("\nimpl WeightInfo for ()")]
+    out = {}
+    for m in re.finditer(r"fn (\w+)\(([^)]*)\) -> Weight \{(.*?)\n\t\}", impl, re.S):
+        name, body = m.group(1), m.group(3)
+        base = int(re.search(r"Weight::from_parts\(([\d_]+), \d+\)\n", body).group(1).replace("_", ""))
+        slopes = {c: int(v.replace("_", "")) for v, c in re.findall(r"Weight::from_parts\(([\d_]+), 0\)\.saturating_mul\((\w)\.into", body)}
+        reads = sum(int(x) for x in re.findall(r"reads\((\d+)\)\)", body))
+        read_slopes = {c: int(v) for v, c in re.findall(r"reads\(\((\d+)_u64\)\.saturating_mul\((\w)\.into", body)}
+        writes = sum(int(x) for x in re.findall(r"writes\((\d+)\)\)", body))
+        write_slopes = {c: int(v) for v, c in re.findall(r"writes\(\((\d+)_u64\)\.saturating_mul\((\w)\.into", body)}
+        out[name] = (base, slopes, reads, read_slopes, writes, write_slopes)
+    return out
+
+
+def weight(w, **components):
+    base, slopes, reads, read_slopes, writes, write_slopes = w
+    time = base + sum(s * components.get(c, 0) for c, s in slopes.items())
+    r = reads + sum(s * components.get(c, 0) for c, s in read_slopes.items())
+    wr = writes + sum(s * components.get(c, 0) for c, s in write_slopes.items())
+    return time, r, wr, time + r * READ_PS + wr * WRITE_PS
+
+
+def transfer_weight(path):
+    text = open(path).read()
+    time = float(re.search(r"Time ~=\s+([\d.]+)", text).group(1)) * 1e6
+    reads = int(re.search(r"Reads = (\d+)", text).group(1))
+    writes = int(re.search(r"Writes = (\d+)", text).group(1))
+    return time, reads, writes, time + reads * READ_PS + writes * WRITE_PS
+
+
+def us(ps):
+    return f"{ps / 1e6:,.1f} µs"
+
+
+def main(weights_path, transfer_log, batch):
+    w = market_weights(weights_path)
+    transfer = transfer_weight(transfer_log)
+    rows = [("balances.transfer_keep_alive (baseline)", transfer)]
+    commit = weight(w["commit_results"], n=batch)
+    reveal = weight(w["reveal_results"], n=batch)
+    per = tuple(a / batch for a in commit[:3]) + ((commit[3] + reveal[3]) / batch,)
+    rows.append((f"commit_results, batch of {batch}", commit))
+    rows.append((f"reveal_results, batch of {batch} (each settles a 7-replica split vote)", reveal))
+    print(f"| call | execution | reads | writes | total weight | × transfer |")
+    print(f"|---|---|---|---|---|---|")
+    for name, (t, r, wr, total) in rows:
+        print(f"| {name} | {us(t)} | {r:g} | {wr:g} | {us(total)} | {total / transfer[3]:.2f} |")
+    commit_one = commit[3] / batch
+    reveal_one = reveal[3] / batch
+    print()
+    print(f"per replica, batched by {batch}: commit {us(commit_one)} ({commit_one / transfer[3]:.2f}× a transfer), "
+          f"reveal with its share of the verdict {us(reveal_one)} ({reveal_one / transfer[3]:.2f}×), "
+          f"together {us(commit_one + reveal_one)} = {(commit_one + reveal_one) / transfer[3]:.2f}× transfer_keep_alive")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 128)
