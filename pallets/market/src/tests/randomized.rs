@@ -30,6 +30,23 @@ fn honest(job: JobId, task: TaskIndex) -> u8 {
 	((job as u32 * 31 + task) % 200) as u8 + 1
 }
 
+/// The tasks `provider` should commit now (or reveal, with `reveal`), and the result byte it
+/// gives each: the honest one, or 0xee for a liar.
+fn due(provider: AccountId, liars: &[AccountId], reveal: bool) -> Vec<(TaskRef, u8)> {
+	Market::assignments_of(&provider)
+		.into_iter()
+		.filter(|a| match a.phase {
+			conun_primitives::AssignmentPhase::Execute { .. } => !reveal,
+			conun_primitives::AssignmentPhase::Reveal { .. } => reveal,
+			_ => false,
+		})
+		.map(|a| {
+			let byte = if liars.contains(&provider) { 0xee } else { honest(a.task.job, a.task.task) };
+			(a.task, byte)
+		})
+		.collect()
+}
+
 /// One random step: a call by a random party, or the next block.
 fn step(rng: &mut Rng, liars: &[AccountId]) {
 	let action = rng.below(100);
@@ -61,13 +78,9 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 			if rng.chance(15) {
 				return;
 			}
-			let items: Vec<_> = Market::assignments_of(&provider)
+			let items: Vec<_> = due(provider, liars, false)
 				.into_iter()
-				.filter(|a| matches!(a.phase, conun_primitives::AssignmentPhase::Execute { .. }))
-				.map(|a| {
-					let byte = if liars.contains(&provider) { 0xee } else { honest(a.task.job, a.task.task) };
-					commit_item(provider, a.task.job, a.task.task, byte)
-				})
+				.map(|(task, byte)| commit_item(provider, task.job, task.task, byte))
 				.collect();
 			if items.is_empty() {
 				return;
@@ -78,13 +91,9 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 			if rng.chance(10) {
 				return;
 			}
-			let items: Vec<_> = Market::assignments_of(&provider)
+			let items: Vec<_> = due(provider, liars, true)
 				.into_iter()
-				.filter(|a| matches!(a.phase, conun_primitives::AssignmentPhase::Reveal { .. }))
-				.map(|a| {
-					let byte = if liars.contains(&provider) { 0xee } else { honest(a.task.job, a.task.task) };
-					reveal_item(provider, a.task.job, a.task.task, byte)
-				})
+				.map(|(task, byte)| reveal_item(provider, task.job, task.task, byte))
 				.collect();
 			if items.is_empty() {
 				return;
