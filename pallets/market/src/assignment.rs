@@ -14,13 +14,13 @@
 //! queued tasks: pools are dense arrays read by index, the queue is read at its front.
 
 use crate::{
-	Assignments, Config, Event, JobInfo, Jobs, Pallet, Pool, PoolLen, Providers, Queue, QueueEntry,
-	QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState, RuntimeProviders, Standings,
-	TaskInfo, Tasks, WeightInfo,
+	Assignments, BalanceOf, Config, Event, JobInfo, Jobs, Pallet, Pool, PoolLen, ProviderInfo,
+	Providers, Queue, QueueEntry, QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState,
+	RuntimeProviders, TaskInfo, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
-use conun_primitives::{JobId, JobState, TaskIndex, TaskPhase, TaskRef, Unassignable};
+use conun_primitives::{JobId, JobState, Resources, TaskIndex, TaskPhase, TaskRef, Unassignable};
 use polkadot_sdk::{
 	frame_support::{
 		defensive,
@@ -63,27 +63,64 @@ impl Draws {
 	}
 }
 
-/// Why the providers looked at could not take a replica.
+/// The first requirement of a job a provider fails, in the order they are checked.
+#[derive(Clone, Copy)]
+pub(crate) enum Misfit {
+	Resources,
+	Price,
+	Reputation,
+}
+
+/// Check `provider` against a job's requirements, cheapest first: `reputation` is only asked
+/// for (a storage read) once resources and price fit. Returns the reputation when it fits.
+pub(crate) fn fit<T: Config>(
+	provider: &ProviderInfo<T>,
+	reputation: impl FnOnce() -> u32,
+	resources: &Resources,
+	price: BalanceOf<T>,
+	min_reputation: u32,
+) -> Result<u32, Misfit> {
+	if !provider.capabilities.covers(resources) {
+		return Err(Misfit::Resources);
+	}
+	if provider.price_floor > price {
+		return Err(Misfit::Price);
+	}
+	let reputation = reputation();
+	if reputation < min_reputation {
+		return Err(Misfit::Reputation);
+	}
+	Ok(reputation)
+}
+
+/// How many providers failed each requirement.
 #[derive(Default)]
-struct Rejections {
-	resources: u32,
-	price: u32,
-	reputation: u32,
+pub(crate) struct Rejections {
+	pub resources: u32,
+	pub price: u32,
+	pub reputation: u32,
 }
 
 impl Rejections {
-	/// The most common reason; if every provider looked at already runs the task, too few
-	/// distinct providers.
-	fn reason(&self) -> Unassignable {
+	pub(crate) fn count(&mut self, misfit: Misfit) {
+		match misfit {
+			Misfit::Resources => self.resources.saturating_inc(),
+			Misfit::Price => self.price.saturating_inc(),
+			Misfit::Reputation => self.reputation.saturating_inc(),
+		}
+	}
+
+	/// The requirement failed most often (ties go to resources, then price), if any was.
+	pub(crate) fn most_common(&self) -> Option<Unassignable> {
 		let most = self.resources.max(self.price).max(self.reputation);
 		if most == 0 {
-			Unassignable::TooFewDistinctProviders
+			None
 		} else if self.resources == most {
-			Unassignable::InsufficientResources
+			Some(Unassignable::InsufficientResources)
 		} else if self.price == most {
-			Unassignable::PriceTooLow
+			Some(Unassignable::PriceTooLow)
 		} else {
-			Unassignable::ReputationTooLow
+			Some(Unassignable::ReputationTooLow)
 		}
 	}
 }
@@ -226,18 +263,13 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(job.deadlines.execution)
 			.saturating_add(job.deadlines.commit);
 		let mut attempts = 0u32;
-		let mut assigned = 0u32;
 		let mut stalled = None;
-		if Self::schedule_deadline(task_ref, commit_by.saturating_add(1u32.into())).is_err() {
-			// Every deadline bucket in reach is full: try again next block.
-			meter.consume(T::WeightInfo::assign_task(0, 0));
-			return Step::Stuck;
-		}
+		let first_new = task.replicas.len();
 		while task.missing() > 0 {
 			match Self::draw_provider(job, &task, draws, &mut attempts) {
 				Ok(provider) => {
 					let replica = Replica::<T> {
-						provider: provider.clone(),
+						provider,
 						assigned_at: now,
 						commit_by,
 						state: ReplicaState::Assigned,
@@ -246,21 +278,35 @@ impl<T: Config> Pallet<T> {
 						defensive!("replicas are bounded by R plus extras plus replacements");
 						break;
 					}
-					Self::occupy_slot(&provider);
-					Assignments::<T>::insert(&provider, task_ref, ());
-					assigned.saturating_inc();
-					Self::deposit_event(Event::ReplicaAssigned {
-						job: job_id,
-						task: index,
-						provider,
-						commit_by,
-					});
 				},
 				Err(reason) => {
 					stalled = Some(reason);
 					break;
 				},
 			}
+		}
+		let assigned = (task.replicas.len() - first_new) as u32;
+		// Only a task that got replicas needs its commit deadline watched.
+		if assigned > 0 &&
+			Self::schedule_deadline(task_ref, commit_by.saturating_add(1u32.into())).is_err()
+		{
+			// Every deadline bucket in reach is full: drop this block's draws (nothing was
+			// stored yet) and try again next block.
+			meter.consume(
+				T::WeightInfo::assign_task(0, 0)
+					.saturating_add(T::WeightInfo::sampling_misses(attempts)),
+			);
+			return Step::Stuck;
+		}
+		for replica in &task.replicas[first_new..] {
+			Self::occupy_slot(&replica.provider);
+			Assignments::<T>::insert(&replica.provider, task_ref, ());
+			Self::deposit_event(Event::ReplicaAssigned {
+				job: job_id,
+				task: index,
+				provider: replica.provider.clone(),
+				commit_by,
+			});
 		}
 		// Drawing reads a larger trie when the pool is larger: the benchmark measures that.
 		let pool = PoolLen::<T>::get(job.runtime);
@@ -336,19 +382,19 @@ impl<T: Config> Pallet<T> {
 				defensive!("pooled providers are registered");
 				continue;
 			};
-			if !provider.capabilities.covers(&job.resources) {
-				rejections.resources.saturating_inc();
-				continue;
-			}
-			if provider.price_floor > job.price {
-				rejections.price.saturating_inc();
-				continue;
-			}
-			let reputation = Standings::<T>::get(&who).map(|s| s.reputation).unwrap_or_default();
-			if reputation < job.min_reputation {
-				rejections.reputation.saturating_inc();
-				continue;
-			}
+			let reputation = match fit(
+				&provider,
+				|| Self::reputation(&who),
+				&job.resources,
+				job.price,
+				job.min_reputation,
+			) {
+				Ok(reputation) => reputation,
+				Err(misfit) => {
+					rejections.count(misfit);
+					continue;
+				},
+			};
 			let stake: u128 = provider.stake.min(cap).unique_saturated_into();
 			let weight = stake.saturating_mul(reputation.into()).max(1);
 			candidates.push((who, weight));
@@ -357,7 +403,8 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		if candidates.is_empty() {
-			return Err(rejections.reason());
+			// Every provider looked at either misfit or already runs the task.
+			return Err(rejections.most_common().unwrap_or(Unassignable::TooFewDistinctProviders));
 		}
 		let total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
 		let mut point = draws.below_u128(total);

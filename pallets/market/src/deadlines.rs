@@ -16,7 +16,7 @@ use conun_primitives::{FailReason, JobState, TaskPhase, TaskRef};
 use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, weights::WeightMeter},
 	frame_system::pallet_prelude::BlockNumberFor,
-	sp_runtime::traits::{One, Saturating},
+	sp_runtime::traits::Saturating,
 };
 
 /// How many buckets after the wanted one a deadline may spill into.
@@ -103,9 +103,8 @@ impl<T: Config> Pallet<T> {
 					}
 				}
 				let ready = matches!(task.phase, TaskPhase::Running) && task.all_committed();
-				if ready && Self::open_reveals(task_ref, &mut task, &job, now).is_err() {
-					// No deadline bucket in reach: look again next block.
-					let _ = Self::schedule_deadline(task_ref, now.saturating_add(One::one()));
+				if ready {
+					Self::open_reveals_or_retry(task_ref, &mut task, &job, now);
 				}
 				if missed == 0 && !ready {
 					return replicas;

@@ -1,8 +1,8 @@
 //! Jobs: posting with escrow, cancelling, and finishing when every task has ended.
 
 use crate::{
-	reputation::Outcome, BalanceOf, Config, Error, Event, JobInfo, JobProgram, JobPrograms, Jobs,
-	NextJobId, Pallet, ReplicaState, TaskInfo, Tasks,
+	BalanceOf, Config, Error, Event, JobInfo, JobProgram, JobPrograms, Jobs, NextJobId, Pallet,
+	TaskInfo, Tasks,
 };
 use conun_primitives::{
 	Contact, JobId, JobState, JobTerms, Program, TaskInput, TaskPhase, TaskRef,
@@ -10,7 +10,7 @@ use conun_primitives::{
 use polkadot_sdk::{
 	frame_support::{defensive, pallet_prelude::*},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
-	sp_runtime::traits::{CheckedMul, One, Saturating, Zero},
+	sp_runtime::traits::{CheckedMul, Saturating, Zero},
 };
 
 impl<T: Config> Pallet<T> {
@@ -125,22 +125,12 @@ impl<T: Config> Pallet<T> {
 			task.wanted = task.live().count() as u32;
 			if !matches!(task.phase, TaskPhase::Revealing { .. }) {
 				task.phase = TaskPhase::Running;
-				if task.all_committed() && Self::open_reveals(task_ref, &mut task, job, now).is_err() {
-					// No deadline bucket in reach: the deadline handler opens them later.
-					let _ = Self::schedule_deadline(task_ref, now.saturating_add(One::one()));
+				if task.all_committed() {
+					Self::open_reveals_or_retry(task_ref, &mut task, job, now);
 				}
 			}
 		} else {
-			for replica in task.live() {
-				Self::settle_replica(
-					task_ref,
-					&replica.provider,
-					replica.state == ReplicaState::Assigned,
-					Outcome::Released,
-				);
-			}
-			let budget = Self::task_budget(job, &task);
-			let refunded = Self::refund_escrow(job, budget);
+			let refunded = Self::release_and_refund(task_ref, job, &task);
 			task.phase = TaskPhase::Cancelled;
 			job.cancelled.saturating_inc();
 			Self::deposit_event(Event::TaskCancelled {

@@ -10,7 +10,7 @@
 //! and [`Config::MaxExtraReplicas`] allow; then it fails and its budget is refunded.
 
 use crate::{
-	reputation::Outcome, CommitItem, Config, Error, Event, JobInfo, Jobs, Pallet, Providers,
+	reputation::Outcome, BalanceOf, CommitItem, Config, Error, Event, JobInfo, Jobs, Pallet, Providers,
 	ReplicaState, RevealItem, TaskInfo, Tasks,
 };
 use alloc::vec::Vec;
@@ -229,6 +229,20 @@ impl<T: Config> Pallet<T> {
 		task: &mut TaskInfo<T>,
 		reason: FailReason,
 	) {
+		Self::release_and_refund(task_ref, job, task);
+		task.phase = TaskPhase::Failed { reason };
+		job.failed.saturating_inc();
+		Self::deposit_event(Event::TaskFailed { job: task_ref.job, task: task_ref.task, reason });
+		Self::finish_job_if_done(task_ref.job, job);
+	}
+
+	/// Release a task's live replicas without reward or penalty and refund its budget to the
+	/// job's owner; returns the refund. For tasks that end without a verdict.
+	pub(crate) fn release_and_refund(
+		task_ref: TaskRef,
+		job: &mut JobInfo<T>,
+		task: &TaskInfo<T>,
+	) -> BalanceOf<T> {
 		for replica in task.live() {
 			Self::settle_replica(
 				task_ref,
@@ -237,10 +251,19 @@ impl<T: Config> Pallet<T> {
 				Outcome::Released,
 			);
 		}
-		Self::refund_escrow(job, Self::task_budget(job, task));
-		task.phase = TaskPhase::Failed { reason };
-		job.failed.saturating_inc();
-		Self::deposit_event(Event::TaskFailed { job: task_ref.job, task: task_ref.task, reason });
-		Self::finish_job_if_done(task_ref.job, job);
+		Self::refund_escrow(job, Self::task_budget(job, task))
+	}
+
+	/// Open reveals from a hook, which cannot fail: when every deadline bucket in reach is
+	/// full, look at the task again next block, and the deadline handler opens them then.
+	pub(crate) fn open_reveals_or_retry(
+		task_ref: TaskRef,
+		task: &mut TaskInfo<T>,
+		job: &JobInfo<T>,
+		now: BlockNumberFor<T>,
+	) {
+		if Self::open_reveals(task_ref, task, job, now).is_err() {
+			let _ = Self::schedule_deadline(task_ref, now.saturating_add(One::one()));
+		}
 	}
 }

@@ -2,8 +2,9 @@
 //! in a node's runtime call, so they may read as much storage as the question needs.
 
 use crate::{
-	Assignments, BalanceOf, Config, JobPrograms, Jobs, Pallet, Providers,
-	ReplicaState, RuntimeProviders, Standings, Tasks,
+	assignment::{fit, Rejections},
+	Assignments, BalanceOf, Config, JobPrograms, Jobs, Pallet, Providers, ReplicaState,
+	RuntimeProviders, Standings, Tasks,
 };
 use alloc::vec::Vec;
 use conun_primitives::{
@@ -85,40 +86,31 @@ impl<T: Config> Pallet<T> {
 	/// them, why. Looks at every provider.
 	pub fn match_job(query: MatchQuery<BalanceOf<T>>) -> MatchReport {
 		let mut report = MatchReport::default();
+		let mut rejections = Rejections::default();
 		for (who, provider) in Providers::<T>::iter() {
 			report.providers += 1;
-			let reputation = Standings::<T>::get(&who).map(|s| s.reputation).unwrap_or_default();
+			let reputation = Self::reputation(&who);
 			if !provider.capabilities.runtimes.contains(query.runtime) {
 				report.without_runtime += 1;
 			} else if !provider.is_available(reputation) {
 				report.unavailable += 1;
-			} else if !provider.capabilities.covers(&query.resources) {
-				report.insufficient_resources += 1;
-			} else if provider.price_floor > query.price {
-				report.price_too_low += 1;
-			} else if reputation < query.min_reputation {
-				report.reputation_too_low += 1;
 			} else {
-				report.eligible += 1;
+				match fit(&provider, || reputation, &query.resources, query.price, query.min_reputation) {
+					Ok(_) => report.eligible += 1,
+					Err(misfit) => rejections.count(misfit),
+				}
 			}
 		}
+		report.insufficient_resources = rejections.resources;
+		report.price_too_low = rejections.price;
+		report.reputation_too_low = rejections.reputation;
 		if report.eligible < query.replicas.max(1) {
-			let most = report
-				.insufficient_resources
-				.max(report.price_too_low)
-				.max(report.reputation_too_low);
 			report.unassignable = Some(if RuntimeProviders::<T>::get(query.runtime) == 0 {
 				Unassignable::NoProviderWithRuntime
 			} else if report.eligible > 0 {
 				Unassignable::TooFewDistinctProviders
-			} else if most == 0 {
-				Unassignable::NoSpareCapacity
-			} else if report.insufficient_resources == most {
-				Unassignable::InsufficientResources
-			} else if report.price_too_low == most {
-				Unassignable::PriceTooLow
 			} else {
-				Unassignable::ReputationTooLow
+				rejections.most_common().unwrap_or(Unassignable::NoSpareCapacity)
 			});
 		}
 		report
