@@ -52,22 +52,34 @@ def us(ps):
 def main(weights_path, transfer_log, batch):
     w = market_weights(weights_path)
     transfer = transfer_weight(transfer_log)
-    rows = [("balances.transfer_keep_alive (baseline)", transfer)]
     commit = weight(w["commit_results"], n=batch)
     reveal = weight(w["reveal_results"], n=batch)
-    per = tuple(a / batch for a in commit[:3]) + ((commit[3] + reveal[3]) / batch,)
-    rows.append((f"commit_results, batch of {batch}", commit))
-    rows.append((f"reveal_results, batch of {batch} (each settles a 7-replica split vote)", reveal))
-    print(f"| call | execution | reads | writes | total weight | × transfer |")
-    print(f"|---|---|---|---|---|---|")
+    rows = [("balances.transfer_keep_alive (baseline)", transfer),
+            (f"commit_results, batch of {batch}", commit),
+            (f"reveal_results, batch of {batch} (no verdict)", reveal)]
+    for r in (1, 3, 7, 10):
+        rows.append((f"settle_task({r}): the verdict on {r} revealed replicas", weight(w["settle_task"], r=r)))
+    print("| call | execution | reads | writes | total weight | × transfer |")
+    print("|---|---|---|---|---|---|")
     for name, (t, r, wr, total) in rows:
         print(f"| {name} | {us(t)} | {r:g} | {wr:g} | {us(total)} | {total / transfer[3]:.2f} |")
-    commit_one = commit[3] / batch
-    reveal_one = reveal[3] / batch
+
     print()
-    print(f"per replica, batched by {batch}: commit {us(commit_one)} ({commit_one / transfer[3]:.2f}× a transfer), "
-          f"reveal with its share of the verdict {us(reveal_one)} ({reveal_one / transfer[3]:.2f}×), "
-          f"together {us(commit_one + reveal_one)} = {(commit_one + reveal_one) / transfer[3]:.2f}× transfer_keep_alive")
+    print(f"per verified replica (commit and reveal batched by {batch}, its share of one verdict):")
+    commit_one, reveal_one = commit[3] / batch, reveal[3] / batch
+    for r in (1, 3, 5, 7):
+        verdict = weight(w["settle_task"], r=r)[3] / r
+        total = commit_one + reveal_one + verdict
+        print(f"  R = {r}: commit {us(commit_one)} + reveal {us(reveal_one)} + verdict {us(verdict)} "
+              f"= {us(total)} = {total / transfer[3]:.2f}x transfer_keep_alive")
+
+    print()
+    print("assignment against the same storage reads (provider_reads) as the pool grows:")
+    for p in (10, 1_000, 10_000):
+        assign = weight(w["assign_task"], r=7, p=p)
+        reads = weight(w["provider_reads"], p=p)
+        print(f"  p = {p:>6,}: assign_task(7, p) {us(assign[0])} execution, provider_reads(p) {us(reads[0])}, "
+              f"ratio {assign[0] / reads[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,12 @@ log "cargo test (workspace, release)"
 (cd "$REPO_ROOT" && cargo test --locked --release --workspace 2>&1) | tee "$logs/cargo.log" || status=1
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
+log "cargo test: the market's benchmarks, each run once on the mock runtime"
+(cd "$REPO_ROOT" && cargo test --locked --release -p pallet-market --features runtime-benchmarks benchmarking 2>&1) \
+  | tee "$logs/bench.log" || status=1
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+cat "$logs/bench.log" >> "$logs/cargo.log"
+
 log "client tests (@polkadot/api) against $CONUN_NODE"
 (cd "$REPO_ROOT/tests/client" && npm test --silent 2>&1) | tee "$logs/client.log" || status=1
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -273,8 +273,8 @@ mod benchmarks {
 		assert!(matches!(Tasks::<T>::get(job, n - 1).unwrap().phase, TaskPhase::Revealing { .. }));
 	}
 
-	/// Every item is the last reveal of a task of the most replicas: each one settles its task,
-	/// paying the majority and slashing the rest, who pay part of the slash to the majority.
+	/// Every item reveals a task of the most replicas without settling it (the others have
+	/// not revealed yet); verdicts are charged apart, by `settle_task`.
 	#[benchmark]
 	fn reveal_results(n: Linear<1, { T::MaxBatch::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
@@ -282,21 +282,87 @@ mod benchmarks {
 		let all = providers::<T>(r, n + 1);
 		let job = post::<T>(n, r);
 		assign_all::<T>();
-		let majority = r / 2 + 1;
-		// all[0] is the caller and agrees; all[1..majority] agree; the rest disagree.
-		let byte = |i: usize| if (i as u32) < majority { 1 } else { 2 };
-		for (i, who) in all.iter().enumerate() {
-			Market::<T>::do_commit_results(who.clone(), commit_items::<T>(who, job, n, byte(i))).unwrap();
-		}
-		for (i, who) in all.iter().enumerate().skip(1) {
-			Market::<T>::do_reveal_results(who.clone(), reveal_items::<T>(job, n, byte(i))).unwrap();
+		for who in all.iter() {
+			Market::<T>::do_commit_results(who.clone(), commit_items::<T>(who, job, n, 1)).unwrap();
 		}
 		let items = reveal_items::<T>(job, n, 1);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(all[0].clone()), items);
 
-		assert!(matches!(Tasks::<T>::get(job, n - 1).unwrap().phase, TaskPhase::Verified { .. }));
+		let task = Tasks::<T>::get(job, n - 1).unwrap();
+		assert!(matches!(task.phase, TaskPhase::Revealing { .. }));
+		assert_eq!(task.replicas[task.replica_of(&all[0]).unwrap()].state, ReplicaState::Revealed {
+			result: result_of(1)
+		});
+	}
+
+	/// The verdict on a task whose `r` replicas all revealed, in its most expensive shape: two
+	/// replicas agree and win, every other one revealed a result of its own and is slashed, and
+	/// the task is its job's last, so the job ends and its margin is refunded.
+	#[benchmark]
+	fn settle_task(r: Linear<1, { T::MaxReplicas::get() + T::MaxExtraReplicas::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let all = providers::<T>(r, 4);
+		// R = 3 makes two votes a majority; fewer replicas than that must all agree.
+		let job = post::<T>(1, r.min(3));
+		let task_ref = TaskRef { job, task: 0 };
+		let mut task = Tasks::<T>::get(job, 0).unwrap();
+		for (i, who) in all.iter().enumerate() {
+			let byte = if i < 2 { 1 } else { 10u8.saturating_add(i as u8) };
+			let replica = Replica::<T> {
+				provider: who.clone(),
+				assigned_at: now::<T>(),
+				commit_by: now::<T>(),
+				state: ReplicaState::Revealed { result: result_of(byte) },
+			};
+			task.replicas.try_push(replica).unwrap();
+			Assignments::<T>::insert(who, task_ref, ());
+			Providers::<T>::mutate(who, |p| p.as_mut().unwrap().unsettled = 1);
+		}
+		task.extra = r.saturating_sub(3);
+		task.wanted = r;
+		task.phase = TaskPhase::Revealing { deadline: now::<T>() };
+
+		#[block]
+		{
+			let mut info = Jobs::<T>::get(job).unwrap();
+			Market::<T>::conclude(task_ref, &mut info, &mut task);
+			Jobs::<T>::insert(job, info);
+			Tasks::<T>::insert(job, 0, task);
+		}
+
+		assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Verified { .. }));
+		assert_eq!(Jobs::<T>::get(job).unwrap().state, JobState::Finished);
+	}
+
+	/// Not a weight the pallet charges: the baseline for `assign_task(r, p)`. The storage reads
+	/// that drawing the most replicas makes (a pool entry, a provider record and a standing
+	/// per candidate, at random places of a pool of `p`), and nothing else. Its growth with `p`
+	/// is the state trie's, which `assign_task` shares.
+	#[benchmark]
+	fn provider_reads(p: Linear<10, { T::MaxProviders::get().min(10_000) }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		providers::<T>(p, 4);
+		let kind = RuntimeKind::Docker;
+		let len = PoolLen::<T>::get(kind);
+		let draws = T::MaxReplicas::get().saturating_mul(T::CandidatesPerReplica::get());
+		let mut found = 0u32;
+
+		#[block]
+		{
+			for i in 0..draws {
+				let hash = polkadot_sdk::sp_io::hashing::blake2_256(&i.to_le_bytes());
+				let index = u32::from_le_bytes([hash[0], hash[1], hash[2], hash[3]]) % len;
+				if let Some(who) = Pool::<T>::get(kind, index) {
+					if Providers::<T>::get(&who).is_some() && Standings::<T>::get(&who).is_some() {
+						found += 1;
+					}
+				}
+			}
+		}
+
+		assert_eq!(found, draws);
 	}
 
 	/// The hook with nothing to do.

@@ -44,7 +44,7 @@ impl<T: Config> Pallet<T> {
 	/// Handle the deadlines of every bucket up to `now` while `meter` allows.
 	pub(crate) fn process_deadlines(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
 		let mut cursor = DeadlineCursor::<T>::get();
-		let worst = T::WeightInfo::process_deadline(ReplicaSlots::<T>::get());
+		let worst = Self::worst_deadline_weight();
 		let bucket_read = T::DbWeight::get().reads_writes(1, 1);
 		while cursor <= now && meter.try_consume(bucket_read).is_ok() {
 			let bucket = DeadlineBuckets::<T>::take(cursor);
@@ -53,8 +53,7 @@ impl<T: Config> Pallet<T> {
 				if !meter.can_consume(worst) {
 					break;
 				}
-				let replicas = Self::handle_deadline(*task, now);
-				meter.consume(T::WeightInfo::process_deadline(replicas));
+				meter.consume(Self::handle_deadline(*task, now));
 				handled += 1;
 			}
 			if handled < bucket.len() {
@@ -67,12 +66,21 @@ impl<T: Config> Pallet<T> {
 		DeadlineCursor::<T>::put(cursor);
 	}
 
-	/// Apply the deadlines that have passed to one task; returns how many replicas it has, for
-	/// the weight.
-	pub(crate) fn handle_deadline(task_ref: TaskRef, now: BlockNumberFor<T>) -> u32 {
-		let Some(mut job) = Jobs::<T>::get(task_ref.job) else { return 0 };
-		let Some(mut task) = Tasks::<T>::get(task_ref.job, task_ref.task) else { return 0 };
-		let replicas = task.replicas.len() as u32;
+	/// The most one task's deadline may cost: every replica missed, or a verdict.
+	pub(crate) fn worst_deadline_weight() -> Weight {
+		T::WeightInfo::process_deadline(ReplicaSlots::<T>::get())
+			.saturating_add(Self::worst_verdict_weight())
+	}
+
+	/// Apply the deadlines that have passed to one task; returns the weight of what it did.
+	pub(crate) fn handle_deadline(task_ref: TaskRef, now: BlockNumberFor<T>) -> Weight {
+		let Some(mut job) = Jobs::<T>::get(task_ref.job) else {
+			return T::WeightInfo::process_deadline(0);
+		};
+		let Some(mut task) = Tasks::<T>::get(task_ref.job, task_ref.task) else {
+			return T::WeightInfo::process_deadline(0);
+		};
+		let mut weight = T::WeightInfo::process_deadline(task.replicas.len() as u32);
 		match task.phase {
 			TaskPhase::Waiting | TaskPhase::Running => {
 				let mut missed = 0u32;
@@ -107,7 +115,7 @@ impl<T: Config> Pallet<T> {
 					Self::open_reveals_or_retry(task_ref, &mut task, &job, now);
 				}
 				if missed == 0 && !ready {
-					return replicas;
+					return weight;
 				}
 			},
 			TaskPhase::Revealing { deadline } if deadline < now => {
@@ -117,13 +125,13 @@ impl<T: Config> Pallet<T> {
 						Self::penalise_missed(task_ref, &replica.provider, false);
 					}
 				}
-				Self::conclude(task_ref, &mut job, &mut task);
+				weight.saturating_accrue(Self::conclude(task_ref, &mut job, &mut task));
 			},
-			_ => return replicas,
+			_ => return weight,
 		}
 		Tasks::<T>::insert(task_ref.job, task_ref.task, task);
 		Jobs::<T>::insert(task_ref.job, job);
-		replicas
+		weight
 	}
 
 	fn penalise_missed(task: TaskRef, who: &T::AccountId, running: bool) {

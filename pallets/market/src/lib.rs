@@ -501,6 +501,16 @@ pub mod pallet {
 				"reputation: threshold <= initial <= max"
 			);
 			assert!(!T::MinStake::get().is_zero(), "MinStake must be more than zero");
+			// Otherwise the hook could never assign a task or handle a deadline.
+			let hook = T::HookWeightLimit::get();
+			assert!(
+				hook.all_gte(Self::worst_task_weight()),
+				"HookWeightLimit must fit the most expensive task assignment"
+			);
+			assert!(
+				hook.all_gte(Self::worst_deadline_weight()),
+				"HookWeightLimit must fit the most expensive deadline"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -655,17 +665,24 @@ pub mod pallet {
 		/// commitment. All or nothing. The last reveal of a task settles it: the majority is
 		/// paid, disagreeing replicas are slashed.
 		///
-		/// Emits [`Event::ResultRevealed`] per item, and the verdict's events. Linear in the
-		/// batch size; each item is charged as if it settled a task of [`Config::MaxReplicas`]
-		/// replicas with a split vote, the most expensive case.
+		/// Emits [`Event::ResultRevealed`] per item, and the verdict's events. Charged up front
+		/// as if every item settled the most expensive verdict; the weight of the verdicts that
+		/// did not happen is refunded, so a replica pays for its reveal and its share of one
+		/// verdict.
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::reveal_results(reveals.len() as u32))]
+		#[pallet::weight(
+			T::WeightInfo::reveal_results(reveals.len() as u32).saturating_add(
+				Pallet::<T>::worst_verdict_weight().saturating_mul(reveals.len() as u64)
+			)
+		)]
 		pub fn reveal_results(
 			origin: OriginFor<T>,
 			reveals: BoundedVec<RevealItem, T::MaxBatch>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_reveal_results(who, reveals)
+			let count = reveals.len() as u32;
+			let verdicts = Self::do_reveal_results(who, reveals)?;
+			Ok(Some(T::WeightInfo::reveal_results(count).saturating_add(verdicts)).into())
 		}
 	}
 }

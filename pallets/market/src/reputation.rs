@@ -20,8 +20,9 @@ use polkadot_sdk::{
 pub(crate) enum Outcome<'a, AccountId, Balance> {
 	/// Its result won the vote and it was paid `paid`.
 	Agreed { paid: Balance },
-	/// Its result lost the vote; `majority` shares part of its slash.
-	Disagreed { majority: &'a [AccountId] },
+	/// Its result lost the vote; `rewarded` (one replica of the majority) receives part of
+	/// its slash.
+	Disagreed { rewarded: &'a AccountId },
 	/// It missed its commit or reveal deadline.
 	Missed,
 	/// Released without reward or penalty: its job was cancelled, or the vote had no majority.
@@ -60,9 +61,13 @@ impl<T: Config> Pallet<T> {
 				standing.verified.saturating_inc();
 				standing.earned.saturating_accrue(paid);
 			},
-			Outcome::Disagreed { majority } => {
-				slashed =
-					Self::slash_stake(who, &mut provider, T::DisagreementSlash::get(), majority);
+			Outcome::Disagreed { rewarded } => {
+				slashed = Self::slash_stake(
+					who,
+					&mut provider,
+					T::DisagreementSlash::get(),
+					core::slice::from_ref(rewarded),
+				);
 				standing.reputation = T::DisagreementKeeps::get() * standing.reputation;
 				standing.disagreed.saturating_inc();
 			},

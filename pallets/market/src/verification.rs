@@ -10,13 +10,13 @@
 //! and [`Config::MaxExtraReplicas`] allow; then it fails and its budget is refunded.
 
 use crate::{
-	reputation::Outcome, BalanceOf, CommitItem, Config, Error, Event, JobInfo, Jobs, Pallet, Providers,
-	ReplicaState, RevealItem, TaskInfo, Tasks,
+	reputation::Outcome, BalanceOf, CommitItem, Config, Error, Event, JobInfo,
+	Jobs, Pallet, Providers, ReplicaState, RevealItem, TaskInfo, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
 use conun_primitives::{commitment, FailReason, JobState, TaskPhase, TaskRef};
 use polkadot_sdk::{
-	frame_support::{defensive, pallet_prelude::*},
+	frame_support::{defensive, pallet_prelude::*, weights::Weight},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_core::H256,
 	sp_runtime::traits::{One, Saturating},
@@ -59,12 +59,14 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Reveal `reveals` for `who`; returns the weight of the verdicts the reveals brought.
 	pub(crate) fn do_reveal_results(
 		who: T::AccountId,
 		reveals: BoundedVec<RevealItem, T::MaxBatch>,
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		ensure!(!reveals.is_empty(), Error::<T>::EmptyBatch);
 		let now = frame_system::Pallet::<T>::block_number();
+		let mut settled = Weight::zero();
 		for item in reveals.iter() {
 			let task_ref = item.task;
 			let mut task =
@@ -96,12 +98,19 @@ impl<T: Config> Pallet<T> {
 			});
 			if task.all_revealed() {
 				let mut job = Jobs::<T>::get(task_ref.job).ok_or(Error::<T>::JobNotFound)?;
-				Self::conclude(task_ref, &mut job, &mut task);
+				settled.saturating_accrue(Self::conclude(task_ref, &mut job, &mut task));
 				Jobs::<T>::insert(task_ref.job, job);
 			}
 			Tasks::<T>::insert(task_ref.job, task_ref.task, task);
 		}
-		Ok(())
+		Ok(settled)
+	}
+
+	/// The most one verdict may weigh: a task of R plus extra replicas paid, failed, or with
+	/// every replica but two slashed.
+	pub(crate) fn worst_verdict_weight() -> Weight {
+		let replicas = T::MaxReplicas::get().saturating_add(T::MaxExtraReplicas::get());
+		T::WeightInfo::settle_task(replicas).max(T::WeightInfo::cancel_task(replicas))
 	}
 
 	/// `count` replicas of `who` committed: they free its task slots.
@@ -129,8 +138,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Decide a task whose reveals are all in (or whose reveal deadline passed).
-	pub(crate) fn conclude(task_ref: TaskRef, job: &mut JobInfo<T>, task: &mut TaskInfo<T>) {
+	/// Decide a task whose reveals are all in (or whose reveal deadline passed); returns the
+	/// weight of what it did.
+	pub(crate) fn conclude(
+		task_ref: TaskRef,
+		job: &mut JobInfo<T>,
+		task: &mut TaskInfo<T>,
+	) -> Weight {
 		let mut votes: Vec<(H256, u32)> = Vec::new();
 		for replica in task.live() {
 			if let ReplicaState::Revealed { result } = replica.state {
@@ -145,7 +159,8 @@ impl<T: Config> Pallet<T> {
 		let winner = votes.iter().find(|(_, count)| *count == top).map(|(r, _)| *r);
 		match winner {
 			Some(result) if top >= job.majority() && !tied => {
-				Self::settle_verdict(task_ref, job, task, result)
+				let revealed = Self::settle_verdict(task_ref, job, task, result);
+				T::WeightInfo::settle_task(revealed)
 			},
 			_ => {
 				let extra = job.majority().saturating_sub(top);
@@ -163,15 +178,24 @@ impl<T: Config> Pallet<T> {
 						task: task_ref.task,
 						extra,
 					});
+					T::WeightInfo::settle_task(0)
 				} else {
+					let live = task.live().count() as u32;
 					Self::fail_task(task_ref, job, task, FailReason::NoMajority);
+					T::WeightInfo::cancel_task(live)
 				}
 			},
 		}
 	}
 
-	/// Pay the majority, slash the dissent, record the result and refund the unspent share.
-	fn settle_verdict(task_ref: TaskRef, job: &mut JobInfo<T>, task: &mut TaskInfo<T>, result: H256) {
+	/// Pay the majority, slash the dissent, record the result and refund the unspent share;
+	/// returns how many replicas revealed.
+	fn settle_verdict(
+		task_ref: TaskRef,
+		job: &mut JobInfo<T>,
+		task: &mut TaskInfo<T>,
+		result: H256,
+	) -> u32 {
 		let revealed = |r: &&crate::Replica<T>| matches!(r.state, ReplicaState::Revealed { .. });
 		let majority: Vec<T::AccountId> = task
 			.live()
@@ -194,13 +218,16 @@ impl<T: Config> Pallet<T> {
 				amount: paid,
 			});
 		}
-		for who in dissent.iter() {
-			let (amount, reputation) = Self::settle_replica(
-				task_ref,
-				who,
-				false,
-				Outcome::Disagreed { majority: &majority },
-			);
+		// Each dissenter rewards one majority replica, in turn from a place that moves with
+		// the task, so the rewards even out over tasks and a verdict stays linear in R.
+		let start = task_ref.task as usize;
+		for (i, who) in dissent.iter().enumerate() {
+			let Some(rewarded) = majority.get(start.wrapping_add(i) % majority.len().max(1)) else {
+				defensive!("a verdict has a majority");
+				continue;
+			};
+			let (amount, reputation) =
+				Self::settle_replica(task_ref, who, false, Outcome::Disagreed { rewarded });
 			Self::deposit_event(Event::ReplicaSlashed {
 				job: task_ref.job,
 				task: task_ref.task,
@@ -220,6 +247,7 @@ impl<T: Config> Pallet<T> {
 			agreeing: majority.len() as u32,
 		});
 		Self::finish_job_if_done(task_ref.job, job);
+		majority.len().saturating_add(dissent.len()) as u32
 	}
 
 	/// End a task without a result: release its replicas, refund its budget.

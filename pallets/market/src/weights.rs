@@ -52,6 +52,8 @@ pub trait WeightInfo {
 	fn cancel_task(r: u32, ) -> Weight;
 	fn process_deadline(r: u32, ) -> Weight;
 	fn assign_with_queue(q: u32, ) -> Weight;
+	fn settle_task(r: u32, ) -> Weight;
+	fn provider_reads(p: u32, ) -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -212,6 +214,15 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
+	fn settle_task(r: u32, ) -> Weight {
+		Weight::from_parts(200_000_000, 36494)
+			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(r.into())))
+			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(r.into())))
+	}
+	fn provider_reads(p: u32, ) -> Weight {
+		Weight::from_parts(1_000_000, 0).saturating_add(Weight::from_parts(1_000, 0).saturating_mul(p.into()))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests.
@@ -327,5 +338,14 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(1_240, 0).saturating_mul(q.into()))
 			.saturating_add(ParityDbWeight::get().reads(20))
 			.saturating_add(ParityDbWeight::get().writes(7))
+	}
+	fn settle_task(r: u32, ) -> Weight {
+		Weight::from_parts(200_000_000, 36494)
+			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(r.into())))
+			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(r.into())))
+	}
+	fn provider_reads(p: u32, ) -> Weight {
+		Weight::from_parts(1_000_000, 0).saturating_add(Weight::from_parts(1_000, 0).saturating_mul(p.into()))
 	}
 }

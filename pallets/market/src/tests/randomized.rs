@@ -98,7 +98,7 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 			if items.is_empty() {
 				return;
 			}
-			Market::reveal_results(origin(provider), items.try_into().unwrap())
+			Market::reveal_results(origin(provider), items.try_into().unwrap()).map(|_| ()).map_err(|e| e.error)
 		},
 		_ => {
 			run_to_block(System::block_number() + 1);
