@@ -352,7 +352,7 @@ mod benchmarks {
 		#[block]
 		{
 			for i in 0..draws {
-				let hash = polkadot_sdk::sp_io::hashing::blake2_256(&i.to_le_bytes());
+				let hash = polkadot_sdk::sp_crypto_hashing::blake2_256(&i.to_le_bytes());
 				let index = u32::from_le_bytes([hash[0], hash[1], hash[2], hash[3]]) % len;
 				if let Some(who) = Pool::<T>::get(kind, index) {
 					if Providers::<T>::get(&who).is_some() && Standings::<T>::get(&who).is_some() {
