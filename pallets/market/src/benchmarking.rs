@@ -1,10 +1,10 @@
 //! Benchmarks of every call and hook step, each in its worst case: the largest capabilities,
 //! contact and program, and the most expensive path through the code (every commit opens
-//! reveals, every reveal settles a task with slashes and rewards, every deadline misses every
-//! replica).
+//! reveals, every verdict slashes all but two replicas, every deadline misses every replica).
 //!
 //! `assign_task(r, p)` and `assign_with_queue(q)` also show that assignment costs the same
-//! whatever the number of providers `p` and of queued entries `q`.
+//! whatever the number of providers `p` and of queued entries `q`; `provider_reads(p)` is the
+//! storage baseline `assign_task` is compared with.
 
 use super::*;
 use crate::Pallet as Market;

@@ -20,9 +20,9 @@
 //! --repeat
 //! 2
 //! --output
-//! pallets/market/src/weights.rs
+//! /work/main/pallets/market/src/weights.rs
 //! --template
-//! .maintain/pallet-weight-template.hbs
+//! /work/main/.maintain/pallet-weight-template.hbs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens, unused_imports, missing_docs)]
@@ -46,14 +46,14 @@ pub trait WeightInfo {
 	fn cancel_job() -> Weight;
 	fn commit_results(n: u32, ) -> Weight;
 	fn reveal_results(n: u32, ) -> Weight;
+	fn settle_task(r: u32, ) -> Weight;
+	fn provider_reads(p: u32, ) -> Weight;
 	fn on_initialize_base() -> Weight;
 	fn assign_task(r: u32, p: u32, ) -> Weight;
 	fn sampling_misses(a: u32, ) -> Weight;
 	fn cancel_task(r: u32, ) -> Weight;
 	fn process_deadline(r: u32, ) -> Weight;
 	fn assign_with_queue(q: u32, ) -> Weight;
-	fn settle_task(r: u32, ) -> Weight;
-	fn provider_reads(p: u32, ) -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -61,76 +61,76 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register() -> Weight {
 		// Proof size, measured: `250`
-		// Minimum execution time: 123_376_000 picoseconds.
-		Weight::from_parts(138_550_000, 6062)
+		// Minimum execution time: 123_990_000 picoseconds.
+		Weight::from_parts(139_902_000, 6062)
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(14))
 	}
 	fn update() -> Weight {
 		// Proof size, measured: `651`
-		// Minimum execution time: 66_347_000 picoseconds.
-		Weight::from_parts(76_847_000, 6062)
+		// Minimum execution time: 66_143_000 picoseconds.
+		Weight::from_parts(78_688_000, 6062)
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	fn bond_extra() -> Weight {
 		// Proof size, measured: `744`
-		// Minimum execution time: 119_391_000 picoseconds.
-		Weight::from_parts(132_646_000, 6062)
+		// Minimum execution time: 120_093_000 picoseconds.
+		Weight::from_parts(134_323_000, 6062)
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	fn pause() -> Weight {
 		// Proof size, measured: `707`
-		// Minimum execution time: 64_343_000 picoseconds.
-		Weight::from_parts(78_560_000, 6062)
+		// Minimum execution time: 63_155_000 picoseconds.
+		Weight::from_parts(73_455_000, 6062)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	fn resume() -> Weight {
 		// Proof size, measured: `515`
-		// Minimum execution time: 56_474_000 picoseconds.
-		Weight::from_parts(65_238_000, 6062)
+		// Minimum execution time: 56_362_000 picoseconds.
+		Weight::from_parts(71_884_000, 6062)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	fn unbond() -> Weight {
 		// Proof size, measured: `707`
-		// Minimum execution time: 64_877_000 picoseconds.
-		Weight::from_parts(73_908_000, 6062)
+		// Minimum execution time: 64_323_000 picoseconds.
+		Weight::from_parts(108_997_000, 6062)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	fn withdraw_unbonded() -> Weight {
 		// Proof size, measured: `699`
-		// Minimum execution time: 86_541_000 picoseconds.
-		Weight::from_parts(98_480_000, 5966)
+		// Minimum execution time: 86_128_000 picoseconds.
+		Weight::from_parts(102_066_000, 5966)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// The range of component `n` is `[1, 5000]`.
 	fn post_job(n: u32, ) -> Weight {
 		// Proof size, measured: `216`
-		// Minimum execution time: 105_796_000 picoseconds.
-		Weight::from_parts(110_753_000, 3593)
-			.saturating_add(Weight::from_parts(3_453_471, 0).saturating_mul(n.into()))
+		// Minimum execution time: 108_535_000 picoseconds.
+		Weight::from_parts(111_715_000, 3593)
+			.saturating_add(Weight::from_parts(4_085_522, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn cancel_job() -> Weight {
 		// Proof size, measured: `591`
-		// Minimum execution time: 76_383_000 picoseconds.
-		Weight::from_parts(87_735_000, 3603)
+		// Minimum execution time: 76_987_000 picoseconds.
+		Weight::from_parts(139_254_000, 3603)
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// The range of component `n` is `[1, 128]`.
 	fn commit_results(n: u32, ) -> Weight {
 		// Proof size, measured: `1196 + n * (188 ±0)`
-		// Minimum execution time: 74_841_000 picoseconds.
-		Weight::from_parts(39_013_727, 15767)
-			.saturating_add(Weight::from_parts(21_871_030, 0).saturating_mul(n.into()))
+		// Minimum execution time: 77_061_000 picoseconds.
+		Weight::from_parts(91_473_260, 15767)
+			.saturating_add(Weight::from_parts(36_438_927, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -139,20 +139,39 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// The range of component `n` is `[1, 128]`.
 	fn reveal_results(n: u32, ) -> Weight {
-		// Proof size, measured: `4206 + n * (589 ±0)`
-		// Minimum execution time: 1_159_512_000 picoseconds.
-		Weight::from_parts(979_147_850, 36494)
-			.saturating_add(Weight::from_parts(988_342_730, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(44))
+		// Proof size, measured: `392 + n * (589 ±0)`
+		// Minimum execution time: 40_010_000 picoseconds.
+		Weight::from_parts(40_874_495, 990)
+			.saturating_add(Weight::from_parts(15_407_842, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(36))
-			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3613).saturating_mul(n.into()))
+	}
+	/// The range of component `r` is `[1, 10]`.
+	fn settle_task(r: u32, ) -> Weight {
+		// Proof size, measured: `959 + r * (406 ±0)`
+		// Minimum execution time: 123_893_000 picoseconds.
+		Weight::from_parts(49_219_242, 3603)
+			.saturating_add(Weight::from_parts(129_189_780, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(r.into())))
+			.saturating_add(T::DbWeight::get().writes(3))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(r.into())))
+			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(r.into()))
+	}
+	/// The range of component `p` is `[10, 10000]`.
+	fn provider_reads(p: u32, ) -> Weight {
+		// Proof size, measured: `27048 + p * (2 ±0)`
+		// Minimum execution time: 468_692_000 picoseconds.
+		Weight::from_parts(816_098_540, 44576)
+			.saturating_add(Weight::from_parts(148_318, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(49))
+			.saturating_add(Weight::from_parts(0, 2).saturating_mul(p.into()))
 	}
 	fn on_initialize_base() -> Weight {
 		// Proof size, measured: `76`
-		// Minimum execution time: 13_282_000 picoseconds.
-		Weight::from_parts(17_818_000, 45321)
+		// Minimum execution time: 13_469_000 picoseconds.
+		Weight::from_parts(23_124_000, 45321)
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -160,10 +179,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[10, 10000]`.
 	fn assign_task(r: u32, p: u32, ) -> Weight {
 		// Proof size, measured: `0 + p * (3 ±0) + r * (8412 ±0)`
-		// Minimum execution time: 509_867_000 picoseconds.
-		Weight::from_parts(509_867_000, 15767)
-			.saturating_add(Weight::from_parts(144_606_459, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(150_122, 0).saturating_mul(p.into()))
+		// Minimum execution time: 508_208_000 picoseconds.
+		Weight::from_parts(508_208_000, 15767)
+			.saturating_add(Weight::from_parts(159_614_356, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(139_267, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -173,20 +192,20 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[1, 16]`.
 	fn sampling_misses(a: u32, ) -> Weight {
 		// Proof size, measured: `1048 + a * (134 ±0)`
-		// Minimum execution time: 77_415_000 picoseconds.
-		Weight::from_parts(79_945_592, 15767)
-			.saturating_add(Weight::from_parts(12_398_743, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
+		// Minimum execution time: 71_155_000 picoseconds.
+		Weight::from_parts(73_807_176, 4603)
+			.saturating_add(Weight::from_parts(12_232_318, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(a.into()))
 	}
 	/// The range of component `r` is `[1, 7]`.
 	fn cancel_task(r: u32, ) -> Weight {
 		// Proof size, measured: `1172 + r * (332 ±0)`
-		// Minimum execution time: 124_570_000 picoseconds.
-		Weight::from_parts(113_902_660, 4603)
-			.saturating_add(Weight::from_parts(27_265_462, 0).saturating_mul(r.into()))
+		// Minimum execution time: 123_733_000 picoseconds.
+		Weight::from_parts(107_839_701, 4603)
+			.saturating_add(Weight::from_parts(26_336_334, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -196,9 +215,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `r` is `[1, 7]`.
 	fn process_deadline(r: u32, ) -> Weight {
 		// Proof size, measured: `1040 + r * (445 ±0)`
-		// Minimum execution time: 104_924_000 picoseconds.
-		Weight::from_parts(48_007_551, 4603)
-			.saturating_add(Weight::from_parts(63_736_849, 0).saturating_mul(r.into()))
+		// Minimum execution time: 104_783_000 picoseconds.
+		Weight::from_parts(45_651_405, 4603)
+			.saturating_add(Weight::from_parts(66_280_248, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -206,77 +225,67 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(r.into()))
 	}
 	/// The range of component `q` is `[10, 100000]`.
-	fn assign_with_queue(q: u32, ) -> Weight {
+	fn assign_with_queue(_q: u32, ) -> Weight {
 		// Proof size, measured: `4409`
-		// Minimum execution time: 164_941_000 picoseconds.
-		Weight::from_parts(259_386_093, 15767)
-			.saturating_add(Weight::from_parts(1_240, 0).saturating_mul(q.into()))
+		// Minimum execution time: 284_502_000 picoseconds.
+		Weight::from_parts(355_828_682, 15767)
 			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().writes(7))
-	}
-	fn settle_task(r: u32, ) -> Weight {
-		Weight::from_parts(200_000_000, 36494)
-			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(r.into())))
-			.saturating_add(T::DbWeight::get().writes((6_u64).saturating_mul(r.into())))
-	}
-	fn provider_reads(p: u32, ) -> Weight {
-		Weight::from_parts(1_000_000, 0).saturating_add(Weight::from_parts(1_000, 0).saturating_mul(p.into()))
 	}
 }
 
 /// The same weights with ParityDB's database weights, for tests.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(138_550_000, 6062)
+		Weight::from_parts(139_902_000, 6062)
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().writes(14))
 	}
 	fn update() -> Weight {
-		Weight::from_parts(76_847_000, 6062)
+		Weight::from_parts(78_688_000, 6062)
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(7))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(132_646_000, 6062)
+		Weight::from_parts(134_323_000, 6062)
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(9))
 	}
 	fn pause() -> Weight {
-		Weight::from_parts(78_560_000, 6062)
+		Weight::from_parts(73_455_000, 6062)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(7))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(65_238_000, 6062)
+		Weight::from_parts(71_884_000, 6062)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(7))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(73_908_000, 6062)
+		Weight::from_parts(108_997_000, 6062)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(7))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(98_480_000, 5966)
+		Weight::from_parts(102_066_000, 5966)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(7))
 	}
 	fn post_job(n: u32, ) -> Weight {
-		Weight::from_parts(110_753_000, 3593)
-			.saturating_add(Weight::from_parts(3_453_471, 0).saturating_mul(n.into()))
+		Weight::from_parts(111_715_000, 3593)
+			.saturating_add(Weight::from_parts(4_085_522, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(7))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(87_735_000, 3603)
+		Weight::from_parts(139_254_000, 3603)
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 	fn commit_results(n: u32, ) -> Weight {
-		Weight::from_parts(39_013_727, 15767)
-			.saturating_add(Weight::from_parts(21_871_030, 0).saturating_mul(n.into()))
+		Weight::from_parts(91_473_260, 15767)
+			.saturating_add(Weight::from_parts(36_438_927, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(2))
@@ -284,23 +293,36 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3613).saturating_mul(n.into()))
 	}
 	fn reveal_results(n: u32, ) -> Weight {
-		Weight::from_parts(979_147_850, 36494)
-			.saturating_add(Weight::from_parts(988_342_730, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(44))
+		Weight::from_parts(40_874_495, 990)
+			.saturating_add(Weight::from_parts(15_407_842, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(36))
-			.saturating_add(ParityDbWeight::get().writes((8_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3613).saturating_mul(n.into()))
 	}
+	fn settle_task(r: u32, ) -> Weight {
+		Weight::from_parts(49_219_242, 3603)
+			.saturating_add(Weight::from_parts(129_189_780, 0).saturating_mul(r.into()))
+			.saturating_add(ParityDbWeight::get().reads(2))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(r.into())))
+			.saturating_add(ParityDbWeight::get().writes(3))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(r.into())))
+			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(r.into()))
+	}
+	fn provider_reads(p: u32, ) -> Weight {
+		Weight::from_parts(816_098_540, 44576)
+			.saturating_add(Weight::from_parts(148_318, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(49))
+			.saturating_add(Weight::from_parts(0, 2).saturating_mul(p.into()))
+	}
 	fn on_initialize_base() -> Weight {
-		Weight::from_parts(17_818_000, 45321)
+		Weight::from_parts(23_124_000, 45321)
 			.saturating_add(ParityDbWeight::get().reads(6))
 			.saturating_add(ParityDbWeight::get().writes(3))
 	}
 	fn assign_task(r: u32, p: u32, ) -> Weight {
-		Weight::from_parts(509_867_000, 15767)
-			.saturating_add(Weight::from_parts(144_606_459, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(150_122, 0).saturating_mul(p.into()))
+		Weight::from_parts(508_208_000, 15767)
+			.saturating_add(Weight::from_parts(159_614_356, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(139_267, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(20))
 			.saturating_add(ParityDbWeight::get().reads((9_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))
@@ -308,16 +330,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 6344).saturating_mul(r.into()))
 	}
 	fn sampling_misses(a: u32, ) -> Weight {
-		Weight::from_parts(79_945_592, 15767)
-			.saturating_add(Weight::from_parts(12_398_743, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(9))
+		Weight::from_parts(73_807_176, 4603)
+			.saturating_add(Weight::from_parts(12_232_318, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(a.into())))
-			.saturating_add(ParityDbWeight::get().writes(6))
+			.saturating_add(ParityDbWeight::get().writes(5))
 			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(a.into()))
 	}
 	fn cancel_task(r: u32, ) -> Weight {
-		Weight::from_parts(113_902_660, 4603)
-			.saturating_add(Weight::from_parts(27_265_462, 0).saturating_mul(r.into()))
+		Weight::from_parts(107_839_701, 4603)
+			.saturating_add(Weight::from_parts(26_336_334, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(7))
@@ -325,27 +347,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(r.into()))
 	}
 	fn process_deadline(r: u32, ) -> Weight {
-		Weight::from_parts(48_007_551, 4603)
-			.saturating_add(Weight::from_parts(63_736_849, 0).saturating_mul(r.into()))
+		Weight::from_parts(45_651_405, 4603)
+			.saturating_add(Weight::from_parts(66_280_248, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(5))
 			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(r.into()))
 	}
-	fn assign_with_queue(q: u32, ) -> Weight {
-		Weight::from_parts(259_386_093, 15767)
-			.saturating_add(Weight::from_parts(1_240, 0).saturating_mul(q.into()))
+	fn assign_with_queue(_q: u32, ) -> Weight {
+		Weight::from_parts(355_828_682, 15767)
 			.saturating_add(ParityDbWeight::get().reads(20))
 			.saturating_add(ParityDbWeight::get().writes(7))
-	}
-	fn settle_task(r: u32, ) -> Weight {
-		Weight::from_parts(200_000_000, 36494)
-			.saturating_add(Weight::from_parts(150_000_000, 0).saturating_mul(r.into()))
-			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(r.into())))
-			.saturating_add(ParityDbWeight::get().writes((6_u64).saturating_mul(r.into())))
-	}
-	fn provider_reads(p: u32, ) -> Weight {
-		Weight::from_parts(1_000_000, 0).saturating_add(Weight::from_parts(1_000, 0).saturating_mul(p.into()))
 	}
 }

@@ -452,3 +452,30 @@ fn a_copied_commitment_does_not_open_for_the_copier() {
 		);
 	});
 }
+
+#[test]
+fn a_reveal_pays_only_for_the_verdict_it_brings() {
+	use crate::weights::WeightInfo;
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		for who in [1, 2, 3] {
+			commit(who, job, 0, HONEST);
+		}
+		let reveal = |who| {
+			Market::reveal_results(RuntimeOrigin::signed(who), vec![reveal_item(who, job, 0, HONEST)].try_into().unwrap())
+				.unwrap()
+				.actual_weight
+				.unwrap()
+		};
+		let charged = <() as WeightInfo>::reveal_results(1).saturating_add(Market::worst_verdict_weight());
+		// Neither of the first two reveals brings a verdict: each pays for itself only.
+		assert_eq!(reveal(1), <() as WeightInfo>::reveal_results(1));
+		assert_eq!(reveal(2), <() as WeightInfo>::reveal_results(1));
+		// The last one settles a task of three replicas.
+		let last = reveal(3);
+		assert_eq!(last, <() as WeightInfo>::reveal_results(1).saturating_add(<() as WeightInfo>::settle_task(3)));
+		assert!(verified(job, 0));
+		assert!(last.all_lt(charged));
+	});
+}
