@@ -8,7 +8,9 @@
 //! - the phases a job, a task and a provider go through ([`JobState`], [`TaskPhase`],
 //!   [`ProviderStatus`]) and why a task could not be assigned ([`Unassignable`]);
 //! - the commitment scheme of commit-reveal voting ([`commitment`]);
-//! - the runtime API that answers what a worker or CLI asks often ([`ComputeMarketApi`]).
+//! - the runtime API that answers what a worker or CLI asks often ([`ComputeMarketApi`]);
+//! - what a task produces and how replicas hash it for the vote ([`TaskOutput`],
+//!   [`content_hash`]).
 //!
 //! Every bound here is a fixed constant so that off-chain code can build valid values without
 //! asking the chain. Bounds the runtime chooses (tasks per job, replicas, batch sizes) are
@@ -17,6 +19,9 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
+
+mod output;
+pub use output::{content_hash, TaskOutput, TaskStatus, MAX_OUTPUT_BYTES};
 
 use alloc::vec::Vec;
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

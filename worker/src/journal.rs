@@ -1,0 +1,173 @@
+//! The worker's journal: where each of its tasks stands, kept in an embedded transactional
+//! store (redb) so that a worker killed at any point picks up where it was.
+//!
+//! The rule that makes this crash-safe: a task's result hash and salt are durable in the
+//! journal *before* its commitment is sent. After a restart the worker compares each open entry
+//! with the chain's view of the assignment: a commitment the chain has not seen is sent again
+//! (the same one, from the same salt), a commitment it has is revealed with the salt from the
+//! journal. A result is never committed twice, and a commitment is never left unrevealable.
+
+use codec::{Decode, Encode};
+use conun_primitives::{JobId, Salt, TaskIndex, TaskRef, TaskStatus};
+use polkadot_sdk::sp_core::H256;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use std::path::Path;
+
+/// Key: (job, task). Value: the SCALE-encoded [`Entry`].
+const TASKS: TableDefinition<(JobId, TaskIndex), &[u8]> = TableDefinition::new("tasks");
+
+/// Where one task stands, as far as this worker knows.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Phase {
+	/// Assigned; fetching or running.
+	#[codec(index = 0)]
+	Running,
+	/// Ran: the result and the salt of its commitment are recorded; the commitment may or may
+	/// not have reached the chain.
+	#[codec(index = 1)]
+	Executed { result: H256, salt: Salt },
+	/// The chain holds the commitment; the reveal may or may not have reached it.
+	#[codec(index = 2)]
+	Committed { result: H256, salt: Salt },
+	/// The chain holds the reveal; waiting for the verdict.
+	#[codec(index = 3)]
+	Revealed { result: H256 },
+	/// The task left this worker's hands (verdict, cancellation, missed deadline).
+	#[codec(index = 4)]
+	Closed,
+}
+
+impl Phase {
+	/// The result and salt to commit or reveal, once the task ran.
+	pub fn commitment(&self) -> Option<(H256, Salt)> {
+		match *self {
+			Phase::Executed { result, salt } | Phase::Committed { result, salt } => Some((result, salt)),
+			_ => None,
+		}
+	}
+}
+
+/// What running one task took and gave, kept so the requester can ask why a task failed.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Receipt {
+	/// The hash of the task's output: what the worker commits to.
+	pub result: H256,
+	pub status: TaskStatus,
+	/// Fuel burned (wasm) or CPU time in microseconds (docker).
+	pub work: u64,
+	/// Program and input bytes the task read.
+	pub bytes_in: u64,
+	/// Output bytes it produced.
+	pub bytes_out: u64,
+	/// The content hash of its logs (stderr); the logs themselves are served on request.
+	pub logs: H256,
+}
+
+/// One task's record.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct Entry {
+	pub phase: Phase,
+	pub receipt: Option<Receipt>,
+}
+
+/// Why the journal could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+	#[error("journal store: {0}")]
+	Store(#[from] redb::Error),
+	#[error("journal entry for job {job} task {task} is corrupt: {error}")]
+	Corrupt { job: JobId, task: TaskIndex, error: codec::Error },
+}
+
+impl From<redb::DatabaseError> for JournalError {
+	fn from(error: redb::DatabaseError) -> Self {
+		Self::Store(error.into())
+	}
+}
+impl From<redb::TransactionError> for JournalError {
+	fn from(error: redb::TransactionError) -> Self {
+		Self::Store(error.into())
+	}
+}
+impl From<redb::TableError> for JournalError {
+	fn from(error: redb::TableError) -> Self {
+		Self::Store(error.into())
+	}
+}
+impl From<redb::StorageError> for JournalError {
+	fn from(error: redb::StorageError) -> Self {
+		Self::Store(error.into())
+	}
+}
+impl From<redb::CommitError> for JournalError {
+	fn from(error: redb::CommitError) -> Self {
+		Self::Store(error.into())
+	}
+}
+
+/// The journal of one worker, in one file of its data directory.
+pub struct Journal {
+	db: Database,
+}
+
+impl Journal {
+	/// Open the journal at `path`, creating it when missing.
+	pub fn open(path: &Path) -> Result<Self, JournalError> {
+		let db = Database::create(path)?;
+		// Create the table once, so that readers never find it missing.
+		let txn = db.begin_write()?;
+		txn.open_table(TASKS)?;
+		txn.commit()?;
+		Ok(Self { db })
+	}
+
+	/// The record of `task`, if the worker has one.
+	pub fn get(&self, task: TaskRef) -> Result<Option<Entry>, JournalError> {
+		let txn = self.db.begin_read()?;
+		let table = txn.open_table(TASKS)?;
+		let Some(value) = table.get((task.job, task.task))? else { return Ok(None) };
+		decode(task.job, task.task, value.value()).map(Some)
+	}
+
+	/// Record `entry` for `task`. Durable when this returns: a crash afterwards keeps it.
+	pub fn put(&self, task: TaskRef, entry: &Entry) -> Result<(), JournalError> {
+		let txn = self.db.begin_write()?;
+		{
+			let mut table = txn.open_table(TASKS)?;
+			table.insert((task.job, task.task), entry.encode().as_slice())?;
+		}
+		txn.commit()?;
+		Ok(())
+	}
+
+	/// Forget `task` (its record is no longer needed: closed and past retention).
+	pub fn remove(&self, task: TaskRef) -> Result<(), JournalError> {
+		let txn = self.db.begin_write()?;
+		{
+			let mut table = txn.open_table(TASKS)?;
+			table.remove((task.job, task.task))?;
+		}
+		txn.commit()?;
+		Ok(())
+	}
+
+	/// Every task not closed yet, in (job, task) order: what a restarted worker resumes.
+	pub fn open_tasks(&self) -> Result<Vec<(TaskRef, Entry)>, JournalError> {
+		let txn = self.db.begin_read()?;
+		let table = txn.open_table(TASKS)?;
+		let mut open = Vec::new();
+		for row in table.iter()? {
+			let (key, value) = row?;
+			let (job, task) = key.value();
+			let entry = decode(job, task, value.value())?;
+			if entry.phase != Phase::Closed {
+				open.push((TaskRef { job, task }, entry));
+			}
+		}
+		Ok(open)
+	}
+}
+
+fn decode(job: JobId, task: TaskIndex, mut bytes: &[u8]) -> Result<Entry, JournalError> {
+	Entry::decode(&mut bytes).map_err(|error| JournalError::Corrupt { job, task, error })
+}

@@ -1,0 +1,100 @@
+//! The journal keeps what the worker needs to resume, across restarts and kills.
+
+use conun_primitives::{TaskRef, TaskStatus};
+use conun_worker::journal::{Entry, Journal, JournalError, Phase, Receipt};
+use polkadot_sdk::sp_core::H256;
+use std::process::Command;
+
+fn task(job: u64, task: u32) -> TaskRef {
+	TaskRef { job, task }
+}
+
+fn executed(byte: u8) -> Entry {
+	Entry {
+		phase: Phase::Executed { result: H256::repeat_byte(byte), salt: [byte; 32] },
+		receipt: Some(Receipt {
+			result: H256::repeat_byte(byte),
+			status: TaskStatus::Exited(0),
+			work: 1_234,
+			bytes_in: 10,
+			bytes_out: 20,
+			logs: H256::zero(),
+		}),
+	}
+}
+
+#[test]
+fn entries_survive_reopening() {
+	let dir = tempfile::tempdir().unwrap();
+	let path = dir.path().join("journal.redb");
+	{
+		let journal = Journal::open(&path).unwrap();
+		journal.put(task(1, 0), &executed(7)).unwrap();
+	}
+	let journal = Journal::open(&path).unwrap();
+	assert_eq!(journal.get(task(1, 0)).unwrap(), Some(executed(7)));
+	assert_eq!(journal.get(task(1, 1)).unwrap(), None);
+	let (result, salt) = journal.get(task(1, 0)).unwrap().unwrap().phase.commitment().unwrap();
+	assert_eq!((result, salt), (H256::repeat_byte(7), [7; 32]));
+}
+
+#[test]
+fn open_tasks_are_what_a_restart_resumes() {
+	let dir = tempfile::tempdir().unwrap();
+	let journal = Journal::open(&dir.path().join("journal.redb")).unwrap();
+	journal.put(task(2, 5), &executed(1)).unwrap();
+	journal.put(task(1, 9), &Entry { phase: Phase::Running, receipt: None }).unwrap();
+	journal.put(task(1, 3), &Entry { phase: Phase::Closed, receipt: None }).unwrap();
+	journal
+		.put(task(3, 0), &Entry { phase: Phase::Revealed { result: H256::repeat_byte(3) }, receipt: None })
+		.unwrap();
+	let open: Vec<TaskRef> = journal.open_tasks().unwrap().into_iter().map(|(t, _)| t).collect();
+	assert_eq!(open, vec![task(1, 9), task(2, 5), task(3, 0)]);
+	journal.remove(task(2, 5)).unwrap();
+	assert_eq!(journal.open_tasks().unwrap().len(), 2);
+}
+
+/// Run by `a_killed_process_keeps_what_it_recorded` in a child process: record, then die
+/// without any clean-up.
+#[test]
+fn child_records_then_aborts() {
+	let Ok(path) = std::env::var("CONUN_JOURNAL_CHILD") else { return };
+	let journal = Journal::open(path.as_ref()).unwrap();
+	journal.put(task(4, 2), &executed(9)).unwrap();
+	std::process::abort();
+}
+
+#[test]
+fn a_killed_process_keeps_what_it_recorded() {
+	let dir = tempfile::tempdir().unwrap();
+	let path = dir.path().join("journal.redb");
+	let status = Command::new(std::env::current_exe().unwrap())
+		.args(["--exact", "child_records_then_aborts", "--nocapture"])
+		.env("CONUN_JOURNAL_CHILD", &path)
+		.status()
+		.unwrap();
+	assert!(!status.success(), "the child aborts");
+	let journal = Journal::open(&path).unwrap();
+	assert_eq!(journal.get(task(4, 2)).unwrap(), Some(executed(9)));
+}
+
+#[test]
+fn a_corrupt_entry_is_reported_with_its_task() {
+	let dir = tempfile::tempdir().unwrap();
+	let path = dir.path().join("journal.redb");
+	drop(Journal::open(&path).unwrap());
+	{
+		let db = redb::Database::create(&path).unwrap();
+		let txn = db.begin_write().unwrap();
+		{
+			let table: redb::TableDefinition<(u64, u32), &[u8]> = redb::TableDefinition::new("tasks");
+			txn.open_table(table).unwrap().insert((5, 1), &[0xff_u8, 0xff][..]).unwrap();
+		}
+		txn.commit().unwrap();
+	}
+	let journal = Journal::open(&path).unwrap();
+	match journal.get(task(5, 1)) {
+		Err(JournalError::Corrupt { job: 5, task: 1, .. }) => {},
+		other => panic!("expected a corrupt entry, got {other:?}"),
+	}
+}
