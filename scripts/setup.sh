@@ -13,7 +13,9 @@ command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs np
 # Docker for the worker's container sandbox.
 command -v docker >/dev/null || apt_install docker.io
 if ! docker info >/dev/null 2>&1; then
-  if command -v dockerd >/dev/null && [ ! -S /var/run/docker.sock ]; then
+  if command -v dockerd >/dev/null && ! pgrep -x dockerd >/dev/null; then
+    # A socket left by a daemon that is gone would make the new one fail to listen.
+    [ -S /var/run/docker.sock ] && as_root rm -f /var/run/docker.sock
     log "starting dockerd in the background (log: /tmp/dockerd.log)"
     as_root sh -c 'nohup dockerd >/tmp/dockerd.log 2>&1 &'
     for _ in $(seq 1 30); do docker info >/dev/null 2>&1 && break; sleep 1; done

@@ -1,10 +1,11 @@
-//! Sandboxes that run one task: [`wasm`] (wasmi) and, later, docker.
+//! Sandboxes that run one task: [`wasm`] (wasmi) and [`docker`] (the Docker engine).
 //!
 //! An executor turns a program, an input and the job's limits into an [`Execution`]: the
 //! [`TaskOutput`] replicas vote on, plus what the provider keeps for itself (logs, fuel, time).
 //! Everything a program can do wrong ends in a [`conun_primitives::TaskStatus`], never in a
 //! worker error: a failing program is a result, and the worker goes on serving.
 
+pub mod docker;
 pub mod wasm;
 mod wasi;
 
