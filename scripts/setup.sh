@@ -39,7 +39,9 @@ if [ ! -d "$REPO_ROOT/tests/client/node_modules" ] \
 fi
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  log "building conun-node (release) into $CARGO_TARGET_DIR"
-  (cd "$REPO_ROOT" && cargo build --locked --release -p conun-node)
+  # The whole workspace, not just the node: one feature set for the dependencies that the node,
+  # the worker and the tests share, so `cargo test --workspace` does not build them again.
+  log "building the workspace (release) into $CARGO_TARGET_DIR"
+  (cd "$REPO_ROOT" && cargo build --locked --release --workspace)
   log "built $CONUN_NODE"
 fi
