@@ -73,6 +73,16 @@ impl TaskOutput {
 		Self { status, stdout: Vec::new(), files: Vec::new() }
 	}
 
+	/// The output of a run that ended with `status`. Only a program that ended by itself keeps
+	/// what it wrote: one stopped by a limit or a trap has no output to speak of, which keeps the
+	/// result small and equal on every replica whenever the limit struck.
+	pub fn of_run(status: TaskStatus, stdout: Vec<u8>, files: Vec<u8>) -> Self {
+		match status {
+			TaskStatus::Exited(_) => Self { status, stdout, files },
+			_ => Self::empty(status),
+		}
+	}
+
 	/// The hash replicas commit to and reveal: the content hash of the encoded output.
 	pub fn result_hash(&self) -> H256 {
 		content_hash(&self.encode())

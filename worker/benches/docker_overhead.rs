@@ -3,11 +3,7 @@
 
 use conun_primitives::content_hash;
 use conun_worker::executor::docker::{DockerExecutor, DockerLimits, DockerTask};
-use std::{
-	path::PathBuf,
-	process::{Command, Stdio},
-	time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 const LIMITS: DockerLimits = DockerLimits {
 	nano_cpus: 1_000_000_000,
@@ -18,11 +14,9 @@ const LIMITS: DockerLimits = DockerLimits {
 	scratch_bytes: 16 << 20,
 };
 
-fn docker(args: &[&str], dir: &std::path::Path) -> Vec<u8> {
-	let output = Command::new("docker").args(args).current_dir(dir).stderr(Stdio::inherit()).output().unwrap();
-	assert!(output.status.success(), "docker {args:?}");
-	output.stdout
-}
+#[path = "../tests/fixtures/probe_image.rs"]
+mod probe_image;
+use probe_image::docker;
 
 /// `docker run` with the sandbox's settings, as a provider would type it.
 fn by_hand(image: &str, out: &std::path::Path) -> Vec<u8> {
@@ -46,13 +40,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 #[tokio::main]
 async fn main() {
 	let dir = tempfile::tempdir().unwrap();
-	let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/probe.c");
-	let built = Command::new("gcc").args(["-static", "-O2", "-o"]).arg(dir.path().join("probe")).arg(&source).status();
-	assert!(built.unwrap().success());
-	std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\nCOPY probe /probe\n").unwrap();
-	docker(&["build", "-q", "-t", "conun-probe:bench", "."], dir.path());
-	docker(&["save", "-o", "probe.tar", "conun-probe:bench"], dir.path());
-	let tarball = std::fs::read(dir.path().join("probe.tar")).unwrap();
+	let tarball = probe_image::build("conun-probe:bench", dir.path());
 
 	let executor = DockerExecutor::connect(dir.path().join("scratch")).await.unwrap();
 	let image = executor.ensure_image(&tarball, content_hash(&tarball)).await.unwrap();

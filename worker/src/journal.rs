@@ -79,31 +79,17 @@ pub enum JournalError {
 	Corrupt { job: JobId, task: TaskIndex, error: codec::Error },
 }
 
-impl From<redb::DatabaseError> for JournalError {
-	fn from(error: redb::DatabaseError) -> Self {
-		Self::Store(error.into())
-	}
+/// redb has an error type per operation, each convertible into `redb::Error`.
+macro_rules! from_store_errors {
+	($($error:ty),*) => {$(
+		impl From<$error> for JournalError {
+			fn from(error: $error) -> Self {
+				Self::Store(error.into())
+			}
+		}
+	)*};
 }
-impl From<redb::TransactionError> for JournalError {
-	fn from(error: redb::TransactionError) -> Self {
-		Self::Store(error.into())
-	}
-}
-impl From<redb::TableError> for JournalError {
-	fn from(error: redb::TableError) -> Self {
-		Self::Store(error.into())
-	}
-}
-impl From<redb::StorageError> for JournalError {
-	fn from(error: redb::StorageError) -> Self {
-		Self::Store(error.into())
-	}
-}
-impl From<redb::CommitError> for JournalError {
-	fn from(error: redb::CommitError) -> Self {
-		Self::Store(error.into())
-	}
-}
+from_store_errors!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
 /// The journal of one worker, in one file of its data directory.
 pub struct Journal {

@@ -8,7 +8,7 @@ use conun_worker::executor::{
 	Execution,
 };
 use polkadot_sdk::sp_core::H256;
-use std::{path::PathBuf, process::Command, sync::OnceLock, time::Duration};
+use std::{sync::OnceLock, time::Duration};
 
 const LIMITS: DockerLimits = DockerLimits {
 	nano_cpus: 1_000_000_000,
@@ -19,29 +19,18 @@ const LIMITS: DockerLimits = DockerLimits {
 	scratch_bytes: 16 << 20,
 };
 
-/// The probe image as a `docker save` tarball, built once: a static C program FROM scratch.
+#[path = "fixtures/probe_image.rs"]
+mod probe_image;
+
+/// The probe image as a `docker save` tarball, built once.
 fn probe_tarball() -> &'static [u8] {
 	static TARBALL: OnceLock<Vec<u8>> = OnceLock::new();
 	TARBALL.get_or_init(|| {
 		let dir = tempfile::tempdir().unwrap();
-		let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/probe.c");
-		let built = Command::new("gcc")
-			.args(["-static", "-O2", "-o"])
-			.arg(dir.path().join("probe"))
-			.arg(&source)
-			.status()
-			.expect("gcc is installed (scripts/setup.sh)");
-		assert!(built.success(), "the probe compiles");
-		std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\nCOPY probe /probe\n").unwrap();
-		let docker = |args: &[&str]| {
-			let status = Command::new("docker").args(args).current_dir(dir.path()).status().unwrap();
-			assert!(status.success(), "docker {args:?} (is the engine running? scripts/setup.sh starts it)");
-		};
-		docker(&["build", "-q", "-t", "conun-probe:test", "."]);
-		docker(&["save", "-o", "probe.tar", "conun-probe:test"]);
+		let tarball = probe_image::build("conun-probe:test", dir.path());
 		// The sandbox must load the image from the tarball itself.
-		docker(&["rmi", "-f", "conun-probe:test"]);
-		std::fs::read(dir.path().join("probe.tar")).unwrap()
+		probe_image::docker(&["rmi", "-f", "conun-probe:test"], dir.path());
+		tarball
 	})
 }
 

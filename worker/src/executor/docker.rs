@@ -119,11 +119,11 @@ impl DockerExecutor {
 	/// Run `task`; the container and its directory are gone when this returns.
 	pub async fn run(&self, task: DockerTask<'_>) -> Result<Execution, DockerError> {
 		let started = Instant::now();
-		// Directory operations are quick metadata calls: done in place rather than through
-		// tokio's `fs`, which the node's build does not enable (one feature set for both keeps
-		// their shared dependencies built once).
-		let dir = tempdir_in(&self.scratch)?;
-		let out = dir.join("out");
+		// The task's directory, removed when dropped whatever happens below. Directory calls
+		// are quick metadata operations, done in place rather than through tokio's `fs`, which
+		// the node's build does not enable (one feature set keeps shared dependencies built once).
+		let dir = tempfile::Builder::new().prefix("task-").tempdir_in(&self.scratch)?;
+		let out = dir.path().join("out");
 		std::fs::create_dir(&out)?;
 		// The task runs as nobody: let it write its results.
 		set_mode(&out, 0o777)?;
@@ -139,12 +139,9 @@ impl DockerExecutor {
 			},
 			Err(error) => Err(error.into()),
 		};
-		let _ = std::fs::remove_dir_all(&dir);
+		drop(dir);
 		let (status, stdout, files, stderr) = result?;
-		let output = match status {
-			TaskStatus::Exited(_) => TaskOutput { status, stdout, files },
-			_ => TaskOutput::empty(status),
-		};
+		let output = TaskOutput::of_run(status, stdout, files);
 		Ok(Execution { output, stderr, fuel_used: 0, elapsed: started.elapsed() })
 	}
 
@@ -358,17 +355,6 @@ fn collect(root: &Path, dir: &Path, paths: &mut Vec<(PathBuf, bool)>) -> std::io
 		}
 	}
 	Ok(())
-}
-
-fn tempdir_in(parent: &Path) -> std::io::Result<PathBuf> {
-	let unique = format!(
-		"task-{}-{}",
-		std::process::id(),
-		std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos()
-	);
-	let dir = parent.join(unique);
-	std::fs::create_dir_all(&dir)?;
-	Ok(dir)
 }
 
 fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {

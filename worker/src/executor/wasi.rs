@@ -69,6 +69,20 @@ pub(crate) fn unsupported_imports(module: &Module) -> Vec<String> {
 /// answering `ENOSYS`.
 pub(crate) fn linker(engine: &wasmi::Engine, module: &Module) -> Result<Linker<Host>, Error> {
 	let mut linker = Linker::<Host>::new(engine);
+	// Every WASI function the module imports answers ENOSYS, unless defined below: the
+	// definitions shadow these stubs.
+	linker.allow_shadowing(true);
+	for import in module.imports().filter(|import| import.module() == WASI) {
+		if let ExternType::Func(ty) = import.ty() {
+			let returns_errno = ty.results().len() == 1;
+			linker.func_new(WASI, import.name(), ty.clone(), move |_, _: &[Val], results: &mut [Val]| {
+				if returns_errno {
+					results[0] = Val::I32(ENOSYS);
+				}
+				Ok(())
+			})?;
+		}
+	}
 	linker.func_wrap(WASI, "args_sizes_get", |mut caller: Caller<'_, Host>, count: i32, size: i32| {
 		let args = caller.data().args.clone();
 		let bytes: usize = args.iter().map(|a| a.len() + 1).sum();
@@ -126,33 +140,6 @@ pub(crate) fn linker(engine: &wasmi::Engine, module: &Module) -> Result<Linker<H
 			Some(())
 		}))
 	})?;
-	const OFFERED: [&str; 11] = [
-		"args_sizes_get",
-		"args_get",
-		"environ_sizes_get",
-		"environ_get",
-		"fd_write",
-		"fd_read",
-		"fd_fdstat_get",
-		"fd_close",
-		"fd_seek",
-		"proc_exit",
-		"random_get",
-	];
-	for import in module.imports() {
-		if import.module() != WASI || OFFERED.contains(&import.name()) {
-			continue;
-		}
-		if let ExternType::Func(ty) = import.ty() {
-			let returns_errno = ty.results().len() == 1;
-			linker.func_new(WASI, import.name(), ty.clone(), move |_, _: &[Val], results: &mut [Val]| {
-				if returns_errno {
-					results[0] = Val::I32(ENOSYS);
-				}
-				Ok(())
-			})?;
-		}
-	}
 	Ok(linker)
 }
 
@@ -163,8 +150,7 @@ fn fd_write(mut caller: Caller<'_, Host>, fd: i32, iovs: i32, count: i32, writte
 	let outcome = with_memory(&mut caller, |data, host| {
 		let mut total = 0u32;
 		for i in 0..count.max(0) as u32 {
-			let entry = (iovs as u32).checked_add(i.checked_mul(8)?)?;
-			let (ptr, len) = (get_u32(data, entry as i32)?, get_u32(data, entry.checked_add(4)? as i32)?);
+			let (ptr, len) = iovec(data, iovs, i)?;
 			let bytes = slice(data, ptr as i32, len as i32)?;
 			if fd == 1 {
 				if host.stdout.len() + bytes.len() > host.max_output {
@@ -194,8 +180,7 @@ fn fd_read(mut caller: Caller<'_, Host>, fd: i32, iovs: i32, count: i32, read: i
 	errno(with_memory(&mut caller, |data, host| {
 		let mut total = 0u32;
 		for i in 0..count.max(0) as u32 {
-			let entry = (iovs as u32).checked_add(i.checked_mul(8)?)?;
-			let (ptr, len) = (get_u32(data, entry as i32)?, get_u32(data, entry.checked_add(4)? as i32)?);
+			let (ptr, len) = iovec(data, iovs, i)?;
 			let rest = &host.stdin[host.stdin_read..];
 			let n = rest.len().min(len as usize);
 			slice_mut(data, ptr as i32, n as i32)?.copy_from_slice(&rest[..n]);
@@ -240,6 +225,12 @@ fn slice_mut(data: &mut [u8], ptr: i32, len: i32) -> Option<&mut [u8]> {
 
 fn get_u32(data: &[u8], ptr: i32) -> Option<u32> {
 	Some(u32::from_le_bytes(slice(data, ptr, 4)?.try_into().ok()?))
+}
+
+/// The buffer (pointer, length) of the `index`th entry of the iovec array at `iovs`.
+fn iovec(data: &[u8], iovs: i32, index: u32) -> Option<(u32, u32)> {
+	let entry = (iovs as u32).checked_add(index.checked_mul(8)?)?;
+	Some((get_u32(data, entry as i32)?, get_u32(data, entry.checked_add(4)? as i32)?))
 }
 
 fn put_u32(data: &mut [u8], ptr: i32, value: u32) -> Option<()> {

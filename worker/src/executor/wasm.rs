@@ -72,11 +72,8 @@ impl WasmExecutor {
 		};
 		let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
 		let host = store.into_data();
-		// A program stopped for its output, or one that did not end by itself, has no stdout to
-		// speak of: keep the result small and equal on every replica.
-		let stdout = if matches!(status, TaskStatus::Exited(_)) { host.stdout } else { Vec::new() };
 		Execution {
-			output: TaskOutput { status, stdout, files: Vec::new() },
+			output: TaskOutput::of_run(status, host.stdout, Vec::new()),
 			stderr: host.stderr,
 			fuel_used,
 			elapsed: started.elapsed(),
