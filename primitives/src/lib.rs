@@ -9,8 +9,8 @@
 //!   [`ProviderStatus`]) and why a task could not be assigned ([`Unassignable`]);
 //! - the commitment scheme of commit-reveal voting ([`commitment`]);
 //! - the runtime API that answers what a worker or CLI asks often ([`ComputeMarketApi`]);
-//! - what a task produces and how replicas hash it for the vote ([`TaskOutput`],
-//!   [`content_hash`]).
+//! - how blobs are named, so that every chunk can be checked on arrival ([`content_hash`]);
+//! - what a task produces, whose content hash replicas vote on ([`TaskOutput`]).
 //!
 //! Every bound here is a fixed constant so that off-chain code can build valid values without
 //! asking the chain. Bounds the runtime chooses (tasks per job, replicas, batch sizes) are
@@ -20,8 +20,12 @@
 
 extern crate alloc;
 
+mod blob;
 mod output;
-pub use output::{content_hash, TaskOutput, TaskStatus, MAX_OUTPUT_BYTES};
+pub use blob::{
+	chunk_count, chunk_hash, content_hash, hash_of_chunks, ContentHasher, CHUNK_SIZE,
+};
+pub use output::{TaskOutput, TaskStatus, MAX_OUTPUT_BYTES};
 
 use alloc::vec::Vec;
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

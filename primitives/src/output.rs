@@ -8,6 +8,7 @@
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
+use crate::content_hash;
 use polkadot_sdk::sp_core::H256;
 use scale_info::TypeInfo;
 
@@ -15,11 +16,6 @@ use scale_info::TypeInfo;
 /// more ends with [`TaskStatus::OutputTooLarge`]; the bound is the same on every replica, so they
 /// agree on it.
 pub const MAX_OUTPUT_BYTES: u64 = 64 << 20;
-
-/// The content hash of a blob (program, input or result): blake2-256 of its bytes.
-pub fn content_hash(bytes: &[u8]) -> H256 {
-	H256(polkadot_sdk::sp_crypto_hashing::blake2_256(bytes))
-}
 
 /// How a task's program ended.
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo)]

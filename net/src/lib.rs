@@ -1,0 +1,1 @@
+//! The Conun data plane (work in progress).
