@@ -1,0 +1,270 @@
+//! Real nodes on 127.0.0.1 moving blobs: the happy path, corrupt and forged data, limits, and
+//! discovery through the DHT. Every test is bounded in time.
+
+use conun_net::{
+	libp2p::{
+		identity::Keypair, noise, request_response, swarm::SwarmEvent, tcp, yamux, Multiaddr,
+		PeerId,
+	},
+	protocol::{BlobCodec, Request, Response, PROTOCOL},
+	start, BlobStore, FetchError, NetConfig, NetHandle,
+};
+use conun_primitives::{content_hash, CHUNK_SIZE};
+use futures::StreamExt;
+use std::{
+	fs,
+	future::Future,
+	sync::Arc,
+	time::{Duration, Instant},
+};
+use tempfile::TempDir;
+
+const LIMIT: Duration = Duration::from_secs(60);
+type Contact = (PeerId, Vec<Multiaddr>);
+
+async fn bounded<T>(f: impl Future<Output = T>) -> T {
+	tokio::time::timeout(LIMIT, f).await.expect("the test ran out of time")
+}
+
+fn localhost() -> Multiaddr {
+	"/ip4/127.0.0.1/tcp/0".parse().unwrap()
+}
+
+/// A node on 127.0.0.1 with its own store, already holding `blobs`.
+async fn node(blobs: &[&[u8]], bootstrap: Vec<(PeerId, Multiaddr)>) -> (NetHandle, TempDir) {
+	let dir = tempfile::tempdir().unwrap();
+	let store = Arc::new(BlobStore::open(dir.path()).unwrap());
+	for blob in blobs {
+		store.import_bytes(blob).unwrap();
+	}
+	let mut config = NetConfig::new(Keypair::generate_ed25519(), store);
+	config.listen = vec![localhost()];
+	config.bootstrap = bootstrap;
+	config.request_timeout = Duration::from_secs(10);
+	(start(config).await.unwrap(), dir)
+}
+
+async fn contact(node: &NetHandle) -> Contact {
+	(node.peer_id(), node.listen_addrs().await.unwrap())
+}
+
+fn varied(len: usize, seed: u64) -> Vec<u8> {
+	let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+	(0..len)
+		.map(|_| {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			x as u8
+		})
+		.collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_exchange_a_multi_megabyte_blob() {
+	bounded(async {
+		let blob = varied(5 * CHUNK_SIZE + 12_345, 1);
+		let hash = content_hash(&blob);
+		let (server, _d1) = node(&[&blob], vec![]).await;
+		let (client, _d2) = node(&[], vec![]).await;
+
+		// Spawned, which also checks that a fetch can run on any task (its future is Send).
+		let (fetcher, peers) = (client.clone(), vec![contact(&server).await]);
+		let started = Instant::now();
+		let path = tokio::spawn(async move { fetcher.fetch(hash, 64 << 20, peers).await })
+			.await
+			.unwrap()
+			.unwrap();
+		report("cold (dial, handshake, manifest, chunks)", blob.len(), started);
+
+		assert_eq!(fs::read(&path).unwrap(), blob);
+		assert_eq!(client.store().manifest(hash).unwrap().hash(), hash);
+		assert_eq!(client.stats().bytes_fetched, blob.len() as u64);
+		assert_eq!(server.stats().bytes_served, blob.len() as u64);
+
+		// A bigger blob over the connection now open: the steady-state rate.
+		let big = varied(32 << 20, 9);
+		let big_hash = server.store().import_bytes(&big).unwrap();
+		let started = Instant::now();
+		client.fetch(big_hash, 64 << 20, vec![contact(&server).await]).await.unwrap();
+		report("warm", big.len(), started);
+		assert_eq!(client.store().read(big_hash).unwrap(), big);
+		let total = (blob.len() + big.len()) as u64;
+		assert_eq!((client.stats().bytes_fetched, server.stats().bytes_served), (total, total));
+
+		// Held blobs are not fetched again.
+		assert_eq!(client.fetch(hash, 64 << 20, vec![]).await.unwrap(), path);
+		assert_eq!(client.stats().bytes_fetched, total);
+	})
+	.await
+}
+
+fn report(what: &str, bytes: usize, started: Instant) {
+	let secs = started.elapsed().as_secs_f64();
+	eprintln!(
+		"{what}: {bytes} bytes in {:.1} ms = {:.0} MiB/s (TCP + noise + yamux on 127.0.0.1, 4 chunks in flight)",
+		secs * 1e3,
+		bytes as f64 / (1 << 20) as f64 / secs
+	);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_chunk_is_rejected_and_fetched_from_an_honest_peer() {
+	bounded(async {
+		let blob = varied(4 * CHUNK_SIZE, 2);
+		let hash = content_hash(&blob);
+		let (liar, _d1) = node(&[&blob], vec![]).await;
+		let (honest, _d2) = node(&[&blob], vec![]).await;
+		let (client, _d3) = node(&[], vec![]).await;
+		// Flip one byte of chunk 2 in the liar's stored copy (its manifest still matches).
+		let stored = liar.store().path(hash).unwrap();
+		let mut bytes = fs::read(&stored).unwrap();
+		bytes[2 * CHUNK_SIZE + 100] ^= 0xff;
+		fs::write(&stored, bytes).unwrap();
+
+		let error = client.fetch(hash, u64::MAX, vec![contact(&liar).await]).await.unwrap_err();
+		assert!(
+			matches!(error, FetchError::Corrupt { chunk: 2, peer, .. } if peer == liar.peer_id()),
+			"{error}"
+		);
+		eprintln!("fetch from the liar alone: {error}");
+		assert!(!client.store().contains(hash));
+		assert_eq!(client.store().list().unwrap(), vec![]);
+
+		let peers = vec![contact(&liar).await, contact(&honest).await];
+		let path = client.fetch(hash, u64::MAX, peers).await.unwrap();
+		assert_eq!(fs::read(path).unwrap(), blob);
+	})
+	.await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_and_unknown_blobs_are_refused() {
+	bounded(async {
+		let blob = varied(3 * CHUNK_SIZE, 3);
+		let hash = content_hash(&blob);
+		let (server, _d1) = node(&[&blob], vec![]).await;
+		let (client, _d2) = node(&[], vec![]).await;
+		let peers = vec![contact(&server).await];
+
+		let error = client.fetch(hash, CHUNK_SIZE as u64, peers.clone()).await.unwrap_err();
+		assert!(
+			matches!(error, FetchError::TooLarge { declared, max, .. } if declared == blob.len() as u64 && max == CHUNK_SIZE as u64),
+			"{error}"
+		);
+		assert_eq!((client.stats().bytes_fetched, server.stats().bytes_served), (0, 0));
+		assert!(!client.store().contains(hash));
+
+		let unknown = content_hash(b"nobody has this");
+		let error = client.fetch(unknown, u64::MAX, peers).await.unwrap_err();
+		assert!(matches!(&error, FetchError::Unavailable { .. }), "{error}");
+		assert!(error.to_string().contains("does not hold the blob"), "{error}");
+		eprintln!("unknown blob: {error}");
+
+		// A server answers NotFound for what it does not hold, and refuses bad chunk indices.
+		let answer = client.request(server.peer_id(), Request::Manifest { hash: unknown }).await;
+		assert_eq!(answer, Ok(Response::NotFound));
+		let answer = client.request(server.peer_id(), Request::Chunk { hash, index: 3 }).await;
+		assert!(matches!(answer, Ok(Response::Refused(_))), "{answer:?}");
+	})
+	.await
+}
+
+/// A peer speaking the protocol that answers every manifest request with `forged`.
+async fn forger(forged: conun_net::Manifest) -> Contact {
+	let mut swarm = conun_net::libp2p::SwarmBuilder::with_new_identity()
+		.with_tokio()
+		.with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+		.unwrap()
+		.with_behaviour(|_| {
+			request_response::Behaviour::<BlobCodec>::new(
+				[(PROTOCOL, request_response::ProtocolSupport::Full)],
+				request_response::Config::default(),
+			)
+		})
+		.unwrap()
+		.with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+		.build();
+	swarm.listen_on(localhost()).unwrap();
+	let addr = loop {
+		if let SwarmEvent::NewListenAddr { address, .. } = swarm.select_next_some().await {
+			break address;
+		}
+	};
+	let peer = *swarm.local_peer_id();
+	tokio::spawn(async move {
+		loop {
+			if let SwarmEvent::Behaviour(request_response::Event::Message {
+				message: request_response::Message::Request { request, channel, .. },
+				..
+			}) = swarm.select_next_some().await
+			{
+				let response = match request {
+					Request::Manifest { .. } => Response::Manifest(forged.clone()),
+					Request::Chunk { .. } => Response::NotFound,
+				};
+				let _ = swarm.behaviour_mut().send_response(channel, response);
+			}
+		}
+	});
+	(peer, vec![addr])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_that_does_not_match_the_hash_is_rejected() {
+	bounded(async {
+		let blob = varied(2 * CHUNK_SIZE + 1, 4);
+		let other = varied(2 * CHUNK_SIZE + 1, 5);
+		let hash = content_hash(&blob);
+		let (honest, _d1) = node(&[&blob, &other], vec![]).await;
+		let (client, _d2) = node(&[], vec![]).await;
+		// The forger offers the manifest of another blob of the same size.
+		let forged = honest.store().manifest(content_hash(&other)).unwrap();
+		let forger = forger(forged).await;
+
+		let error = client.fetch(hash, u64::MAX, vec![forger.clone()]).await.unwrap_err();
+		assert!(
+			matches!(error, FetchError::BadManifest { peer, .. } if peer == forger.0),
+			"{error}"
+		);
+		assert_eq!(client.stats().bytes_fetched, 0);
+		assert!(!client.store().contains(hash));
+
+		let path =
+			client.fetch(hash, u64::MAX, vec![forger, contact(&honest).await]).await.unwrap();
+		assert_eq!(fs::read(path).unwrap(), blob);
+	})
+	.await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_is_found_through_the_dht() {
+	bounded(async {
+		let blob = varied(CHUNK_SIZE + 99, 6);
+		let hash = content_hash(&blob);
+		let (boot, _d1) = node(&[], vec![]).await;
+		let (boot_peer, boot_addrs) = contact(&boot).await;
+		let bootstrap = vec![(boot_peer, boot_addrs[0].clone())];
+		let (provider, _d2) = node(&[&blob], bootstrap.clone()).await;
+		provider.provide(hash).await.unwrap();
+		let (fetcher, _d3) = node(&[], bootstrap).await;
+
+		// No hint: the fetcher asks the DHT, which the bootstrap node answers.
+		let path = fetcher.fetch(hash, u64::MAX, vec![]).await.unwrap();
+		assert_eq!(fs::read(path).unwrap(), blob);
+		assert_eq!(provider.stats().bytes_served, blob.len() as u64);
+		assert_eq!(boot.stats().bytes_served, 0);
+		// The fetcher now provides it too.
+		assert!(tokio::time::timeout(Duration::from_secs(10), async {
+			loop {
+				if boot.providers(hash).await.unwrap().contains(&fetcher.peer_id()) {
+					break;
+				}
+				tokio::time::sleep(Duration::from_millis(100)).await;
+			}
+		})
+		.await
+		.is_ok());
+	})
+	.await
+}

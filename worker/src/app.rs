@@ -1,0 +1,259 @@
+//! The worker's commands: `register`, `run`, `status`, `unbond`.
+
+use crate::{
+	capabilities::Machine,
+	chain::Chain,
+	config::{format_con, runtime_name, Config},
+	daemon::{execute::Runner, Connector, Daemon},
+	executor::{docker::DockerExecutor, wasm::WasmExecutor},
+	fault::Fault,
+	journal::{Journal, Phase},
+	metrics::Metrics,
+};
+use conun_primitives::Contact;
+use std::{str::FromStr, sync::Arc, time::Duration};
+use subxt_signer::{sr25519::Keypair, SecretUri};
+
+/// A command failed; the message says what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct AppError(pub String);
+
+macro_rules! app_error_from {
+	($($error:ty),*) => {$(
+		impl From<$error> for AppError {
+			fn from(error: $error) -> Self {
+				AppError(error.to_string())
+			}
+		}
+	)*};
+}
+app_error_from!(
+	crate::chain::ChainError,
+	crate::journal::JournalError,
+	crate::config::ConfigError,
+	std::io::Error
+);
+
+/// The provider's signing key, from its secret URI.
+pub fn signer(config: &Config) -> Result<Keypair, AppError> {
+	let uri = SecretUri::from_str(&config.key)
+		.map_err(|e| AppError(format!("the provider key is not a secret URI: {e}")))?;
+	Keypair::from_uri(&uri).map_err(|e| AppError(format!("the provider key: {e}")))
+}
+
+/// The worker's libp2p identity, kept in its data directory.
+fn network_key(config: &Config) -> Result<conun_net::libp2p::identity::Keypair, AppError> {
+	std::fs::create_dir_all(&config.data_dir)?;
+	conun_net::keypair::load_or_create(&config.data_dir.join("network.key"))
+		.map_err(|e| AppError(format!("the libp2p key: {e}")))
+}
+
+/// How requesters and peers reach this worker, as published on chain.
+fn contact(config: &Config) -> Result<Contact, AppError> {
+	let key = network_key(config)?;
+	let addrs = config
+		.public_addrs
+		.iter()
+		.map(|a| a.parse().map_err(|e| AppError(format!("public address {a}: {e}"))))
+		.collect::<Result<Vec<conun_net::libp2p::Multiaddr>, _>>()?;
+	conun_net::contact::to_contact(&key.public().to_peer_id(), &addrs).map_err(|e| AppError(e.to_string()))
+}
+
+/// `conun-worker register`: stakes and advertises this machine, or updates what it advertises
+/// when the provider is already registered.
+pub async fn register(config: &Config, stake: u128) -> Result<(), AppError> {
+	let machine = Machine::detect();
+	let capabilities = machine.lend(config).map_err(AppError)?;
+	let contact = contact(config)?;
+	let chain = Chain::connect(&config.node, signer(config)?).await?;
+	let at = chain.at_best().await?;
+	let runtimes: Vec<_> = capabilities.runtimes.kinds().map(runtime_name).collect();
+	println!(
+		"provider {}: {} cores, {} MiB, {} GPUs, {} tasks at once, runtimes {}",
+		chain.account(),
+		capabilities.resources.cores,
+		capabilities.resources.memory_mib,
+		capabilities.resources.gpus,
+		capabilities.max_tasks,
+		runtimes.join(", ")
+	);
+	if chain.provider(&at, chain.account()).await?.is_some() {
+		chain.update(capabilities, contact, config.price_floor).await?;
+		println!("already registered: capabilities, contact and price floor updated");
+	} else {
+		chain.register(stake, capabilities, contact, config.price_floor).await?;
+		println!("registered with a stake of {}", format_con(stake));
+	}
+	Ok(())
+}
+
+/// `conun-worker run`: the daemon.
+pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
+	std::fs::create_dir_all(&config.data_dir)?;
+	let metrics = Metrics::new().map_err(|e| AppError(format!("metrics: {e}")))?;
+	if let Some(addr) = config.metrics {
+		metrics.serve(addr);
+	}
+	let journal = Arc::new(Journal::open(&config.data_dir.join("journal.redb"))?);
+	let store = Arc::new(
+		conun_net::BlobStore::open(&config.data_dir.join("blobs")).map_err(|e| AppError(e.to_string()))?,
+	);
+	let listen = config.listen.parse().map_err(|e| AppError(format!("listen address: {e}")))?;
+	let net_config =
+		conun_net::NetConfig { listen: vec![listen], ..conun_net::NetConfig::new(network_key(&config)?, store.clone()) };
+	let net = conun_net::start(net_config)
+		.await
+		.map_err(|e| AppError(format!("libp2p: {e}")))?;
+	let docker = if config.runtimes.docker {
+		Some(
+			DockerExecutor::connect(config.data_dir.join("docker"))
+				.await
+				.map_err(|e| AppError(format!("runtimes include docker, but {e}")))?,
+		)
+	} else {
+		None
+	};
+	let connector = Connector { url: config.node.clone(), signer: signer(&config)? };
+	let chain = connector.connect().await;
+	let at = chain.at_best().await?;
+	let Some(provider) = chain.provider(&at, chain.account()).await? else {
+		return Err(AppError(format!(
+			"{} is not a registered provider: run `conun-worker register --stake <CON>` first",
+			chain.account()
+		)));
+	};
+	let expected = contact(&config)?;
+	if provider.capabilities.runtimes != config.runtimes || provider_contact(&chain, &at).await != Some(expected.clone()) {
+		tracing::info!("publishing this worker's runtimes and addresses on chain");
+		let capabilities = conun_primitives::Capabilities { runtimes: config.runtimes, ..provider.capabilities };
+		chain.update(capabilities, expected, provider.price_floor).await?;
+	}
+	let block_time = at
+		.constants()
+		.entry(crate::chain::runtime::conun::constants().babe().expected_block_time())
+		.map(Duration::from_millis)
+		.unwrap_or(Duration::from_secs(6));
+	tokio::spawn(collect_garbage(store.clone(), journal.clone(), config.retention, config.disk_bytes));
+	spawn_net_metrics(net.clone(), metrics.clone());
+	let runner = Runner {
+		journal,
+		store,
+		net,
+		wasm: config.runtimes.wasm.then(WasmExecutor::new),
+		docker,
+		metrics,
+		fault,
+		block_time,
+	};
+	tracing::info!(account = %chain.account(), node = %config.node, "worker running");
+	Daemon::new(chain, connector, runner, config.max_tasks, config.hours).run().await?;
+	Ok(())
+}
+
+async fn provider_contact(chain: &Chain, at: &crate::chain::AtBlock) -> Option<Contact> {
+	let contacts = crate::chain::runtime::conun::storage().market().provider_contacts();
+	let value = at.storage().try_fetch(contacts, (chain.account().clone(),)).await.ok()??;
+	value.decode().ok().map(|subxt::utils::Static(contact)| contact)
+}
+
+/// Drops results and blobs past their retention or over the disk quota, every ten minutes;
+/// what open tasks still need is kept.
+async fn collect_garbage(store: Arc<conun_net::BlobStore>, journal: Arc<Journal>, retention: Duration, quota: u64) {
+	loop {
+		let keep: std::collections::HashSet<_> = journal
+			.open_tasks()
+			.unwrap_or_default()
+			.into_iter()
+			.filter_map(|(_, entry)| entry.receipt)
+			.flat_map(|receipt| [receipt.result, receipt.logs])
+			.collect();
+		match store.collect_garbage(retention, quota, &|hash| keep.contains(&hash)) {
+			Ok(report) if !report.removed.is_empty() =>
+				tracing::info!(removed = report.removed.len(), freed = report.freed_bytes, "collected garbage"),
+			Ok(_) => {},
+			Err(error) => tracing::warn!(%error, "garbage collection failed"),
+		}
+		tokio::time::sleep(Duration::from_secs(600)).await;
+	}
+}
+
+fn spawn_net_metrics(net: conun_net::NetHandle, metrics: Metrics) {
+	tokio::spawn(async move {
+		loop {
+			let stats = net.stats();
+			metrics.bytes_fetched.set(stats.bytes_fetched);
+			metrics.bytes_served.set(stats.bytes_served);
+			tokio::time::sleep(Duration::from_secs(5)).await;
+		}
+	});
+}
+
+/// `conun-worker status`: the provider's registration and record, and the journal's tasks.
+pub async fn status(config: &Config) -> Result<(), AppError> {
+	let chain = Chain::connect(&config.node, signer(config)?).await?;
+	let at = chain.at_best().await?;
+	println!("provider   {}", chain.account());
+	println!("free       {}", format_con(chain.free_balance(&at).await?));
+	match chain.provider(&at, chain.account()).await? {
+		None => println!("registered no (conun-worker register --stake <CON>)"),
+		Some(p) => {
+			let c = &p.capabilities;
+			println!("status     {:?}{}", p.status, if p.available { "" } else { " (not taking new tasks)" });
+			println!("stake      {}", format_con(p.stake));
+			println!("price      at least {} per replica", format_con(p.price_floor));
+			println!(
+				"lends      {} cores, {} MiB, {} GPUs per task; {} tasks at once; {}",
+				c.resources.cores,
+				c.resources.memory_mib,
+				c.resources.gpus,
+				c.max_tasks,
+				c.runtimes.kinds().map(runtime_name).collect::<Vec<_>>().join(", ")
+			);
+			println!("tasks      {} running, {} awaiting a verdict", p.running, p.unsettled);
+			let s = &p.standing;
+			println!(
+				"record     reputation {}, {} verified, {} disagreed, {} missed; earned {}, slashed {}",
+				s.reputation,
+				s.verified,
+				s.disagreed,
+				s.missed,
+				format_con(s.earned),
+				format_con(s.slashed)
+			);
+		},
+	}
+	let journal_path = config.data_dir.join("journal.redb");
+	if journal_path.exists() {
+		match Journal::open(&journal_path) {
+			Ok(journal) => {
+				let open = journal.open_tasks()?;
+				let count = |f: fn(&Phase) -> bool| open.iter().filter(|(_, e)| f(&e.phase)).count();
+				println!(
+					"journal    {} open: {} running, {} executed, {} committed, {} revealed",
+					open.len(),
+					count(|p| matches!(p, Phase::Running)),
+					count(|p| matches!(p, Phase::Executed { .. })),
+					count(|p| matches!(p, Phase::Committed { .. })),
+					count(|p| matches!(p, Phase::Revealed { .. })),
+				);
+			},
+			Err(error) => println!("journal    in use by the running worker ({error})"),
+		}
+	}
+	Ok(())
+}
+
+/// `conun-worker unbond`: starts unbonding, or with `withdraw` releases the stake once the
+/// unbonding period is over.
+pub async fn unbond(config: &Config, withdraw: bool) -> Result<(), AppError> {
+	let chain = Chain::connect(&config.node, signer(config)?).await?;
+	if withdraw {
+		chain.withdraw_unbonded().await?;
+		println!("stake released; {} is no longer a provider", chain.account());
+	} else {
+		chain.unbond().await?;
+		println!("unbonding started: run `conun-worker unbond --withdraw` once the unbonding period is over");
+	}
+	Ok(())
+}

@@ -1,0 +1,342 @@
+//! A connection to a conun node, signing as the provider: reads the market at a given block and
+//! sends the provider's transactions with nonces it keeps itself.
+
+use super::runtime::conun::{
+	self,
+	runtime_types::{
+		bounded_collections::bounded_vec::BoundedVec,
+		pallet_market::types::{CommitItem, JobInfo, JobProgram, RevealItem},
+	},
+};
+use conun_primitives::{AssignmentView, Capabilities, Contact, JobId, ProviderView};
+use subxt::{
+	client::{OnlineClientAtBlock, Block},
+	config::DefaultExtrinsicParamsBuilder,
+	rpcs::{LegacyRpcMethods, RpcClient},
+	transactions::{Payload, TransactionStatus},
+	utils::{AccountId32, Static, H256},
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::Keypair;
+use tokio::sync::Mutex;
+
+/// The chain's configuration as subxt sees it: our runtime uses Polkadot's account, address,
+/// signature, hashing and transaction extensions.
+pub type ChainConfig = PolkadotConfig;
+/// The chain as it was at one block.
+pub type AtBlock = OnlineClientAtBlock<ChainConfig>;
+/// A block announced by the node.
+pub type ChainBlock = Block<ChainConfig>;
+/// CON, in its smallest unit.
+pub type Balance = u128;
+/// The runtime's block number.
+pub type BlockNumber = u32;
+
+/// How long a transaction stays valid, in blocks: long enough to survive a busy pool, short
+/// enough that a stale one does not linger.
+const MORTALITY: u64 = 32;
+
+/// Why talking to the chain failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+	#[error("cannot reach the node at {url}: {reason}")]
+	Connect { url: String, reason: String },
+	#[error("the node's runtime does not match this worker's (worker/metadata/conun.scale): {0}")]
+	Incompatible(String),
+	#[error("the node refused the transaction: {0}")]
+	Rejected(String),
+	#[error("the transaction failed on chain: {0}")]
+	Failed(String),
+	#[error("{0}")]
+	Rpc(String),
+}
+
+impl From<subxt::Error> for ChainError {
+	fn from(error: subxt::Error) -> Self {
+		ChainError::Rpc(error.to_string())
+	}
+}
+
+macro_rules! rpc_error_from {
+	($($error:ty),*) => {$(
+		impl From<$error> for ChainError {
+			fn from(error: $error) -> Self {
+				ChainError::Rpc(error.to_string())
+			}
+		}
+	)*};
+}
+rpc_error_from!(
+	subxt::error::OnlineClientAtBlockError,
+	subxt::error::RuntimeApiError,
+	subxt::error::StorageError,
+	subxt::error::StorageValueError,
+	subxt::error::BlocksError,
+	subxt::error::ExtrinsicError,
+	subxt::rpcs::Error
+);
+
+/// A job's terms and program, as the worker needs them to run one of its tasks.
+#[derive(Clone, Debug)]
+pub struct JobSpec {
+	pub resources: conun_primitives::Resources,
+	pub deadlines: conun_primitives::Deadlines<BlockNumber>,
+	pub program: conun_primitives::Program,
+	/// Where the requester serves the program and inputs.
+	pub requester: Contact,
+}
+
+/// A connection to a node, with the provider's key.
+pub struct Chain {
+	api: OnlineClient<ChainConfig>,
+	rpc: LegacyRpcMethods<subxt::config::RpcConfigFor<ChainConfig>>,
+	signer: Keypair,
+	account: AccountId32,
+	/// The nonce of the provider's next transaction, once known. Kept here rather than read
+	/// from the chain before each transaction: the chain only knows about transactions already
+	/// in a block, and the worker sends its next batch before the last one is in.
+	next_nonce: Mutex<Option<u64>>,
+}
+
+impl Chain {
+	/// Connects to the node at `url` (`ws://` or `wss://`) and checks that its runtime is the one
+	/// this worker was built for.
+	pub async fn connect(url: &str, signer: Keypair) -> Result<Self, ChainError> {
+		let connect_error = |reason: String| ChainError::Connect { url: url.to_string(), reason };
+		let rpc = RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(e.to_string()))?;
+		let api = OnlineClient::<ChainConfig>::from_rpc_client(rpc.clone())
+			.await
+			.map_err(|e| connect_error(e.to_string()))?;
+		let at = api.at_current_block().await?;
+		if !conun::is_codegen_valid_for(&at.metadata()) {
+			return Err(ChainError::Incompatible(format!(
+				"the node runs spec version {}; rebuild the worker against it (scripts/update-metadata.sh)",
+				at.spec_version()
+			)));
+		}
+		let account = signer.public_key().to_account_id();
+		Ok(Self { api, rpc: LegacyRpcMethods::new(rpc), signer, account, next_nonce: Mutex::new(None) })
+	}
+
+	/// The provider's account.
+	pub fn account(&self) -> &AccountId32 {
+		&self.account
+	}
+
+	/// The provider's account, as the runtime's own type.
+	pub fn account_id(&self) -> polkadot_sdk::sp_core::crypto::AccountId32 {
+		polkadot_sdk::sp_core::crypto::AccountId32::new(self.account.0)
+	}
+
+	/// The underlying subxt client.
+	pub fn api(&self) -> &OnlineClient<ChainConfig> {
+		&self.api
+	}
+
+	/// The chain at its best block (the newest, not yet final).
+	pub async fn at_best(&self) -> Result<AtBlock, ChainError> {
+		let hash = self
+			.rpc
+			.chain_get_block_hash(None)
+			.await?
+			.ok_or_else(|| ChainError::Rpc("the node has no best block".into()))?;
+		Ok(self.api.at_block(hash).await?)
+	}
+
+	/// The chain at a block.
+	pub async fn at(&self, hash: H256) -> Result<AtBlock, ChainError> {
+		Ok(self.api.at_block(hash).await?)
+	}
+
+	/// The provider's unfinished assignments at `at`.
+	pub async fn assignments(
+		&self,
+		at: &AtBlock,
+	) -> Result<Vec<AssignmentView<BlockNumber>>, ChainError> {
+		let call = conun::runtime_apis().compute_market_api().assignments(self.account.clone());
+		let views = at.runtime_apis().call(call).await?;
+		Ok(views.into_iter().map(|Static(view)| view).collect())
+	}
+
+	/// The provider's registration and record at `at`, if it is registered.
+	pub async fn provider(
+		&self,
+		at: &AtBlock,
+		who: &AccountId32,
+	) -> Result<Option<ProviderView<Balance, BlockNumber>>, ChainError> {
+		let call = conun::runtime_apis().compute_market_api().provider(who.clone());
+		Ok(at.runtime_apis().call(call).await?.map(|Static(view)| view))
+	}
+
+	/// What running a task of `job` takes, at `at`.
+	pub async fn job_spec(&self, at: &AtBlock, job: JobId) -> Result<Option<JobSpec>, ChainError> {
+		let storage = at.storage();
+		let Some(info) = storage.try_fetch(conun::storage().market().jobs(), (job,)).await? else {
+			return Ok(None);
+		};
+		let Some(program) = storage.try_fetch(conun::storage().market().job_programs(), (job,)).await?
+		else {
+			return Ok(None);
+		};
+		let info: JobInfo = info.decode()?;
+		let program: JobProgram = program.decode()?;
+		Ok(Some(JobSpec {
+			resources: info.resources.0,
+			deadlines: info.deadlines.0,
+			program: program.program.0,
+			requester: program.requester.0,
+		}))
+	}
+
+	/// The provider's free balance at `at`.
+	pub async fn free_balance(&self, at: &AtBlock) -> Result<Balance, ChainError> {
+		let account =
+			at.storage().fetch(conun::storage().system().account(), (self.account.clone(),)).await?;
+		Ok(account.decode()?.data.free)
+	}
+
+	/// Sends the provider's commitments in one transaction, at the best block `at`.
+	pub async fn send_commits(
+		&self,
+		at: &AtBlock,
+		commits: Vec<(conun_primitives::TaskRef, H256)>,
+	) -> Result<Submitted, ChainError> {
+		let items = commits
+			.into_iter()
+			.map(|(task, commitment)| CommitItem { task: Static(task), commitment })
+			.collect();
+		self.submit(at, &conun::tx().market().commit_results(BoundedVec(items))).await
+	}
+
+	/// Sends the provider's reveals in one transaction, at the best block `at`.
+	pub async fn send_reveals(
+		&self,
+		at: &AtBlock,
+		reveals: Vec<(conun_primitives::TaskRef, H256, conun_primitives::Salt)>,
+	) -> Result<Submitted, ChainError> {
+		let items = reveals
+			.into_iter()
+			.map(|(task, result, salt)| RevealItem { task: Static(task), result, salt })
+			.collect();
+		self.submit(at, &conun::tx().market().reveal_results(BoundedVec(items))).await
+	}
+
+	/// Registers the provider.
+	pub async fn register(
+		&self,
+		stake: Balance,
+		capabilities: Capabilities,
+		contact: Contact,
+		price_floor: Balance,
+	) -> Result<(), ChainError> {
+		let call = conun::tx().market().register(
+			stake,
+			Static(capabilities),
+			Static(contact),
+			price_floor,
+		);
+		self.submit_and_wait(&call).await
+	}
+
+	/// Updates a registered provider's capabilities, contact and price floor.
+	pub async fn update(
+		&self,
+		capabilities: Capabilities,
+		contact: Contact,
+		price_floor: Balance,
+	) -> Result<(), ChainError> {
+		let call =
+			conun::tx().market().update(Static(capabilities), Static(contact), price_floor);
+		self.submit_and_wait(&call).await
+	}
+
+	/// Starts unbonding the provider's stake.
+	pub async fn unbond(&self) -> Result<(), ChainError> {
+		self.submit_and_wait(&conun::tx().market().unbond()).await
+	}
+
+	/// Releases the stake once unbonding is over.
+	pub async fn withdraw_unbonded(&self) -> Result<(), ChainError> {
+		self.submit_and_wait(&conun::tx().market().withdraw_unbonded()).await
+	}
+
+	/// Takes new assignments again after a pause.
+	pub async fn resume(&self) -> Result<(), ChainError> {
+		self.submit_and_wait(&conun::tx().market().resume()).await
+	}
+
+	/// Pauses new assignments.
+	pub async fn pause(&self) -> Result<(), ChainError> {
+		self.submit_and_wait(&conun::tx().market().pause()).await
+	}
+
+	/// Signs `call` with the next nonce and hands it to the node's pool, without waiting for
+	/// it to be in a block. When the node refuses it the nonce is read afresh next time.
+	pub async fn submit<Call: Payload>(
+		&self,
+		at: &AtBlock,
+		call: &Call,
+	) -> Result<Submitted, ChainError> {
+		let mut next_nonce = self.next_nonce.lock().await;
+		let nonce = match *next_nonce {
+			Some(nonce) => nonce,
+			None => self.rpc.system_account_next_index(&self.account).await?,
+		};
+		let params = DefaultExtrinsicParamsBuilder::<ChainConfig>::new()
+			.nonce(nonce)
+			.mortal(MORTALITY)
+			.build();
+		let signed = at.transactions().create_signed(call, &self.signer, params).await?;
+		match signed.submit_and_watch().await {
+			Ok(progress) => {
+				*next_nonce = Some(nonce + 1);
+				Ok(Submitted { nonce, progress })
+			},
+			Err(error) => {
+				*next_nonce = None;
+				Err(ChainError::Rejected(error.to_string()))
+			},
+		}
+	}
+
+	/// Sends `call` and waits until it is in a best block, reporting whether it succeeded.
+	pub async fn submit_and_wait<Call: Payload>(&self, call: &Call) -> Result<(), ChainError> {
+		let at = self.at_best().await?;
+		let submitted = self.submit(&at, call).await?;
+		submitted.outcome().await.map(|_| ())
+	}
+
+	/// Forgets the nonce, so that the next transaction reads it from the node's pool.
+	pub async fn reset_nonce(&self) {
+		*self.next_nonce.lock().await = None;
+	}
+}
+
+/// A transaction in the node's pool.
+pub struct Submitted {
+	pub nonce: u64,
+	progress: subxt::transactions::TransactionProgress<ChainConfig, subxt::client::OnlineClientAtBlockImpl<ChainConfig>>,
+}
+
+impl Submitted {
+	/// Waits until the transaction is in a best block; returns that block's hash, or why it
+	/// failed or was dropped.
+	pub async fn outcome(mut self) -> Result<H256, ChainError> {
+		while let Some(status) = self.progress.next().await {
+			match status.map_err(|e| ChainError::Rpc(e.to_string()))? {
+				TransactionStatus::InBestBlock(in_block) |
+				TransactionStatus::InFinalizedBlock(in_block) => {
+					return match in_block.wait_for_success().await {
+						Ok(_) => Ok(in_block.block_hash()),
+						Err(error) => Err(ChainError::Failed(error.to_string())),
+					};
+				},
+				TransactionStatus::Invalid { message } |
+				TransactionStatus::Dropped { message } |
+				TransactionStatus::Error { message } => return Err(ChainError::Rejected(message)),
+				_ => {},
+			}
+		}
+		Err(ChainError::Rejected("the node stopped reporting on the transaction".into()))
+	}
+}

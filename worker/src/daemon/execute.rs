@@ -1,0 +1,209 @@
+//! Running one assigned task: fetch its program and input by content hash, run it in its
+//! sandbox, keep the result and logs for the requester and peers, and record the result and a
+//! fresh salt in the journal.
+
+use crate::{
+	chain::{BlockNumber, JobSpec},
+	executor::{
+		docker::{DockerExecutor, DockerLimits, DockerTask},
+		wasm::WasmExecutor,
+		Execution, Limits,
+	},
+	fault::Fault,
+	journal::{Entry, Journal, Phase, Receipt},
+	metrics::Metrics,
+};
+use conun_net::{BlobStore, NetHandle};
+use conun_primitives::{
+	Program, RuntimeKind, Salt, TaskInput, TaskOutput, TaskRef, TaskStatus, MAX_OUTPUT_BYTES,
+};
+use polkadot_sdk::sp_core::H256;
+use std::{sync::Arc, time::Duration};
+
+/// What a task run needs, shared by every run.
+pub struct Runner {
+	pub journal: Arc<Journal>,
+	pub store: Arc<BlobStore>,
+	pub net: NetHandle,
+	pub wasm: Option<WasmExecutor>,
+	pub docker: Option<DockerExecutor>,
+	pub metrics: Metrics,
+	pub fault: Fault,
+	/// The chain's target block time, to turn the job's execution deadline into a wall clock.
+	pub block_time: Duration,
+}
+
+/// Why a task could not be run (the task's own failures are results, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+	#[error("fetching {what} {hash:?}: {error}")]
+	Fetch { what: &'static str, hash: H256, error: String },
+	#[error("this worker does not offer the {0:?} runtime")]
+	RuntimeNotOffered(RuntimeKind),
+	#[error("docker: {0}")]
+	Docker(String),
+	#[error("blob store: {0}")]
+	Store(String),
+	#[error(transparent)]
+	Journal(#[from] crate::journal::JournalError),
+}
+
+impl Runner {
+	/// Runs `task` of the job `spec` on `input`, and records its result and salt in the journal.
+	/// Returns the receipt.
+	pub async fn run(
+		&self,
+		task: TaskRef,
+		input: TaskInput,
+		spec: &JobSpec,
+	) -> Result<Receipt, RunError> {
+		self.journal.put(task, &Entry { phase: Phase::Running, receipt: None })?;
+		let peers = conun_net::contact::from_contact(&spec.requester).into_iter().collect::<Vec<_>>();
+		let program_hash = spec.program.hash();
+		let program = self.fetch("program", program_hash, spec.program.size(), &peers).await?;
+		let input_bytes = self.fetch("input", input.hash, input.size, &peers).await?;
+		let bytes_in = (program.len() + input_bytes.len()) as u64;
+
+		let execution = self.execute(&spec.program, program, input_bytes, spec).await?;
+		let runtime = crate::config::runtime_name(spec.program.runtime());
+		self.metrics.execution_seconds.with_label_values(&[runtime]).observe(execution.elapsed.as_secs_f64());
+		self.metrics.task("executed", status_label(execution.output.status));
+
+		let blob = codec::Encode::encode(&execution.output);
+		let result = self.keep(&blob).await?;
+		let logs = self.keep(&execution.stderr).await?;
+		let receipt = Receipt {
+			result,
+			status: execution.output.status,
+			work: match spec.program.runtime() {
+				RuntimeKind::Wasm => execution.fuel_used,
+				RuntimeKind::Docker => execution.elapsed.as_micros() as u64,
+			},
+			bytes_in,
+			bytes_out: blob.len() as u64,
+			logs,
+		};
+		let committed = match self.fault {
+			Fault::Lie => H256(polkadot_sdk::sp_crypto_hashing::blake2_256(result.as_bytes())),
+			_ => result,
+		};
+		let salt = fresh_salt().map_err(|e| RunError::Store(format!("no random salt: {e}")))?;
+		let entry = Entry { phase: Phase::Executed { result: committed, salt }, receipt: Some(receipt) };
+		self.journal.put(task, &entry)?;
+		self.fault.crash_if(Fault::CrashAfterExecute);
+		Ok(receipt)
+	}
+
+	/// Fetches a blob of `size` bytes by hash, from the store or from peers.
+	async fn fetch(
+		&self,
+		what: &'static str,
+		hash: H256,
+		size: u64,
+		peers: &[(conun_net::libp2p::PeerId, Vec<conun_net::libp2p::Multiaddr>)],
+	) -> Result<Vec<u8>, RunError> {
+		let fetch_error = |error: String| RunError::Fetch { what, hash, error };
+		self.net.fetch(hash, size, peers.to_vec()).await.map_err(|e| fetch_error(e.to_string()))?;
+		let bytes = self.store.read(hash).map_err(|e| fetch_error(e.to_string()))?;
+		if bytes.len() as u64 != size {
+			return Err(fetch_error(format!("{} bytes, the job declares {size}", bytes.len())));
+		}
+		Ok(bytes)
+	}
+
+	/// Keeps `bytes` in the store and announces them to peers; returns their content hash.
+	async fn keep(&self, bytes: &[u8]) -> Result<H256, RunError> {
+		let hash = self.store.import_bytes(bytes).map_err(|e| RunError::Store(e.to_string()))?;
+		self.net.announce(hash).await;
+		Ok(hash)
+	}
+
+	async fn execute(
+		&self,
+		program: &Program,
+		code: Vec<u8>,
+		input: Vec<u8>,
+		spec: &JobSpec,
+	) -> Result<Execution, RunError> {
+		let memory_bytes = (spec.resources.memory_mib as usize) << 20;
+		match program {
+			Program::Wasm { entry_point, fuel, .. } => {
+				let Some(wasm) = self.wasm.clone() else {
+					return Err(RunError::RuntimeNotOffered(RuntimeKind::Wasm));
+				};
+				let entry_point = String::from_utf8_lossy(entry_point).into_owned();
+				let limits =
+					Limits { fuel: *fuel, memory_bytes, max_output: MAX_OUTPUT_BYTES as usize };
+				tokio::task::spawn_blocking(move || wasm.run(&code, &entry_point, &input, limits))
+					.await
+					.map_err(|e| RunError::Store(format!("the wasm run panicked: {e}")))
+			},
+			Program::Docker { hash, command, args, .. } => {
+				let Some(docker) = &self.docker else {
+					return Err(RunError::RuntimeNotOffered(RuntimeKind::Docker));
+				};
+				let (Ok(command), Ok(args)) = (
+					String::from_utf8(command.to_vec()),
+					args.iter().map(|a| String::from_utf8(a.to_vec())).collect::<Result<Vec<_>, _>>(),
+				) else {
+					return Ok(invalid_program());
+				};
+				let image = match docker.ensure_image(&code, *hash).await {
+					Ok(image) => image,
+					Err(crate::executor::docker::DockerError::HashMismatch { .. }) |
+					Err(crate::executor::docker::DockerError::BadImage(_)) => return Ok(invalid_program()),
+					Err(error) => return Err(RunError::Docker(error.to_string())),
+				};
+				let limits = DockerLimits {
+					nano_cpus: i64::from(spec.resources.cores.max(1)) * 1_000_000_000,
+					memory_bytes: memory_bytes as i64,
+					pids: 256,
+					wall_clock: self.execution_time(spec.deadlines.execution),
+					max_output: MAX_OUTPUT_BYTES as usize,
+					scratch_bytes: 64 << 20,
+				};
+				docker
+					.run(DockerTask { image: &image, command: &command, args: &args, input: &input, limits })
+					.await
+					.map_err(|e| RunError::Docker(e.to_string()))
+			},
+		}
+	}
+
+	/// The wall-clock time a task may run: its execution deadline in blocks.
+	fn execution_time(&self, blocks: BlockNumber) -> Duration {
+		self.block_time * blocks.max(1)
+	}
+}
+
+fn invalid_program() -> Execution {
+	Execution {
+		output: TaskOutput::empty(TaskStatus::InvalidProgram),
+		stderr: Vec::new(),
+		fuel_used: 0,
+		elapsed: Duration::ZERO,
+	}
+}
+
+/// The metric label of an exit status.
+pub fn status_label(status: TaskStatus) -> &'static str {
+	match status {
+		TaskStatus::Exited(0) => "success",
+		TaskStatus::Exited(_) => "exit_error",
+		TaskStatus::OutOfFuel => "out_of_fuel",
+		TaskStatus::MemoryExceeded => "memory_exceeded",
+		TaskStatus::Trapped => "trapped",
+		TaskStatus::TimedOut => "timed_out",
+		TaskStatus::OutputTooLarge => "output_too_large",
+		TaskStatus::InvalidProgram => "invalid_program",
+	}
+}
+
+/// 32 random bytes from the operating system: the salt that keeps a commitment from giving
+/// the result away.
+fn fresh_salt() -> std::io::Result<Salt> {
+	use std::io::Read;
+	let mut salt = [0u8; 32];
+	std::fs::File::open("/dev/urandom")?.read_exact(&mut salt)?;
+	Ok(salt)
+}

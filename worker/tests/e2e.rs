@@ -1,0 +1,286 @@
+//! The worker against a real chain: `conun-node --dev`, three `conun-worker` processes and a
+//! requester serving a wasm program and its input over libp2p. A job with R = 3 goes through
+//! assignment, commit, reveal and payment, while one worker is killed between its commit and
+//! its reveal, restarts, and still reveals.
+//!
+//! Needs the release node (`cargo build --release -p conun-node`, which `scripts/test.sh` does)
+//! and the `fault-injection` feature for the crash:
+//! `cargo test --release -p conun-worker --features fault-injection --test e2e`.
+#![cfg(feature = "fault-injection")]
+
+use conun_primitives::{
+	content_hash, Deadlines, JobTerms, Program, Resources, TaskInput, TaskPhase, MAX_OUTPUT_BYTES,
+};
+use conun_worker::{
+	chain::{
+		runtime::conun::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
+		Chain,
+	},
+	executor::{wasm::WasmExecutor, Limits},
+};
+use std::{
+	io::{Read, Write},
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+use subxt::utils::{AccountId32, Static};
+use subxt_signer::{sr25519::dev, SecretUri};
+
+/// Kills a child process when the test ends, however it ends.
+struct Process(Child);
+
+impl Drop for Process {
+	fn drop(&mut self) {
+		let _ = self.0.kill();
+		let _ = self.0.wait();
+	}
+}
+
+fn free_port() -> u16 {
+	std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn node_binary() -> PathBuf {
+	let path = std::env::var_os("CONUN_NODE").map(PathBuf::from).unwrap_or_else(|| {
+		let target = std::env::var_os("CARGO_TARGET_DIR")
+			.map(PathBuf::from)
+			.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+		target.join("release/conun-node")
+	});
+	assert!(path.exists(), "{} is missing: cargo build --release -p conun-node", path.display());
+	path
+}
+
+fn start_node(dir: &Path, rpc_port: u16) -> Process {
+	let log = std::fs::File::create(dir.join("node.log")).unwrap();
+	Process(
+		Command::new(node_binary())
+			.args(["--dev", "--tmp", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.args(["--rpc-port", &rpc_port.to_string(), "--port", &free_port().to_string()])
+			.stdout(Stdio::null())
+			.stderr(log)
+			.spawn()
+			.expect("conun-node starts"),
+	)
+}
+
+/// One provider's worker: its key, data directory and ports.
+struct Provider {
+	name: &'static str,
+	key: String,
+	dir: PathBuf,
+	p2p_port: u16,
+	metrics_port: u16,
+}
+
+impl Provider {
+	fn new(root: &Path, name: &'static str) -> Self {
+		let dir = root.join(name);
+		std::fs::create_dir_all(&dir).unwrap();
+		Self { name, key: format!("//{name}"), dir, p2p_port: free_port(), metrics_port: free_port() }
+	}
+
+	fn command(&self, url: &str) -> Command {
+		let mut command = Command::new(env!("CARGO_BIN_EXE_conun-worker"));
+		command
+			.args(["--node", url, "--key", &self.key, "--runtimes", "wasm"])
+			.arg("--data-dir")
+			.arg(&self.dir)
+			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port)])
+			.args(["--metrics", &format!("127.0.0.1:{}", self.metrics_port)])
+			.args(["--cores", "1", "--memory-mib", "256", "--max-tasks", "4"])
+			.env_remove("CONUN_WORKER_FAULT");
+		command
+	}
+
+	fn register(&self, url: &str) {
+		let out = self.command(url).args(["register", "--stake", "1000"]).output().unwrap();
+		assert!(
+			out.status.success(),
+			"{} could not register: {}",
+			self.name,
+			String::from_utf8_lossy(&out.stderr)
+		);
+	}
+
+	fn run(&self, url: &str, fault: Option<&str>) -> Process {
+		let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("worker.log")).unwrap();
+		let mut command = self.command(url);
+		command.arg("run").stdout(Stdio::null()).stderr(log);
+		if let Some(fault) = fault {
+			command.env("CONUN_WORKER_FAULT", fault);
+		}
+		Process(command.spawn().unwrap())
+	}
+
+	fn log(&self) -> String {
+		std::fs::read_to_string(self.dir.join("worker.log")).unwrap_or_default()
+	}
+
+	fn account(&self) -> AccountId32 {
+		let uri: SecretUri = self.key.parse().unwrap();
+		subxt_signer::sr25519::Keypair::from_uri(&uri).unwrap().public_key().to_account_id()
+	}
+
+	/// The worker's Prometheus page.
+	fn metrics(&self) -> String {
+		let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.metrics_port)).unwrap();
+		stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+		write!(stream, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+		let mut page = String::new();
+		stream.read_to_string(&mut page).unwrap();
+		page
+	}
+}
+
+/// Copies its input to stdout, prefixed with "verified: ": a real WASI program.
+const PROGRAM: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "verified: ")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 110))
+    (i32.store (i32.const 4) (i32.const 1024))
+    (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 16)))
+    (i32.store (i32.const 0) (i32.const 100))
+    (i32.store (i32.const 4) (i32.add (i32.const 10) (i32.load (i32.const 16))))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 20)))))"#;
+
+async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(
+	what: &str,
+	timeout: Duration,
+	mut check: impl FnMut() -> F,
+) -> T {
+	let start = Instant::now();
+	loop {
+		if let Some(value) = check().await {
+			return value;
+		}
+		assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveals() {
+	let root = tempfile::tempdir().unwrap();
+	let rpc_port = free_port();
+	let url = format!("ws://127.0.0.1:{rpc_port}");
+	let _node = start_node(root.path(), rpc_port);
+	let requester = wait_for("the node", Duration::from_secs(60), || {
+		let url = url.clone();
+		async move { Chain::connect(&url, dev::alice()).await.ok() }
+	})
+	.await;
+
+	// The requester serves the program and the input over libp2p.
+	let program = wat::parse_str(PROGRAM).unwrap();
+	let input = b"the sum of 1..100 is 5050".to_vec();
+	let store = std::sync::Arc::new(conun_net::BlobStore::open(root.path().join("requester")).unwrap());
+	let program_hash = store.import_bytes(&program).unwrap();
+	let input_hash = store.import_bytes(&input).unwrap();
+	assert_eq!((program_hash, input_hash), (content_hash(&program), content_hash(&input)));
+	let keypair = conun_net::keypair::load_or_create(&root.path().join("requester.key")).unwrap();
+	let net = conun_net::start(conun_net::NetConfig {
+		listen: vec![format!("/ip4/127.0.0.1/tcp/{}", free_port()).parse().unwrap()],
+		..conun_net::NetConfig::new(keypair, store.clone())
+	})
+	.await
+	.unwrap();
+	let contact = conun_net::contact::to_contact(&net.peer_id(), &net.listen_addrs().await.unwrap()).unwrap();
+
+	let providers: Vec<Provider> =
+		["Bob", "Charlie", "Dave"].into_iter().map(|name| Provider::new(root.path(), name)).collect();
+	for provider in &providers {
+		provider.register(&url);
+	}
+	let _bob = providers[0].run(&url, None);
+	let _charlie = providers[1].run(&url, None);
+	let mut dave = providers[2].run(&url, Some("crash-after-commit"));
+
+	let fuel = 1_000_000;
+	let resources = Resources { cores: 1, memory_mib: 64, gpus: 0 };
+	let terms = JobTerms {
+		resources,
+		replicas: 3,
+		price: 1_000_000_000_000,
+		min_reputation: 0,
+		deadlines: Deadlines { execution: 10, commit: 10, reveal: 20 },
+	};
+	let wasm = Program::Wasm {
+		hash: program_hash,
+		size: program.len() as u64,
+		entry_point: b"_start".to_vec().try_into().unwrap(),
+		fuel,
+	};
+	let post = conun::tx().market().post_job(
+		Static(wasm),
+		BoundedVec(vec![Static(TaskInput { hash: input_hash, size: input.len() as u64 })]),
+		Static(terms),
+		Static(contact),
+	);
+	requester.submit_and_wait(&post).await.expect("the job is posted");
+
+	// Dave commits, then crashes before revealing; restarted, it reveals from its journal.
+	let crashed = wait_for("Dave to crash after committing", Duration::from_secs(120), || {
+		let status = dave.0.try_wait().unwrap();
+		async move { status }
+	})
+	.await;
+	assert!(!crashed.success(), "the fault aborts the process");
+	assert!(providers[2].log().contains("fault injection: crashing"), "{}", providers[2].log());
+	drop(dave);
+	let _dave = providers[2].run(&url, None);
+
+	let expected = WasmExecutor::new()
+		.run(
+			&program,
+			"_start",
+			&input,
+			Limits { fuel, memory_bytes: 64 << 20, max_output: MAX_OUTPUT_BYTES as usize },
+		)
+		.output;
+	assert_eq!(expected.stdout, b"verified: the sum of 1..100 is 5050");
+	let verified = wait_for("the task's verdict", Duration::from_secs(120), || {
+		let requester = &requester;
+		async move {
+			let at = requester.at_best().await.ok()?;
+			let task = at.storage().try_fetch(conun::storage().market().tasks(), (0u64, 0u32)).await.ok()??;
+			match task.decode().ok()?.phase.0 {
+				TaskPhase::Verified { result } => Some(result),
+				TaskPhase::Failed { reason } => panic!("the task failed: {reason:?}"),
+				_ => None,
+			}
+		}
+	})
+	.await;
+	assert_eq!(verified, expected.result_hash(), "the chain verified the result every replica computed");
+
+	// Every replica, the restarted one included, is paid for its verified result.
+	let at = requester.at_best().await.unwrap();
+	for provider in &providers {
+		let view = requester.provider(&at, &provider.account()).await.unwrap().expect("registered");
+		assert_eq!(view.standing.verified, 1, "{} was not paid:\n{}", provider.name, provider.log());
+		assert_eq!(view.standing.earned, 1_000_000_000_000);
+		assert_eq!((view.standing.disagreed, view.standing.missed), (0, 0));
+	}
+
+	// The result is served: the requester fetches it from a worker and checks it.
+	let (bob_peer, bob_addrs) = {
+		let contacts = conun::storage().market().provider_contacts();
+		let contact = at.storage().try_fetch(contacts, (providers[0].account(),)).await.unwrap().unwrap();
+		conun_net::contact::from_contact(&contact.decode().unwrap().0).unwrap()
+	};
+	let result_size = codec::Encode::encoded_size(&expected) as u64;
+	net.fetch(verified, result_size, vec![(bob_peer, bob_addrs)]).await.expect("the result is served");
+	let blob = store.read(verified).unwrap();
+	assert_eq!(<conun_primitives::TaskOutput as codec::Decode>::decode(&mut &blob[..]).unwrap(), expected);
+
+	// And the workers report it.
+	let page = providers[0].metrics();
+	assert!(page.contains(r#"conun_worker_tasks_total{outcome="success",phase="executed"} 1"#), "{page}");
+	assert!(page.contains("conun_worker_execution_seconds_bucket"), "{page}");
+	assert!(page.contains(r#"conun_worker_transactions_total{call="commit_results",outcome="in_block"} 1"#), "{page}");
+}
