@@ -21,6 +21,12 @@ log "cargo test: the market's benchmarks, each run once on the mock runtime"
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 cat "$logs/bench.log" >> "$logs/cargo.log"
 
+log "cargo test: conun-worker against conun-node --dev (three workers, a crash, a liar)"
+(cd "$REPO_ROOT" && cargo test --locked --release -p conun-worker --features fault-injection --test e2e 2>&1) \
+  | tee "$logs/e2e.log" || status=1
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+cat "$logs/e2e.log" >> "$logs/cargo.log"
+
 log "client tests (@polkadot/api) against $CONUN_NODE"
 (cd "$REPO_ROOT/tests/client" && npm test --silent 2>&1) | tee "$logs/client.log" || status=1
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

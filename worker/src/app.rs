@@ -97,7 +97,7 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 	}
 	let journal = Arc::new(Journal::open(&config.data_dir.join("journal.redb"))?);
 	let store = Arc::new(
-		conun_net::BlobStore::open(&config.data_dir.join("blobs")).map_err(|e| AppError(e.to_string()))?,
+		conun_net::BlobStore::open(config.data_dir.join("blobs")).map_err(|e| AppError(e.to_string()))?,
 	);
 	let listen = config.listen.parse().map_err(|e| AppError(format!("listen address: {e}")))?;
 	let net_config =
@@ -153,7 +153,7 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 
 async fn provider_contact(chain: &Chain, at: &crate::chain::AtBlock) -> Option<Contact> {
 	let contacts = crate::chain::runtime::conun::storage().market().provider_contacts();
-	let value = at.storage().try_fetch(contacts, (chain.account().clone(),)).await.ok()??;
+	let value = at.storage().try_fetch(contacts, (*chain.account(),)).await.ok()??;
 	value.decode().ok().map(|subxt::utils::Static(contact)| contact)
 }
 

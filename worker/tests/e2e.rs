@@ -1,7 +1,7 @@
 //! The worker against a real chain: `conun-node --dev`, three `conun-worker` processes and a
 //! requester serving a wasm program and its input over libp2p. A job with R = 3 goes through
 //! assignment, commit, reveal and payment, while one worker is killed between its commit and
-//! its reveal, restarts, and still reveals.
+//! its reveal, restarts, and still reveals; and a worker that lies is outvoted and slashed.
 //!
 //! Needs the release node (`cargo build --release -p conun-node`, which `scripts/test.sh` does)
 //! and the `fault-injection` feature for the crash:
@@ -9,7 +9,8 @@
 #![cfg(feature = "fault-injection")]
 
 use conun_primitives::{
-	content_hash, Deadlines, JobTerms, Program, Resources, TaskInput, TaskPhase, MAX_OUTPUT_BYTES,
+	content_hash, Deadlines, JobTerms, Program, Resources, Standing, TaskInput, TaskOutput, TaskPhase,
+	MAX_OUTPUT_BYTES,
 };
 use conun_worker::{
 	chain::{
@@ -24,7 +25,7 @@ use std::{
 	process::{Child, Command, Stdio},
 	time::{Duration, Instant},
 };
-use subxt::utils::{AccountId32, Static};
+use subxt::utils::{AccountId32, Static, H256};
 use subxt_signer::{sr25519::dev, SecretUri};
 
 /// Kills a child process when the test ends, however it ends.
@@ -163,65 +164,118 @@ async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(
 	}
 }
 
+/// A dev chain with a requester that serves one wasm program and its input over libp2p.
+struct Market {
+	root: tempfile::TempDir,
+	url: String,
+	requester: Chain,
+	store: std::sync::Arc<conun_net::BlobStore>,
+	net: conun_net::NetHandle,
+	program: Vec<u8>,
+	input: Vec<u8>,
+	_node: Process,
+}
+
+const FUEL: u64 = 1_000_000;
+const PRICE: u128 = 1_000_000_000_000;
+
+impl Market {
+	async fn start() -> Self {
+		let root = tempfile::tempdir().unwrap();
+		let rpc_port = free_port();
+		let url = format!("ws://127.0.0.1:{rpc_port}");
+		let node = start_node(root.path(), rpc_port);
+		let requester = wait_for("the node", Duration::from_secs(60), || {
+			let url = url.clone();
+			async move { Chain::connect(&url, dev::alice()).await.ok() }
+		})
+		.await;
+		let program = wat::parse_str(PROGRAM).unwrap();
+		let input = b"the sum of 1..100 is 5050".to_vec();
+		let store = std::sync::Arc::new(conun_net::BlobStore::open(root.path().join("requester")).unwrap());
+		assert_eq!(store.import_bytes(&program).unwrap(), content_hash(&program));
+		assert_eq!(store.import_bytes(&input).unwrap(), content_hash(&input));
+		let keypair = conun_net::keypair::load_or_create(&root.path().join("requester.key")).unwrap();
+		let net = conun_net::start(conun_net::NetConfig {
+			listen: vec![format!("/ip4/127.0.0.1/tcp/{}", free_port()).parse().unwrap()],
+			..conun_net::NetConfig::new(keypair, store.clone())
+		})
+		.await
+		.unwrap();
+		Self { root, url, requester, store, net, program, input, _node: node }
+	}
+
+	/// Registers providers with these dev names.
+	fn providers(&self, names: &[&'static str]) -> Vec<Provider> {
+		let providers: Vec<Provider> = names.iter().map(|name| Provider::new(self.root.path(), name)).collect();
+		for provider in &providers {
+			provider.register(&self.url);
+		}
+		providers
+	}
+
+	/// Posts a job of one task with R = 3 (job 0).
+	async fn post_job(&self) {
+		let terms = JobTerms {
+			resources: Resources { cores: 1, memory_mib: 64, gpus: 0 },
+			replicas: 3,
+			price: PRICE,
+			min_reputation: 0,
+			deadlines: Deadlines { execution: 10, commit: 10, reveal: 20 },
+		};
+		let wasm = Program::Wasm {
+			hash: content_hash(&self.program),
+			size: self.program.len() as u64,
+			entry_point: b"_start".to_vec().try_into().unwrap(),
+			fuel: FUEL,
+		};
+		let input = TaskInput { hash: content_hash(&self.input), size: self.input.len() as u64 };
+		let contact =
+			conun_net::contact::to_contact(&self.net.peer_id(), &self.net.listen_addrs().await.unwrap()).unwrap();
+		let post = conun::tx().market().post_job(
+			Static(wasm),
+			BoundedVec(vec![Static(input)]),
+			Static(terms),
+			Static(contact),
+		);
+		self.requester.submit_and_wait(&post).await.expect("the job is posted");
+	}
+
+	/// What every honest replica computes.
+	fn expected(&self) -> TaskOutput {
+		let limits = Limits { fuel: FUEL, memory_bytes: 64 << 20, max_output: MAX_OUTPUT_BYTES as usize };
+		WasmExecutor::new().run(&self.program, "_start", &self.input, limits).output
+	}
+
+	/// Waits for the verdict on task 0 of job 0 and returns the verified result.
+	async fn verdict(&self) -> H256 {
+		wait_for("the task's verdict", Duration::from_secs(120), || async {
+			let at = self.requester.at_best().await.ok()?;
+			let task = at.storage().try_fetch(conun::storage().market().tasks(), (0u64, 0u32)).await.ok()??;
+			match task.decode().ok()?.phase.0 {
+				TaskPhase::Verified { result } => Some(result),
+				TaskPhase::Failed { reason } => panic!("the task failed: {reason:?}"),
+				_ => None,
+			}
+		})
+		.await
+	}
+
+	async fn standing(&self, provider: &Provider) -> (Standing<u128>, u128) {
+		let at = self.requester.at_best().await.unwrap();
+		let view = self.requester.provider(&at, &provider.account()).await.unwrap().expect("registered");
+		(view.standing, view.stake)
+	}
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveals() {
-	let root = tempfile::tempdir().unwrap();
-	let rpc_port = free_port();
-	let url = format!("ws://127.0.0.1:{rpc_port}");
-	let _node = start_node(root.path(), rpc_port);
-	let requester = wait_for("the node", Duration::from_secs(60), || {
-		let url = url.clone();
-		async move { Chain::connect(&url, dev::alice()).await.ok() }
-	})
-	.await;
-
-	// The requester serves the program and the input over libp2p.
-	let program = wat::parse_str(PROGRAM).unwrap();
-	let input = b"the sum of 1..100 is 5050".to_vec();
-	let store = std::sync::Arc::new(conun_net::BlobStore::open(root.path().join("requester")).unwrap());
-	let program_hash = store.import_bytes(&program).unwrap();
-	let input_hash = store.import_bytes(&input).unwrap();
-	assert_eq!((program_hash, input_hash), (content_hash(&program), content_hash(&input)));
-	let keypair = conun_net::keypair::load_or_create(&root.path().join("requester.key")).unwrap();
-	let net = conun_net::start(conun_net::NetConfig {
-		listen: vec![format!("/ip4/127.0.0.1/tcp/{}", free_port()).parse().unwrap()],
-		..conun_net::NetConfig::new(keypair, store.clone())
-	})
-	.await
-	.unwrap();
-	let contact = conun_net::contact::to_contact(&net.peer_id(), &net.listen_addrs().await.unwrap()).unwrap();
-
-	let providers: Vec<Provider> =
-		["Bob", "Charlie", "Dave"].into_iter().map(|name| Provider::new(root.path(), name)).collect();
-	for provider in &providers {
-		provider.register(&url);
-	}
-	let _bob = providers[0].run(&url, None);
-	let _charlie = providers[1].run(&url, None);
-	let mut dave = providers[2].run(&url, Some("crash-after-commit"));
-
-	let fuel = 1_000_000;
-	let resources = Resources { cores: 1, memory_mib: 64, gpus: 0 };
-	let terms = JobTerms {
-		resources,
-		replicas: 3,
-		price: 1_000_000_000_000,
-		min_reputation: 0,
-		deadlines: Deadlines { execution: 10, commit: 10, reveal: 20 },
-	};
-	let wasm = Program::Wasm {
-		hash: program_hash,
-		size: program.len() as u64,
-		entry_point: b"_start".to_vec().try_into().unwrap(),
-		fuel,
-	};
-	let post = conun::tx().market().post_job(
-		Static(wasm),
-		BoundedVec(vec![Static(TaskInput { hash: input_hash, size: input.len() as u64 })]),
-		Static(terms),
-		Static(contact),
-	);
-	requester.submit_and_wait(&post).await.expect("the job is posted");
+	let market = Market::start().await;
+	let providers = market.providers(&["Bob", "Charlie", "Dave"]);
+	let _bob = providers[0].run(&market.url, None);
+	let _charlie = providers[1].run(&market.url, None);
+	let mut dave = providers[2].run(&market.url, Some("crash-after-commit"));
+	market.post_job().await;
 
 	// Dave commits, then crashes before revealing; restarted, it reveals from its journal.
 	let crashed = wait_for("Dave to crash after committing", Duration::from_secs(120), || {
@@ -232,55 +286,55 @@ async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveal
 	assert!(!crashed.success(), "the fault aborts the process");
 	assert!(providers[2].log().contains("fault injection: crashing"), "{}", providers[2].log());
 	drop(dave);
-	let _dave = providers[2].run(&url, None);
+	let _dave = providers[2].run(&market.url, None);
 
-	let expected = WasmExecutor::new()
-		.run(
-			&program,
-			"_start",
-			&input,
-			Limits { fuel, memory_bytes: 64 << 20, max_output: MAX_OUTPUT_BYTES as usize },
-		)
-		.output;
+	let expected = market.expected();
 	assert_eq!(expected.stdout, b"verified: the sum of 1..100 is 5050");
-	let verified = wait_for("the task's verdict", Duration::from_secs(120), || {
-		let requester = &requester;
-		async move {
-			let at = requester.at_best().await.ok()?;
-			let task = at.storage().try_fetch(conun::storage().market().tasks(), (0u64, 0u32)).await.ok()??;
-			match task.decode().ok()?.phase.0 {
-				TaskPhase::Verified { result } => Some(result),
-				TaskPhase::Failed { reason } => panic!("the task failed: {reason:?}"),
-				_ => None,
-			}
-		}
-	})
-	.await;
+	let verified = market.verdict().await;
 	assert_eq!(verified, expected.result_hash(), "the chain verified the result every replica computed");
 
 	// Every replica, the restarted one included, is paid for its verified result.
-	let at = requester.at_best().await.unwrap();
 	for provider in &providers {
-		let view = requester.provider(&at, &provider.account()).await.unwrap().expect("registered");
-		assert_eq!(view.standing.verified, 1, "{} was not paid:\n{}", provider.name, provider.log());
-		assert_eq!(view.standing.earned, 1_000_000_000_000);
-		assert_eq!((view.standing.disagreed, view.standing.missed), (0, 0));
+		let (standing, _) = market.standing(provider).await;
+		assert_eq!(standing.verified, 1, "{} was not paid:\n{}", provider.name, provider.log());
+		assert_eq!(standing.earned, PRICE);
+		assert_eq!((standing.disagreed, standing.missed), (0, 0));
 	}
 
 	// The result is served: the requester fetches it from a worker and checks it.
-	let (bob_peer, bob_addrs) = {
-		let contacts = conun::storage().market().provider_contacts();
-		let contact = at.storage().try_fetch(contacts, (providers[0].account(),)).await.unwrap().unwrap();
-		conun_net::contact::from_contact(&contact.decode().unwrap().0).unwrap()
-	};
+	let at = market.requester.at_best().await.unwrap();
+	let contacts = conun::storage().market().provider_contacts();
+	let contact = at.storage().try_fetch(contacts, (providers[0].account(),)).await.unwrap().unwrap();
+	let bob = conun_net::contact::from_contact(&contact.decode().unwrap().0).unwrap();
 	let result_size = codec::Encode::encoded_size(&expected) as u64;
-	net.fetch(verified, result_size, vec![(bob_peer, bob_addrs)]).await.expect("the result is served");
-	let blob = store.read(verified).unwrap();
-	assert_eq!(<conun_primitives::TaskOutput as codec::Decode>::decode(&mut &blob[..]).unwrap(), expected);
+	market.net.fetch(verified, result_size, vec![bob]).await.expect("the result is served");
+	let blob = market.store.read(verified).unwrap();
+	assert_eq!(<TaskOutput as codec::Decode>::decode(&mut &blob[..]).unwrap(), expected);
 
 	// And the workers report it.
 	let page = providers[0].metrics();
 	assert!(page.contains(r#"conun_worker_tasks_total{outcome="success",phase="executed"} 1"#), "{page}");
 	assert!(page.contains("conun_worker_execution_seconds_bucket"), "{page}");
 	assert!(page.contains(r#"conun_worker_transactions_total{call="commit_results",outcome="in_block"} 1"#), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_that_lies_is_outvoted_and_slashed() {
+	let market = Market::start().await;
+	let providers = market.providers(&["Eve", "Ferdie", "Charlie"]);
+	let _eve = providers[0].run(&market.url, Some("lie"));
+	let _ferdie = providers[1].run(&market.url, None);
+	let _charlie = providers[2].run(&market.url, None);
+	let (_, stake_before) = market.standing(&providers[0]).await;
+	market.post_job().await;
+
+	assert_eq!(market.verdict().await, market.expected().result_hash(), "the honest majority wins");
+	let (liar, stake_after) = market.standing(&providers[0]).await;
+	assert_eq!((liar.verified, liar.disagreed, liar.earned), (0, 1, 0), "{}", providers[0].log());
+	assert!(liar.slashed > 0 && stake_after == stake_before - liar.slashed, "{liar:?}");
+	for honest in &providers[1..] {
+		let (standing, _) = market.standing(honest).await;
+		assert_eq!((standing.verified, standing.disagreed), (1, 0), "{}", honest.log());
+		assert!(standing.earned >= PRICE, "the majority shares the liar's slash: {standing:?}");
+	}
 }

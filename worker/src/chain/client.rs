@@ -153,7 +153,7 @@ impl Chain {
 		&self,
 		at: &AtBlock,
 	) -> Result<Vec<AssignmentView<BlockNumber>>, ChainError> {
-		let call = conun::runtime_apis().compute_market_api().assignments(self.account.clone());
+		let call = conun::runtime_apis().compute_market_api().assignments(self.account);
 		let views = at.runtime_apis().call(call).await?;
 		Ok(views.into_iter().map(|Static(view)| view).collect())
 	}
@@ -164,7 +164,7 @@ impl Chain {
 		at: &AtBlock,
 		who: &AccountId32,
 	) -> Result<Option<ProviderView<Balance, BlockNumber>>, ChainError> {
-		let call = conun::runtime_apis().compute_market_api().provider(who.clone());
+		let call = conun::runtime_apis().compute_market_api().provider(*who);
 		Ok(at.runtime_apis().call(call).await?.map(|Static(view)| view))
 	}
 
@@ -191,7 +191,7 @@ impl Chain {
 	/// The provider's free balance at `at`.
 	pub async fn free_balance(&self, at: &AtBlock) -> Result<Balance, ChainError> {
 		let account =
-			at.storage().fetch(conun::storage().system().account(), (self.account.clone(),)).await?;
+			at.storage().fetch(conun::storage().system().account(), (self.account,)).await?;
 		Ok(account.decode()?.data.free)
 	}
 

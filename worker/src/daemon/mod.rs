@@ -37,6 +37,8 @@ use tokio::sync::{mpsc, Semaphore};
 
 /// A transaction not in a block after this many blocks is sent again.
 const RESEND_AFTER: u64 = 4;
+/// A task the chain no longer lists for the provider is closed after this many blocks.
+const CLOSE_AFTER: u64 = 2;
 /// A task whose program or input could not be fetched is tried again after this many blocks.
 const RETRY_AFTER: u64 = 2;
 
@@ -105,6 +107,8 @@ pub struct Daemon {
 	first_seen: BTreeMap<TaskRef, Instant>,
 	/// Tasks that could not be fetched or run, and the block from which to try again.
 	retry_at: BTreeMap<TaskRef, u64>,
+	/// Open tasks the chain stopped listing, and the block it stopped at.
+	unlisted_since: BTreeMap<TaskRef, u64>,
 	/// Commits and reveals sent and not yet seen on chain, by the block they were sent at.
 	sent: BTreeMap<(TaskRef, Step), u64>,
 	/// Which block last carried a batch of each step, so that each goes out once per block.
@@ -144,6 +148,7 @@ impl Daemon {
 			first_seen: BTreeMap::new(),
 			retry_at: BTreeMap::new(),
 			sent: BTreeMap::new(),
+			unlisted_since: BTreeMap::new(),
 			last_batch: HashMap::new(),
 			jobs: HashMap::new(),
 			best: None,
@@ -158,9 +163,14 @@ impl Daemon {
 		let mut shutdown = Box::pin(shutdown_signal());
 		loop {
 			if let Ok(at) = self.chain.at_best().await {
-				if let Ok(max) = at.constants().entry(super::chain::runtime::conun::constants().market().max_batch()) {
+				let max_batch = super::chain::runtime::conun::constants().market().max_batch();
+				if let Ok(max) = at.constants().entry(max_batch) {
 					self.max_batch = max as usize;
 				}
+				// The block stream starts at the last finalized block: blocks older than the
+				// best one now are skipped.
+				let newest = self.best.map_or(0, |(_, n)| n).max(at.block_number());
+				self.best = Some((at.block_hash(), newest));
 			}
 			match self.chain.api().stream_best_blocks().await {
 				Ok(mut blocks) => loop {
@@ -199,6 +209,11 @@ impl Daemon {
 	/// Compares the chain's view of the provider's assignments at a new best block with the
 	/// journal, and acts.
 	async fn on_block(&mut self, hash: subxt::utils::H256, number: u64) -> Result<(), ChainError> {
+		if self.best.is_some_and(|(_, best)| number < best) {
+			// An older block (the stream starts from the last finalized one): its view of the
+			// assignments is out of date.
+			return Ok(());
+		}
 		let at = self.chain.at(hash).await?;
 		self.best = Some((hash, number));
 		self.metrics.block.set(number);
@@ -208,11 +223,11 @@ impl Daemon {
 		for assignment in &assignments {
 			self.on_assignment(&at, number, assignment).await;
 		}
-		self.close_finished(&listed);
+		self.close_finished(number, &listed);
 		self.jobs.retain(|job, _| listed.iter().any(|t| t.job == *job));
 		self.send(&at, number, Step::Commit, &assignments).await;
 		self.send(&at, number, Step::Reveal, &assignments).await;
-		if number % 10 == 0 {
+		if number.is_multiple_of(10) {
 			self.observe_provider(&at).await;
 		}
 		Ok(())
@@ -229,16 +244,17 @@ impl Daemon {
 		match (&a.phase, entry.as_ref().map(|e| e.phase)) {
 			(AssignmentPhase::Execute { .. }, None | Some(Phase::Running | Phase::Closed)) =>
 				self.start(at, number, a).await,
-			(AssignmentPhase::AwaitReveals, Some(Phase::Executed { result, salt })) => {
+			(AssignmentPhase::AwaitReveals | AssignmentPhase::Reveal { .. }, Some(Phase::Executed { result, salt })) => {
 				self.advance(a.task, entry, Phase::Committed { result, salt });
 				self.metrics.task("committed", "ok");
+				self.fault.crash_if(Fault::CrashAfterCommit);
 			},
 			(AssignmentPhase::AwaitVerdict, Some(Phase::Executed { result, .. } | Phase::Committed { result, .. })) => {
 				self.advance(a.task, entry, Phase::Revealed { result });
 				self.metrics.task("revealed", "ok");
 			},
-			(AssignmentPhase::Reveal { .. }, None | Some(Phase::Running | Phase::Closed)) =>
-				tracing::error!(task = ?a.task, "asked to reveal a task this worker has no record of (was its data directory lost?)"),
+			(AssignmentPhase::Reveal { .. }, found @ (None | Some(Phase::Running | Phase::Closed))) =>
+				tracing::error!(task = ?a.task, ?found, "asked to reveal a task whose result this worker has no record of (was its data directory lost?)"),
 			_ => {},
 		}
 	}
@@ -294,14 +310,22 @@ impl Daemon {
 		}
 	}
 
-	/// Closes journal entries of tasks the chain no longer lists for this provider.
-	fn close_finished(&mut self, listed: &BTreeSet<TaskRef>) {
+	/// Closes journal entries of tasks the chain has not listed for this provider for
+	/// [`CLOSE_AFTER`] blocks: a task that leaves the list for one block only (a reorg) keeps its
+	/// result and salt.
+	fn close_finished(&mut self, number: u64, listed: &BTreeSet<TaskRef>) {
 		let open = match self.journal.open_tasks() {
 			Ok(open) => open,
 			Err(error) => return tracing::error!(%error, "journal unreadable"),
 		};
+		self.unlisted_since.retain(|task, _| !listed.contains(task));
 		for (task, entry) in open {
-			if !listed.contains(&task) && !self.running.contains(&task) {
+			if listed.contains(&task) || self.running.contains(&task) {
+				continue;
+			}
+			let since = *self.unlisted_since.entry(task).or_insert(number);
+			if number >= since + CLOSE_AFTER {
+				self.unlisted_since.remove(&task);
 				let outcome = match entry.phase {
 					Phase::Revealed { .. } => "settled",
 					_ => "dropped",
@@ -408,11 +432,7 @@ impl Daemon {
 			Done::Sent { step, tasks, ok } => {
 				let outcome = if ok { "in_block" } else { "failed" };
 				self.metrics.transactions.with_label_values(&[step.name(), outcome]).inc();
-				if ok {
-					if step == Step::Commit {
-						self.fault.crash_if(Fault::CrashAfterCommit);
-					}
-				} else {
+				if !ok {
 					self.chain.reset_nonce().await;
 					for task in tasks {
 						self.sent.remove(&(task, step));
