@@ -4,7 +4,7 @@ use crate::{
 	capabilities::Machine,
 	chain::Chain,
 	config::{format_con, runtime_name, Config},
-	daemon::{execute::Runner, Connector, Daemon},
+	daemon::{execute::Runner, Connector, Daemon, Schedule},
 	executor::{docker::DockerExecutor, wasm::WasmExecutor},
 	fault::Fault,
 	journal::{Journal, Phase},
@@ -78,11 +78,17 @@ pub async fn register(config: &Config, stake: u128) -> Result<(), AppError> {
 		capabilities.max_tasks,
 		runtimes.join(", ")
 	);
-	if chain.provider(&at, chain.account()).await?.is_some() {
-		chain.update(capabilities, contact, config.price_floor).await?;
-		println!("already registered: capabilities, contact and price floor updated");
+	if let Some(existing) = chain.provider(&at, chain.account()).await? {
+		let price_floor = config.price_floor.unwrap_or(existing.price_floor);
+		chain.update(capabilities, contact, price_floor).await?;
+		println!(
+			"already registered with a stake of {}: capabilities, contact and price floor ({}) updated; --stake {} ignored",
+			format_con(existing.stake),
+			format_con(price_floor),
+			format_con(stake)
+		);
 	} else {
-		chain.register(stake, capabilities, contact, config.price_floor).await?;
+		chain.register(stake, capabilities, contact, config.price_floor.unwrap_or(0)).await?;
 		println!("registered with a stake of {}", format_con(stake));
 	}
 	Ok(())
@@ -123,18 +129,24 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 			chain.account()
 		)));
 	};
+	// What the chain knows of this worker must match what it runs with: the chain assigns by
+	// it (more tasks at once than the worker runs would miss deadlines).
+	let capabilities = Machine::detect().lend(&config).map_err(AppError)?;
 	let expected = contact(&config)?;
-	if provider.capabilities.runtimes != config.runtimes || provider_contact(&chain, &at).await != Some(expected.clone()) {
-		tracing::info!("publishing this worker's runtimes and addresses on chain");
-		let capabilities = conun_primitives::Capabilities { runtimes: config.runtimes, ..provider.capabilities };
-		chain.update(capabilities, expected, provider.price_floor).await?;
+	let price_floor = config.price_floor.unwrap_or(provider.price_floor);
+	if provider.capabilities != capabilities ||
+		provider.price_floor != price_floor ||
+		provider_contact(&chain, &at).await != Some(expected.clone())
+	{
+		tracing::info!("publishing this worker's capabilities, addresses and price floor on chain");
+		chain.update(capabilities, expected, price_floor).await?;
 	}
 	let block_time = at
 		.constants()
 		.entry(crate::chain::runtime::conun::constants().babe().expected_block_time())
 		.map(Duration::from_millis)
 		.unwrap_or(Duration::from_secs(6));
-	tokio::spawn(collect_garbage(store.clone(), journal.clone(), config.retention, config.disk_bytes));
+	tokio::spawn(collect_garbage(net.clone(), journal.clone(), config.retention, config.disk_bytes));
 	spawn_net_metrics(net.clone(), metrics.clone());
 	let runner = Runner {
 		journal,
@@ -147,7 +159,8 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 		block_time,
 	};
 	tracing::info!(account = %chain.account(), node = %config.node, "worker running");
-	Daemon::new(chain, connector, runner, config.max_tasks, config.hours).run().await?;
+	let schedule = Schedule { hours: config.hours, paused_marker: config.data_dir.join("paused-for-hours") };
+	Daemon::new(chain, connector, runner, config.max_tasks, schedule).run().await?;
 	Ok(())
 }
 
@@ -158,21 +171,28 @@ async fn provider_contact(chain: &Chain, at: &crate::chain::AtBlock) -> Option<C
 }
 
 /// Drops results and blobs past their retention or over the disk quota, every ten minutes;
-/// what open tasks still need is kept.
-async fn collect_garbage(store: Arc<conun_net::BlobStore>, journal: Arc<Journal>, retention: Duration, quota: u64) {
+/// what recorded tasks still need is kept, and nothing is dropped while the journal cannot be
+/// read.
+async fn collect_garbage(net: conun_net::NetHandle, journal: Arc<Journal>, retention: Duration, quota: u64) {
 	loop {
-		let keep: std::collections::HashSet<_> = journal
-			.open_tasks()
-			.unwrap_or_default()
-			.into_iter()
-			.filter_map(|(_, entry)| entry.receipt)
-			.flat_map(|receipt| [receipt.result, receipt.logs])
-			.collect();
-		match store.collect_garbage(retention, quota, &|hash| keep.contains(&hash)) {
-			Ok(report) if !report.removed.is_empty() =>
-				tracing::info!(removed = report.removed.len(), freed = report.freed_bytes, "collected garbage"),
-			Ok(_) => {},
-			Err(error) => tracing::warn!(%error, "garbage collection failed"),
+		match journal.open_tasks() {
+			Ok(recorded) => {
+				let keep: std::collections::HashSet<_> = recorded
+					.into_iter()
+					.filter_map(|(_, entry)| entry.receipt)
+					.flat_map(|receipt| [receipt.result, receipt.logs])
+					.collect();
+				match net.collect_garbage(retention, quota, &|hash| keep.contains(&hash)).await {
+					Ok(report) if !report.removed.is_empty() => tracing::info!(
+						removed = report.removed.len(),
+						freed = report.freed_bytes,
+						"collected garbage"
+					),
+					Ok(_) => {},
+					Err(error) => tracing::warn!(%error, "garbage collection failed"),
+				}
+			},
+			Err(error) => tracing::warn!(%error, "journal unreadable: no garbage collection"),
 		}
 		tokio::time::sleep(Duration::from_secs(600)).await;
 	}

@@ -90,21 +90,24 @@ impl Hours {
 			if h > 24 {
 				return Err(format!("hour {h} is past 24"));
 			}
-			Ok(h % 24)
+			Ok(h)
 		};
-		let hours = Self { start: hour(start)?, end: hour(end)? };
-		if hours.start == hours.end {
-			return Err("the window is empty; omit `hours` to work at any time".into());
+		let hours = Self { start: hour(start)? % 24, end: hour(end)? };
+		if hours.start == hours.end % 24 && !(hours.start == 0 && hours.end == 24) {
+			return Err("the window is empty; omit `hours` (or say 0-24) to work at any time".into());
 		}
 		Ok(hours)
 	}
 
 	/// Whether `hour` (0-23) is inside the window.
 	pub fn contains(&self, hour: u8) -> bool {
-		if self.start < self.end {
-			(self.start..self.end).contains(&hour)
+		let end = self.end % 24;
+		if self.start == 0 && self.end == 24 {
+			true
+		} else if self.start < end {
+			(self.start..end).contains(&hour)
 		} else {
-			hour >= self.start || hour < self.end
+			hour >= self.start || hour < end
 		}
 	}
 }
@@ -117,7 +120,8 @@ pub struct Config {
 	pub key: String,
 	pub data_dir: PathBuf,
 	pub runtimes: RuntimeSet,
-	pub price_floor: u128,
+	/// The lowest price per replica, when set; `register` keeps the one on chain otherwise.
+	pub price_floor: Option<u128>,
 	pub listen: String,
 	pub public_addrs: Vec<String>,
 	pub metrics: Option<SocketAddr>,
@@ -181,8 +185,7 @@ impl Config {
 			key,
 			data_dir: c.data_dir.unwrap_or_else(default_data_dir),
 			runtimes,
-			price_floor: parse_con(c.price_floor.as_deref().unwrap_or("0"))
-				.map_err(|e| invalid("price_floor", e))?,
+			price_floor: c.price_floor.as_deref().map(parse_con).transpose().map_err(|e| invalid("price_floor", e))?,
 			public_addrs: c.public_addrs.unwrap_or_else(|| vec![listen.clone()]),
 			listen,
 			metrics,
@@ -197,8 +200,15 @@ impl Config {
 }
 
 impl FileConfig {
-	/// Takes every value `other` sets.
+	/// Takes every value `other` sets. A key file set in a later layer replaces a key set in an
+	/// earlier one, and the other way round.
 	fn merge(&mut self, other: FileConfig) {
+		if other.key.is_some() {
+			self.key_file = None;
+		}
+		if other.key_file.is_some() {
+			self.key = None;
+		}
 		macro_rules! take {
 			($($field:ident).+) => { if other.$($field).+.is_some() { self.$($field).+ = other.$($field).+; } };
 		}
@@ -337,6 +347,15 @@ mod tests {
 		assert_eq!(config.node, "ws://flag:3");
 		assert_eq!(config.cores, Some(2));
 		assert_eq!(config.max_tasks, 3);
+		assert_eq!(config.price_floor, None, "unset: register keeps the floor on chain");
+	}
+
+	#[test]
+	fn a_later_key_file_replaces_an_earlier_key() {
+		let mut merged: FileConfig = toml::from_str("key = \"//Alice\"").unwrap();
+		merged.merge(FileConfig { key_file: Some("/nonexistent/key".into()), ..Default::default() });
+		assert_eq!(merged.key, None);
+		assert!(Config::complete(merged).unwrap_err().to_string().contains("/nonexistent/key"));
 	}
 
 	#[test]
@@ -371,5 +390,9 @@ mod tests {
 		let day = Hours::parse("9-17").unwrap();
 		assert!(day.contains(9) && !day.contains(17));
 		assert!(Hours::parse("9").is_err() && Hours::parse("25-3").is_err());
+		let always = Hours::parse("0-24").unwrap();
+		assert!((0..24).all(|h| always.contains(h)));
+		let evening = Hours::parse("18-24").unwrap();
+		assert!(evening.contains(23) && !evening.contains(0));
 	}
 }

@@ -16,7 +16,9 @@ use std::path::Path;
 /// Key: (job, task). Value: the SCALE-encoded [`Entry`].
 const TASKS: TableDefinition<(JobId, TaskIndex), &[u8]> = TableDefinition::new("tasks");
 
-/// Where one task stands, as far as this worker knows.
+/// Where one task stands, as far as this worker knows. A task's record is removed once the
+/// chain, at a finalized block, no longer lists it for the provider: until then a reorg can
+/// bring back any earlier phase, so the result and salt are never dropped before.
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Phase {
 	/// Assigned; fetching or running.
@@ -31,18 +33,17 @@ pub enum Phase {
 	Committed { result: H256, salt: Salt },
 	/// The chain holds the reveal; waiting for the verdict.
 	#[codec(index = 3)]
-	Revealed { result: H256 },
-	/// The task left this worker's hands (verdict, cancellation, missed deadline).
-	#[codec(index = 4)]
-	Closed,
+	Revealed { result: H256, salt: Salt },
 }
 
 impl Phase {
 	/// The result and salt to commit or reveal, once the task ran.
 	pub fn commitment(&self) -> Option<(H256, Salt)> {
 		match *self {
-			Phase::Executed { result, salt } | Phase::Committed { result, salt } => Some((result, salt)),
-			_ => None,
+			Phase::Executed { result, salt } |
+			Phase::Committed { result, salt } |
+			Phase::Revealed { result, salt } => Some((result, salt)),
+			Phase::Running => None,
 		}
 	}
 }
@@ -126,7 +127,7 @@ impl Journal {
 		Ok(())
 	}
 
-	/// Forget `task` (its record is no longer needed: closed and past retention).
+	/// Forget `task`: the chain has finished with it.
 	pub fn remove(&self, task: TaskRef) -> Result<(), JournalError> {
 		let txn = self.db.begin_write()?;
 		{
@@ -137,7 +138,9 @@ impl Journal {
 		Ok(())
 	}
 
-	/// Every task not closed yet, in (job, task) order: what a restarted worker resumes.
+	/// Every task recorded, in (job, task) order: what a restarted worker resumes. A record
+	/// that cannot be decoded is reported and skipped, so that one bad record does not stop the
+	/// worker from handling the others.
 	pub fn open_tasks(&self) -> Result<Vec<(TaskRef, Entry)>, JournalError> {
 		let txn = self.db.begin_read()?;
 		let table = txn.open_table(TASKS)?;
@@ -145,9 +148,9 @@ impl Journal {
 		for row in table.iter()? {
 			let (key, value) = row?;
 			let (job, task) = key.value();
-			let entry = decode(job, task, value.value())?;
-			if entry.phase != Phase::Closed {
-				open.push((TaskRef { job, task }, entry));
+			match decode(job, task, value.value()) {
+				Ok(entry) => open.push((TaskRef { job, task }, entry)),
+				Err(error) => tracing::error!(%error, "skipping a journal record"),
 			}
 		}
 		Ok(open)

@@ -1,7 +1,8 @@
 //! The worker against a real chain: `conun-node --dev`, three `conun-worker` processes and a
 //! requester serving a wasm program and its input over libp2p. A job with R = 3 goes through
 //! assignment, commit, reveal and payment, while one worker is killed between its commit and
-//! its reveal, restarts, and still reveals; and a worker that lies is outvoted and slashed.
+//! its reveal, restarts, and still reveals; a worker that lies is outvoted and slashed; and
+//! workers whose node restarts reconnect and carry on.
 //!
 //! Needs the release node (`cargo build --release -p conun-node`, which `scripts/test.sh` does)
 //! and the `fault-injection` feature for the crash:
@@ -53,11 +54,14 @@ fn node_binary() -> PathBuf {
 	path
 }
 
+/// Starts `conun-node --dev` keeping its chain in `dir/chain`, so that it can be restarted.
 fn start_node(dir: &Path, rpc_port: u16) -> Process {
-	let log = std::fs::File::create(dir.join("node.log")).unwrap();
+	let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("node.log")).unwrap();
 	Process(
 		Command::new(node_binary())
-			.args(["--dev", "--tmp", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.args(["--dev", "--no-prometheus", "--no-telemetry", "--no-mdns"])
+			.arg("--base-path")
+			.arg(dir.join("chain"))
 			.args(["--rpc-port", &rpc_port.to_string(), "--port", &free_port().to_string()])
 			.stdout(Stdio::null())
 			.stderr(log)
@@ -167,13 +171,14 @@ async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(
 /// A dev chain with a requester that serves one wasm program and its input over libp2p.
 struct Market {
 	root: tempfile::TempDir,
+	rpc_port: u16,
 	url: String,
 	requester: Chain,
 	store: std::sync::Arc<conun_net::BlobStore>,
 	net: conun_net::NetHandle,
 	program: Vec<u8>,
 	input: Vec<u8>,
-	_node: Process,
+	node: Process,
 }
 
 const FUEL: u64 = 1_000_000;
@@ -202,7 +207,19 @@ impl Market {
 		})
 		.await
 		.unwrap();
-		Self { root, url, requester, store, net, program, input, _node: node }
+		Self { root, rpc_port, url, requester, store, net, program, input, node }
+	}
+
+	/// Stops the node and starts it again on the same chain and port.
+	async fn restart_node(&mut self) {
+		self.node.0.kill().unwrap();
+		self.node.0.wait().unwrap();
+		self.node = start_node(self.root.path(), self.rpc_port);
+		self.requester = wait_for("the node to come back", Duration::from_secs(60), || {
+			let url = self.url.clone();
+			async move { Chain::connect(&url, dev::alice()).await.ok() }
+		})
+		.await;
 	}
 
 	/// Registers providers with these dev names.
@@ -247,13 +264,23 @@ impl Market {
 		WasmExecutor::new().run(&self.program, "_start", &self.input, limits).output
 	}
 
-	/// Waits for the verdict on task 0 of job 0 and returns the verified result.
+	/// Waits for the verdict on task 0 of job 0 and returns the verified result. Prints how many
+	/// blocks after its assignment the verdict came.
 	async fn verdict(&self) -> H256 {
 		wait_for("the task's verdict", Duration::from_secs(120), || async {
 			let at = self.requester.at_best().await.ok()?;
 			let task = at.storage().try_fetch(conun::storage().market().tasks(), (0u64, 0u32)).await.ok()??;
-			match task.decode().ok()?.phase.0 {
-				TaskPhase::Verified { result } => Some(result),
+			let task = task.decode().ok()?;
+			match task.phase.0 {
+				TaskPhase::Verified { result } => {
+					let assigned = task.replicas.0.iter().map(|r| r.assigned_at).min().unwrap_or_default();
+					eprintln!(
+						"assigned in block {assigned}, verified by block {}: {} blocks",
+						at.block_number(),
+						at.block_number() - u64::from(assigned)
+					);
+					Some(result)
+				},
 				TaskPhase::Failed { reason } => panic!("the task failed: {reason:?}"),
 				_ => None,
 			}
@@ -336,5 +363,24 @@ async fn a_worker_that_lies_is_outvoted_and_slashed() {
 		let (standing, _) = market.standing(honest).await;
 		assert_eq!((standing.verified, standing.disagreed), (1, 0), "{}", honest.log());
 		assert!(standing.earned >= PRICE, "the majority shares the liar's slash: {standing:?}");
+	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_carry_on_after_their_node_restarts() {
+	let mut market = Market::start().await;
+	let providers = market.providers(&["Bob", "Charlie", "Dave"]);
+	let _workers: Vec<Process> = providers.iter().map(|p| p.run(&market.url, None)).collect();
+	wait_for("the workers to follow the chain", Duration::from_secs(60), || {
+		let started = providers.iter().all(|p| p.log().contains("worker running"));
+		async move { started.then_some(()) }
+	})
+	.await;
+	market.restart_node().await;
+	market.post_job().await;
+	assert_eq!(market.verdict().await, market.expected().result_hash());
+	for provider in &providers {
+		assert!(provider.log().contains("reconnecting"), "{}", provider.log());
+		assert_eq!(market.standing(provider).await.0.verified, 1, "{}", provider.log());
 	}
 }

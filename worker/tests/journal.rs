@@ -44,14 +44,18 @@ fn open_tasks_are_what_a_restart_resumes() {
 	let journal = Journal::open(&dir.path().join("journal.redb")).unwrap();
 	journal.put(task(2, 5), &executed(1)).unwrap();
 	journal.put(task(1, 9), &Entry { phase: Phase::Running, receipt: None }).unwrap();
-	journal.put(task(1, 3), &Entry { phase: Phase::Closed, receipt: None }).unwrap();
 	journal
-		.put(task(3, 0), &Entry { phase: Phase::Revealed { result: H256::repeat_byte(3) }, receipt: None })
+		.put(task(3, 0), &Entry { phase: Phase::Revealed { result: H256::repeat_byte(3), salt: [3; 32] }, receipt: None })
 		.unwrap();
 	let open: Vec<TaskRef> = journal.open_tasks().unwrap().into_iter().map(|(t, _)| t).collect();
 	assert_eq!(open, vec![task(1, 9), task(2, 5), task(3, 0)]);
 	journal.remove(task(2, 5)).unwrap();
 	assert_eq!(journal.open_tasks().unwrap().len(), 2);
+	assert_eq!(
+		journal.get(task(3, 0)).unwrap().unwrap().phase.commitment(),
+		Some((H256::repeat_byte(3), [3; 32])),
+		"a revealed task keeps its salt: a reorg may ask for the reveal again"
+	);
 }
 
 /// Run by `a_killed_process_keeps_what_it_recorded` in a child process: record, then die

@@ -143,6 +143,27 @@ impl Chain {
 		Ok(self.api.at_block(hash).await?)
 	}
 
+	/// The number of the node's best block.
+	pub async fn best_number(&self) -> Result<u64, ChainError> {
+		let header = self
+			.rpc
+			.chain_get_header(None)
+			.await?
+			.ok_or_else(|| ChainError::Rpc("the node has no best block".into()))?;
+		Ok(subxt::config::Header::number(&header))
+	}
+
+	/// The number of the node's last finalized block.
+	pub async fn finalized_number(&self) -> Result<u64, ChainError> {
+		let hash = self.rpc.chain_get_finalized_head().await?;
+		let header = self
+			.rpc
+			.chain_get_header(Some(hash))
+			.await?
+			.ok_or_else(|| ChainError::Rpc("the node lost its finalized block".into()))?;
+		Ok(subxt::config::Header::number(&header))
+	}
+
 	/// The chain at a block.
 	pub async fn at(&self, hash: H256) -> Result<AtBlock, ChainError> {
 		Ok(self.api.at_block(hash).await?)
@@ -195,30 +216,28 @@ impl Chain {
 		Ok(account.decode()?.data.free)
 	}
 
-	/// Sends the provider's commitments in one transaction, at the best block `at`.
+	/// Sends the provider's commitments in one transaction.
 	pub async fn send_commits(
 		&self,
-		at: &AtBlock,
 		commits: Vec<(conun_primitives::TaskRef, H256)>,
 	) -> Result<Submitted, ChainError> {
 		let items = commits
 			.into_iter()
 			.map(|(task, commitment)| CommitItem { task: Static(task), commitment })
 			.collect();
-		self.submit(at, &conun::tx().market().commit_results(BoundedVec(items))).await
+		self.submit(&conun::tx().market().commit_results(BoundedVec(items))).await
 	}
 
-	/// Sends the provider's reveals in one transaction, at the best block `at`.
+	/// Sends the provider's reveals in one transaction.
 	pub async fn send_reveals(
 		&self,
-		at: &AtBlock,
 		reveals: Vec<(conun_primitives::TaskRef, H256, conun_primitives::Salt)>,
 	) -> Result<Submitted, ChainError> {
 		let items = reveals
 			.into_iter()
 			.map(|(task, result, salt)| RevealItem { task: Static(task), result, salt })
 			.collect();
-		self.submit(at, &conun::tx().market().reveal_results(BoundedVec(items))).await
+		self.submit(&conun::tx().market().reveal_results(BoundedVec(items))).await
 	}
 
 	/// Registers the provider.
@@ -272,11 +291,12 @@ impl Chain {
 
 	/// Signs `call` with the next nonce and hands it to the node's pool, without waiting for
 	/// it to be in a block. When the node refuses it the nonce is read afresh next time.
-	pub async fn submit<Call: Payload>(
-		&self,
-		at: &AtBlock,
-		call: &Call,
-	) -> Result<Submitted, ChainError> {
+	///
+	/// The transaction's mortality is counted from the last finalized block, not the best one:
+	/// a transaction born on a block that a reorg removes would be invalid on the new fork, and
+	/// its nonce would hold up every later transaction until it expired.
+	pub async fn submit<Call: Payload>(&self, call: &Call) -> Result<Submitted, ChainError> {
+		let at = self.api.at_current_block().await?;
 		let mut next_nonce = self.next_nonce.lock().await;
 		let nonce = match *next_nonce {
 			Some(nonce) => nonce,
@@ -301,8 +321,7 @@ impl Chain {
 
 	/// Sends `call` and waits until it is in a best block, reporting whether it succeeded.
 	pub async fn submit_and_wait<Call: Payload>(&self, call: &Call) -> Result<(), ChainError> {
-		let at = self.at_best().await?;
-		let submitted = self.submit(&at, call).await?;
+		let submitted = self.submit(call).await?;
 		submitted.outcome().await.map(|_| ())
 	}
 

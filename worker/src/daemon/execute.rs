@@ -62,16 +62,25 @@ impl Runner {
 		let program_hash = spec.program.hash();
 		let program = self.fetch("program", program_hash, spec.program.size(), &peers).await?;
 		let input_bytes = self.fetch("input", input.hash, input.size, &peers).await?;
-		let bytes_in = (program.len() + input_bytes.len()) as u64;
-
-		let execution = self.execute(&spec.program, program, input_bytes, spec).await?;
+		let execution = match (program, input_bytes) {
+			(Fetched::Bytes(program), Fetched::Bytes(input)) => {
+				let bytes_in = (program.len() + input.len()) as u64;
+				(self.execute(&spec.program, program, input, spec).await?, bytes_in)
+			},
+			// The job declares a size its blob does not have. The content hash binds the size,
+			// so every replica finds the same: that is the task's result, not a fetch failure
+			// to retry until the deadline.
+			_ => (invalid_program(), 0),
+		};
+		let (execution, bytes_in) = execution;
 		let runtime = crate::config::runtime_name(spec.program.runtime());
 		self.metrics.execution_seconds.with_label_values(&[runtime]).observe(execution.elapsed.as_secs_f64());
 		self.metrics.task("executed", status_label(execution.output.status));
 
 		let blob = codec::Encode::encode(&execution.output);
-		let result = self.keep(&blob).await?;
-		let logs = self.keep(&execution.stderr).await?;
+		let bytes_out = blob.len() as u64;
+		let result = self.keep(blob).await?;
+		let logs = self.keep(execution.stderr.clone()).await?;
 		let receipt = Receipt {
 			result,
 			status: execution.output.status,
@@ -80,7 +89,7 @@ impl Runner {
 				RuntimeKind::Docker => execution.elapsed.as_micros() as u64,
 			},
 			bytes_in,
-			bytes_out: blob.len() as u64,
+			bytes_out,
 			logs,
 		};
 		let committed = match self.fault {
@@ -101,19 +110,31 @@ impl Runner {
 		hash: H256,
 		size: u64,
 		peers: &[(conun_net::libp2p::PeerId, Vec<conun_net::libp2p::Multiaddr>)],
-	) -> Result<Vec<u8>, RunError> {
+	) -> Result<Fetched, RunError> {
 		let fetch_error = |error: String| RunError::Fetch { what, hash, error };
-		self.net.fetch(hash, size, peers.to_vec()).await.map_err(|e| fetch_error(e.to_string()))?;
-		let bytes = self.store.read(hash).map_err(|e| fetch_error(e.to_string()))?;
-		if bytes.len() as u64 != size {
-			return Err(fetch_error(format!("{} bytes, the job declares {size}", bytes.len())));
+		match self.net.fetch(hash, size, peers.to_vec()).await {
+			Ok(_) => {},
+			Err(conun_net::FetchError::TooLarge { .. }) => return Ok(Fetched::WrongSize),
+			Err(error) => return Err(fetch_error(error.to_string())),
 		}
-		Ok(bytes)
+		let store = self.store.clone();
+		let bytes = tokio::task::spawn_blocking(move || store.read(hash))
+			.await
+			.map_err(|e| fetch_error(e.to_string()))?
+			.map_err(|e| fetch_error(e.to_string()))?;
+		if bytes.len() as u64 != size {
+			return Ok(Fetched::WrongSize);
+		}
+		Ok(Fetched::Bytes(bytes))
 	}
 
 	/// Keeps `bytes` in the store and announces them to peers; returns their content hash.
-	async fn keep(&self, bytes: &[u8]) -> Result<H256, RunError> {
-		let hash = self.store.import_bytes(bytes).map_err(|e| RunError::Store(e.to_string()))?;
+	async fn keep(&self, bytes: Vec<u8>) -> Result<H256, RunError> {
+		let store = self.store.clone();
+		let hash = tokio::task::spawn_blocking(move || store.import_bytes(&bytes))
+			.await
+			.map_err(|e| RunError::Store(e.to_string()))?
+			.map_err(|e| RunError::Store(e.to_string()))?;
 		self.net.announce(hash).await;
 		Ok(hash)
 	}
@@ -158,6 +179,8 @@ impl Runner {
 					nano_cpus: i64::from(spec.resources.cores.max(1)) * 1_000_000_000,
 					memory_bytes: memory_bytes as i64,
 					pids: 256,
+					// The job's execution time, the same on every replica: a limit that depended
+					// on when this replica started would make honest replicas disagree.
 					wall_clock: self.execution_time(spec.deadlines.execution),
 					max_output: MAX_OUTPUT_BYTES as usize,
 					scratch_bytes: 64 << 20,
@@ -174,6 +197,13 @@ impl Runner {
 	fn execution_time(&self, blocks: BlockNumber) -> Duration {
 		self.block_time * blocks.max(1)
 	}
+}
+
+/// A blob fetched for a task.
+enum Fetched {
+	Bytes(Vec<u8>),
+	/// The blob matches its hash but not the size the job declares.
+	WrongSize,
 }
 
 fn invalid_program() -> Execution {

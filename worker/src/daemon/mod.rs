@@ -6,17 +6,18 @@
 //! | the chain says | the journal has | the worker |
 //! |---|---|---|
 //! | `Execute` | nothing, or `Running` | starts the task (fetch, run, record result and salt) |
-//! | `Execute` | a result and salt | commits them |
-//! | `AwaitReveals` | a result and salt | notes the commitment is on chain |
+//! | `Execute` | a result and salt | commits them (again after a reorg: the same commitment) |
+//! | `AwaitReveals` or `Reveal` | `Executed` | notes the commitment is on chain |
 //! | `Reveal` | a result and salt | reveals them |
-//! | `AwaitVerdict` | | notes the reveal is on chain |
-//! | (gone) | anything open | closes the entry: verdict, cancellation or missed deadline |
+//! | `AwaitVerdict` | `Executed` or `Committed` | notes the reveal is on chain |
+//! | (not listed at a finalized block) | anything | forgets the task |
 //!
 //! Commitments go out in one `commit_results` and reveals in one `reveal_results` per block,
 //! signed with nonces the worker counts itself. Because every decision is taken from the chain
 //! and the journal afresh at each block, the same rules recover from a restart of the worker
 //! (the journal survives), of the node (the worker reconnects and carries on), a reorg (a
-//! transaction that fell out of the chain is sent again) and a refused transaction.
+//! transaction that fell out of the chain is sent again; a salt is kept until the chain's
+//! finalized state is done with the task) and a refused transaction.
 
 pub mod execute;
 
@@ -30,17 +31,21 @@ use conun_primitives::{AssignmentPhase, AssignmentView, JobId, TaskRef};
 use execute::Runner;
 use std::{
 	collections::{BTreeMap, BTreeSet, HashMap},
+	path::PathBuf,
 	sync::Arc,
 	time::{Duration, Instant},
 };
 use tokio::sync::{mpsc, Semaphore};
 
-/// A transaction not in a block after this many blocks is sent again.
+/// A transaction reported in a block, whose items the chain still does not show as done after
+/// this many blocks (it fell out in a reorg), is sent again.
 const RESEND_AFTER: u64 = 4;
-/// A task the chain no longer lists for the provider is closed after this many blocks.
-const CLOSE_AFTER: u64 = 2;
 /// A task whose program or input could not be fetched is tried again after this many blocks.
 const RETRY_AFTER: u64 = 2;
+/// How long to wait for the node to report a transaction in a block before sending it again.
+const OUTCOME_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a pause or resume (for working hours) may take.
+const PAUSE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The two transactions a worker sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,6 +69,13 @@ enum Done {
 	Executed { task: TaskRef, ok: bool },
 	/// A batch of commits or reveals made it into a block, or did not.
 	Sent { step: Step, tasks: Vec<TaskRef>, ok: bool },
+}
+
+/// A commit or reveal sent: at which block, and whether the node has reported it in a block.
+#[derive(Clone, Copy, Debug)]
+struct InFlight {
+	sent_at: u64,
+	in_block: bool,
 }
 
 /// How to reach the chain again after losing it.
@@ -90,6 +102,13 @@ impl Connector {
 	}
 }
 
+/// When the worker takes new tasks: its hours, and a marker file that remembers (across
+/// restarts) that the worker itself paused the provider for them.
+pub struct Schedule {
+	pub hours: Option<crate::config::Hours>,
+	pub paused_marker: PathBuf,
+}
+
 /// The running worker.
 pub struct Daemon {
 	chain: Arc<Chain>,
@@ -98,6 +117,7 @@ pub struct Daemon {
 	journal: Arc<Journal>,
 	metrics: Metrics,
 	fault: Fault,
+	schedule: Arc<Schedule>,
 	slots: Arc<Semaphore>,
 	done_tx: mpsc::UnboundedSender<Done>,
 	done_rx: mpsc::UnboundedReceiver<Done>,
@@ -107,10 +127,13 @@ pub struct Daemon {
 	first_seen: BTreeMap<TaskRef, Instant>,
 	/// Tasks that could not be fetched or run, and the block from which to try again.
 	retry_at: BTreeMap<TaskRef, u64>,
-	/// Open tasks the chain stopped listing, and the block it stopped at.
+	/// Commits and reveals sent and not yet seen on chain.
+	in_flight: BTreeMap<(TaskRef, Step), InFlight>,
+	/// Items of a batch that failed: sent on their own next, so that one bad item cannot keep
+	/// failing the batches of the others.
+	isolate: BTreeSet<(TaskRef, Step)>,
+	/// Recorded tasks the chain stopped listing, and the block from which it did.
 	unlisted_since: BTreeMap<TaskRef, u64>,
-	/// Commits and reveals sent and not yet seen on chain, by the block they were sent at.
-	sent: BTreeMap<(TaskRef, Step), u64>,
 	/// Which block last carried a batch of each step, so that each goes out once per block.
 	last_batch: HashMap<Step, u64>,
 	/// Jobs' terms, read once.
@@ -119,19 +142,10 @@ pub struct Daemon {
 	best: Option<(subxt::utils::H256, u64)>,
 	/// The largest batch the chain takes.
 	max_batch: usize,
-	/// The hours of the day to work, and whether the worker paused its provider for them.
-	hours: Option<crate::config::Hours>,
-	paused_for_hours: bool,
 }
 
 impl Daemon {
-	pub fn new(
-		chain: Chain,
-		connector: Connector,
-		runner: Runner,
-		max_tasks: u32,
-		hours: Option<crate::config::Hours>,
-	) -> Self {
+	pub fn new(chain: Chain, connector: Connector, runner: Runner, max_tasks: u32, schedule: Schedule) -> Self {
 		let (done_tx, done_rx) = mpsc::unbounded_channel();
 		let runner = Arc::new(runner);
 		Self {
@@ -141,20 +155,20 @@ impl Daemon {
 			metrics: runner.metrics.clone(),
 			fault: runner.fault,
 			runner,
+			schedule: Arc::new(schedule),
 			slots: Arc::new(Semaphore::new(max_tasks as usize)),
 			done_tx,
 			done_rx,
 			running: BTreeSet::new(),
 			first_seen: BTreeMap::new(),
 			retry_at: BTreeMap::new(),
-			sent: BTreeMap::new(),
+			in_flight: BTreeMap::new(),
+			isolate: BTreeSet::new(),
 			unlisted_since: BTreeMap::new(),
 			last_batch: HashMap::new(),
 			jobs: HashMap::new(),
 			best: None,
 			max_batch: 128,
-			hours,
-			paused_for_hours: false,
 		}
 	}
 
@@ -165,12 +179,11 @@ impl Daemon {
 			if let Ok(at) = self.chain.at_best().await {
 				let max_batch = super::chain::runtime::conun::constants().market().max_batch();
 				if let Ok(max) = at.constants().entry(max_batch) {
-					self.max_batch = max as usize;
+					self.max_batch = max.max(1) as usize;
 				}
-				// The block stream starts at the last finalized block: blocks older than the
-				// best one now are skipped.
-				let newest = self.best.map_or(0, |(_, n)| n).max(at.block_number());
-				self.best = Some((at.block_hash(), newest));
+				// The block stream starts at the last finalized block: blocks older than this
+				// node's best one now are skipped.
+				self.best = Some((at.block_hash(), at.block_number()));
 			}
 			match self.chain.api().stream_best_blocks().await {
 				Ok(mut blocks) => loop {
@@ -223,10 +236,16 @@ impl Daemon {
 		for assignment in &assignments {
 			self.on_assignment(&at, number, assignment).await;
 		}
-		self.close_finished(number, &listed);
 		self.jobs.retain(|job, _| listed.iter().any(|t| t.job == *job));
-		self.send(&at, number, Step::Commit, &assignments).await;
-		self.send(&at, number, Step::Reveal, &assignments).await;
+		self.send(number, Step::Commit, &assignments).await;
+		self.send(number, Step::Reveal, &assignments).await;
+		if let Ok(best) = self.chain.best_number().await {
+			self.metrics.chain_lag.set(best.saturating_sub(number));
+		}
+		match self.chain.finalized_number().await {
+			Ok(finalized) => self.forget_finished(number, finalized, &listed),
+			Err(error) => tracing::warn!(%error, "cannot read the finalized block"),
+		}
 		if number.is_multiple_of(10) {
 			self.observe_provider(&at).await;
 		}
@@ -242,27 +261,39 @@ impl Daemon {
 			},
 		};
 		match (&a.phase, entry.as_ref().map(|e| e.phase)) {
-			(AssignmentPhase::Execute { .. }, None | Some(Phase::Running | Phase::Closed)) =>
-				self.start(at, number, a).await,
-			(AssignmentPhase::AwaitReveals | AssignmentPhase::Reveal { .. }, Some(Phase::Executed { result, salt })) => {
+			(AssignmentPhase::Execute { commit_by }, None | Some(Phase::Running)) =>
+				self.start(at, number, a, *commit_by).await,
+			(
+				AssignmentPhase::AwaitReveals | AssignmentPhase::Reveal { .. },
+				Some(Phase::Executed { result, salt }),
+			) => {
 				self.advance(a.task, entry, Phase::Committed { result, salt });
 				self.metrics.task("committed", "ok");
 				self.fault.crash_if(Fault::CrashAfterCommit);
 			},
-			(AssignmentPhase::AwaitVerdict, Some(Phase::Executed { result, .. } | Phase::Committed { result, .. })) => {
-				self.advance(a.task, entry, Phase::Revealed { result });
+			(
+				AssignmentPhase::AwaitVerdict,
+				Some(Phase::Executed { result, salt } | Phase::Committed { result, salt }),
+			) => {
+				self.advance(a.task, entry, Phase::Revealed { result, salt });
 				self.metrics.task("revealed", "ok");
 			},
-			(AssignmentPhase::Reveal { .. }, found @ (None | Some(Phase::Running | Phase::Closed))) =>
-				tracing::error!(task = ?a.task, ?found, "asked to reveal a task whose result this worker has no record of (was its data directory lost?)"),
+			(AssignmentPhase::Reveal { .. }, found @ (None | Some(Phase::Running))) => tracing::error!(
+				task = ?a.task,
+				?found,
+				"asked to reveal a task whose result this worker has no record of (was its data directory lost?)"
+			),
 			_ => {},
 		}
 	}
 
 	/// Starts running a task, when a slot is free and it is not running or waiting to retry.
-	async fn start(&mut self, at: &AtBlock, number: u64, a: &AssignmentView<BlockNumber>) {
+	async fn start(&mut self, at: &AtBlock, number: u64, a: &AssignmentView<BlockNumber>, commit_by: BlockNumber) {
 		if self.running.contains(&a.task) || self.retry_at.get(&a.task).is_some_and(|&n| number < n) {
 			return;
+		}
+		if number >= u64::from(commit_by) {
+			return; // too late to commit anything
 		}
 		let Ok(permit) = self.slots.clone().try_acquire_owned() else { return };
 		let spec = match self.jobs.get(&a.task.job) {
@@ -286,17 +317,29 @@ impl Daemon {
 		let (runner, done, task, input) = (self.runner.clone(), self.done_tx.clone(), a.task, a.input);
 		tracing::info!(job = task.job, task = task.task, "running");
 		tokio::spawn(async move {
-			let ok = match runner.run(task, input, &spec).await {
-				Ok(receipt) => {
+			// Run in its own task, so that even a panic in a sandbox reports back and frees
+			// the slot.
+			let run = tokio::spawn({
+				let runner = runner.clone();
+				async move { runner.run(task, input, &spec).await }
+			});
+			let ok = match run.await {
+				Ok(Ok(receipt)) => {
 					tracing::info!(job = task.job, task = task.task, status = ?receipt.status, result = ?receipt.result, "ran");
 					true
 				},
-				Err(error) => {
+				Ok(Err(error)) => {
 					tracing::warn!(job = task.job, task = task.task, %error, "could not run; will retry");
-					runner.metrics.task("executed", "error");
+					false
+				},
+				Err(error) => {
+					tracing::error!(job = task.job, task = task.task, %error, "the run panicked; will retry");
 					false
 				},
 			};
+			if !ok {
+				runner.metrics.task("executed", "error");
+			}
 			drop(permit);
 			let _ = done.send(Done::Executed { task, ok });
 		});
@@ -310,60 +353,94 @@ impl Daemon {
 		}
 	}
 
-	/// Closes journal entries of tasks the chain has not listed for this provider for
-	/// [`CLOSE_AFTER`] blocks: a task that leaves the list for one block only (a reorg) keeps its
-	/// result and salt.
-	fn close_finished(&mut self, number: u64, listed: &BTreeSet<TaskRef>) {
-		let open = match self.journal.open_tasks() {
-			Ok(open) => open,
+	/// Forgets tasks the chain stopped listing for this provider at a block that is now final:
+	/// no reorg can bring them back, so their salt will never be needed again. (Their result
+	/// and logs stay in the blob store for the retention period.)
+	fn forget_finished(&mut self, number: u64, finalized: u64, listed: &BTreeSet<TaskRef>) {
+		let recorded = match self.journal.open_tasks() {
+			Ok(recorded) => recorded,
 			Err(error) => return tracing::error!(%error, "journal unreadable"),
 		};
 		self.unlisted_since.retain(|task, _| !listed.contains(task));
-		for (task, entry) in open {
+		for (task, entry) in recorded {
 			if listed.contains(&task) || self.running.contains(&task) {
 				continue;
 			}
 			let since = *self.unlisted_since.entry(task).or_insert(number);
-			if number >= since + CLOSE_AFTER {
-				self.unlisted_since.remove(&task);
-				let outcome = match entry.phase {
-					Phase::Revealed { .. } => "settled",
-					_ => "dropped",
-				};
-				self.metrics.task("closed", outcome);
-				self.advance(task, Some(entry), Phase::Closed);
-				self.sent.retain(|(t, _), _| *t != task);
-				self.retry_at.remove(&task);
-				self.first_seen.remove(&task);
+			if finalized < since {
+				continue;
 			}
+			let outcome = match entry.phase {
+				Phase::Revealed { .. } => "settled",
+				_ => "dropped",
+			};
+			if let Err(error) = self.journal.remove(task) {
+				tracing::error!(?task, %error, "cannot write the journal");
+				continue;
+			}
+			self.metrics.task("closed", outcome);
+			self.unlisted_since.remove(&task);
+			self.in_flight.retain(|(t, _), _| *t != task);
+			self.isolate.retain(|(t, _)| *t != task);
+			self.retry_at.remove(&task);
+			self.first_seen.remove(&task);
 		}
 	}
 
-	/// Sends one batch of `step` for every task due, unless one already went out at this block.
-	async fn send(&mut self, at: &AtBlock, number: u64, step: Step, assignments: &[AssignmentView<BlockNumber>]) {
+	/// Sends one batch of `step` for every item due, unless one already went out at this
+	/// block. Items of a batch that failed go out on their own.
+	async fn send(&mut self, number: u64, step: Step, assignments: &[AssignmentView<BlockNumber>]) {
 		if self.last_batch.get(&step) == Some(&number) || (step == Step::Commit && self.fault == Fault::Stall) {
 			return;
 		}
 		let mut items = Vec::new();
+		let mut resending = false;
 		for a in assignments {
-			let due = matches!(
-				(step, &a.phase),
-				(Step::Commit, AssignmentPhase::Execute { .. }) | (Step::Reveal, AssignmentPhase::Reveal { .. })
-			);
-			let recently_sent = self.sent.get(&(a.task, step)).is_some_and(|&n| number < n + RESEND_AFTER);
-			if !due || recently_sent {
+			// The transaction lands in the next block at the earliest: an item whose deadline
+			// is this block would fail, and fail its whole batch.
+			let due = match (step, &a.phase) {
+				(Step::Commit, AssignmentPhase::Execute { commit_by }) => number < u64::from(*commit_by),
+				(Step::Reveal, AssignmentPhase::Reveal { reveal_by }) => number < u64::from(*reveal_by),
+				_ => false,
+			};
+			if !due {
 				continue;
+			}
+			match self.in_flight.get(&(a.task, step)) {
+				Some(f) if !f.in_block || number < f.sent_at + RESEND_AFTER => continue,
+				Some(_) => resending = true,
+				None => {},
 			}
 			let Ok(Some(entry)) = self.journal.get(a.task) else { continue };
 			let Some((result, salt)) = entry.phase.commitment() else { continue };
 			items.push((a.task, result, salt));
-			if items.len() == self.max_batch {
-				break;
-			}
 		}
 		if items.is_empty() {
 			return;
 		}
+		if resending {
+			// A transaction reported in a block is not on the chain any more: a reorg took it,
+			// and its nonce may be free again.
+			self.chain.reset_nonce().await;
+		}
+		self.last_batch.insert(step, number);
+		let (alone, batched): (Vec<_>, Vec<_>) =
+			items.into_iter().partition(|(task, ..)| self.isolate.contains(&(*task, step)));
+		for chunk in batched.chunks(self.max_batch) {
+			self.send_batch(number, step, chunk.to_vec()).await;
+		}
+		for item in alone {
+			self.isolate.remove(&(item.0, step));
+			self.send_batch(number, step, vec![item]).await;
+		}
+	}
+
+	async fn send_batch(
+		&mut self,
+		number: u64,
+		step: Step,
+		items: Vec<(TaskRef, subxt::utils::H256, conun_primitives::Salt)>,
+	) {
 		let tasks: Vec<TaskRef> = items.iter().map(|(task, ..)| *task).collect();
 		let submitted = match step {
 			Step::Commit => {
@@ -377,24 +454,27 @@ impl Daemon {
 						self.metrics.latency.observe(seen.elapsed().as_secs_f64());
 					}
 				}
-				self.chain.send_commits(at, commits).await
+				self.chain.send_commits(commits).await
 			},
-			Step::Reveal => self.chain.send_reveals(at, items).await,
+			Step::Reveal => self.chain.send_reveals(items).await,
 		};
-		self.last_batch.insert(step, number);
 		match submitted {
 			Ok(submitted) => {
 				tracing::info!(call = step.name(), count = tasks.len(), nonce = submitted.nonce, "sent");
 				self.metrics.transactions.with_label_values(&[step.name(), "sent"]).inc();
 				for task in &tasks {
-					self.sent.insert((*task, step), number);
+					self.in_flight.insert((*task, step), InFlight { sent_at: number, in_block: false });
 				}
 				let done = self.done_tx.clone();
 				tokio::spawn(async move {
-					let ok = match submitted.outcome().await {
-						Ok(_) => true,
-						Err(error) => {
+					let ok = match tokio::time::timeout(OUTCOME_TIMEOUT, submitted.outcome()).await {
+						Ok(Ok(_)) => true,
+						Ok(Err(error)) => {
 							tracing::warn!(call = step.name(), %error, "batch not applied; will send again");
+							false
+						},
+						Err(_) => {
+							tracing::warn!(call = step.name(), "batch not in a block in time; will send again");
 							false
 						},
 					};
@@ -424,7 +504,7 @@ impl Daemon {
 				if let Some((hash, number)) = self.best {
 					if let Ok(at) = self.chain.at(hash).await {
 						if let Ok(assignments) = self.chain.assignments(&at).await {
-							self.send(&at, number, Step::Commit, &assignments).await;
+							self.send(number, Step::Commit, &assignments).await;
 						}
 					}
 				}
@@ -432,36 +512,54 @@ impl Daemon {
 			Done::Sent { step, tasks, ok } => {
 				let outcome = if ok { "in_block" } else { "failed" };
 				self.metrics.transactions.with_label_values(&[step.name(), outcome]).inc();
-				if !ok {
-					self.chain.reset_nonce().await;
+				if ok {
 					for task in tasks {
-						self.sent.remove(&(task, step));
+						if let Some(f) = self.in_flight.get_mut(&(task, step)) {
+							f.in_block = true;
+						}
+					}
+				} else {
+					self.chain.reset_nonce().await;
+					let batch = tasks.len() > 1;
+					for task in tasks {
+						self.in_flight.remove(&(task, step));
+						if batch {
+							self.isolate.insert((task, step));
+						}
 					}
 				}
 			},
 		}
 	}
 
-	/// Updates the earnings metric, and pauses or resumes the provider for its working hours.
+	/// Updates the earnings metric, and pauses or resumes the provider for its working hours
+	/// (in the background: the loop goes on handling blocks meanwhile).
 	async fn observe_provider(&mut self, at: &AtBlock) {
 		let Ok(Some(view)) = self.chain.provider(at, self.chain.account()).await else { return };
 		self.metrics.earned.set(u64::try_from(view.standing.earned).unwrap_or(u64::MAX));
-		let (Some(hours), Ok(now)) = (self.hours, std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)) else {
-			return;
-		};
+		let Some(hours) = self.schedule.hours else { return };
+		let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else { return };
 		let hour = ((now.as_secs() / 3600) % 24) as u8;
-		let active = matches!(view.status, conun_primitives::ProviderStatus::Active);
-		let paused = matches!(view.status, conun_primitives::ProviderStatus::Paused);
-		if !hours.contains(hour) && active {
-			tracing::info!(hour, "outside working hours: pausing new assignments");
-			if self.chain.pause().await.is_ok() {
-				self.paused_for_hours = true;
-			}
-		} else if hours.contains(hour) && paused && self.paused_for_hours {
-			tracing::info!(hour, "working hours: resuming");
-			if self.chain.resume().await.is_ok() {
-				self.paused_for_hours = false;
-			}
+		let marker = self.schedule.paused_marker.clone();
+		let (chain, working) = (self.chain.clone(), hours.contains(hour));
+		match view.status {
+			conun_primitives::ProviderStatus::Active if !working => {
+				tracing::info!(hour, "outside working hours: pausing new assignments");
+				tokio::spawn(async move {
+					if let Ok(Ok(())) = tokio::time::timeout(PAUSE_TIMEOUT, chain.pause()).await {
+						let _ = std::fs::write(&marker, b"paused for working hours\n");
+					}
+				});
+			},
+			conun_primitives::ProviderStatus::Paused if working && marker.exists() => {
+				tracing::info!(hour, "working hours: resuming");
+				tokio::spawn(async move {
+					if let Ok(Ok(())) = tokio::time::timeout(PAUSE_TIMEOUT, chain.resume()).await {
+						let _ = std::fs::remove_file(&marker);
+					}
+				});
+			},
+			_ => {},
 		}
 	}
 }
