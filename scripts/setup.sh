@@ -17,7 +17,9 @@ if ! docker info >/dev/null 2>&1; then
     # A socket left by a daemon that is gone would make the new one fail to listen.
     [ -S /var/run/docker.sock ] && as_root rm -f /var/run/docker.sock
     log "starting dockerd in the background (log: /tmp/dockerd.log)"
-    as_root sh -c 'nohup dockerd >/tmp/dockerd.log 2>&1 &'
+    # Detached from every descriptor this script holds (a lock, a CI pipe), so the engine never
+    # keeps them open after the script ends.
+    as_root sh -c 'nohup dockerd </dev/null >/tmp/dockerd.log 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &'
     for _ in $(seq 1 30); do docker info >/dev/null 2>&1 && break; sleep 1; done
   fi
   docker info >/dev/null 2>&1 || log "warning: the Docker engine is not running (see /tmp/dockerd.log)"
