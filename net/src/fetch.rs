@@ -107,8 +107,8 @@ impl Attempt<'_> {
 					},
 					Ok(Response::NotFound) => self.fail(peer, "does not hold the blob"),
 					Ok(Response::Refused(reason)) => self.fail(peer, format!("refused: {reason}")),
-					Ok(Response::Chunk(_)) => {
-						self.fail(peer, "answered a manifest request with a chunk")
+					Ok(Response::Chunk(_) | Response::Receipt(_)) => {
+						self.fail(peer, "answered a manifest request with something else")
 					},
 					Err(reason) => self.fail(peer, reason),
 				}
@@ -220,8 +220,8 @@ impl NetHandle {
 			},
 			Ok(Response::NotFound) => Err(ChunkFailure::Peer("no longer holds the blob".into())),
 			Ok(Response::Refused(reason)) => Err(ChunkFailure::Peer(format!("refused: {reason}"))),
-			Ok(Response::Manifest(_)) => {
-				Err(ChunkFailure::Peer("answered a chunk request with a manifest".into()))
+			Ok(Response::Manifest(_) | Response::Receipt(_)) => {
+				Err(ChunkFailure::Peer("answered a chunk request with something else".into()))
 			},
 			Err(reason) => Err(ChunkFailure::Peer(reason)),
 		};

@@ -50,7 +50,13 @@ pub struct NetConfig {
 	pub request_timeout: Duration,
 	/// How many chunks one fetch keeps in flight.
 	pub parallel_chunks: usize,
+	/// Where `Receipt` requests are answered from (a worker's journal); without one they get
+	/// `NotFound`.
+	pub receipts: Option<ReceiptSource>,
 }
+
+/// Looks up the encoded receipt of a task (job, task index).
+pub type ReceiptSource = Arc<dyn Fn(u64, u32) -> Option<Vec<u8>> + Send + Sync>;
 
 impl NetConfig {
 	/// Listens on every interface on a random port, no bootstrap peers, 30 s requests, 4 chunks
@@ -64,6 +70,7 @@ impl NetConfig {
 			store,
 			request_timeout: Duration::from_secs(30),
 			parallel_chunks: 4,
+			receipts: None,
 		}
 	}
 }
@@ -218,6 +225,7 @@ pub async fn start(config: NetConfig) -> Result<NetHandle, NetError> {
 		served_tx,
 		served_rx,
 		store: config.store.clone(),
+		receipts: config.receipts.clone(),
 		counters: counters.clone(),
 		addrs,
 		requests: HashMap::new(),
@@ -327,6 +335,7 @@ struct EventLoop {
 	served_tx: mpsc::UnboundedSender<(ResponseChannel<Response>, Response)>,
 	served_rx: mpsc::UnboundedReceiver<(ResponseChannel<Response>, Response)>,
 	store: Arc<BlobStore>,
+	receipts: Option<ReceiptSource>,
 	counters: Arc<Counters>,
 	/// Addresses given by callers and bootstrap, for dialing.
 	addrs: HashMap<PeerId, Vec<Multiaddr>>,
@@ -336,9 +345,16 @@ struct EventLoop {
 	queries: HashMap<kad::QueryId, QueryReply>,
 }
 
-/// The answer to one inbound request, from the store.
-fn serve(store: &BlobStore, request: Request) -> Response {
+/// The answer to one inbound request, from the store (or the receipt source).
+fn serve(store: &BlobStore, receipts: Option<&ReceiptSource>, request: Request) -> Response {
 	let answer = match request {
+		Request::Receipt { job, task } => {
+			return match receipts.and_then(|source| source(job, task)) {
+				Some(bytes) if bytes.len() <= crate::protocol::MAX_RECEIPT => Response::Receipt(bytes),
+				Some(_) => Response::Refused("the receipt is too large".into()),
+				None => Response::NotFound,
+			};
+		},
 		Request::Manifest { hash } => store.manifest(hash).map(|m| {
 			let _ = store.touch(hash); // being fetched counts as being used
 			Response::Manifest(m)
@@ -472,8 +488,9 @@ impl EventLoop {
 		match event {
 			Event::Message { message: Message::Request { request, channel, .. }, .. } => {
 				let (store, served) = (self.store.clone(), self.served_tx.clone());
+				let receipts = self.receipts.clone();
 				tokio::task::spawn_blocking(move || {
-					let _ = served.send((channel, serve(&store, request)));
+					let _ = served.send((channel, serve(&store, receipts.as_ref(), request)));
 				});
 			},
 			Event::Message { message: Message::Response { request_id, response }, .. } => {

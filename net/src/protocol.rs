@@ -24,6 +24,8 @@ pub const MAX_RESPONSE: usize = {
 };
 /// The longest reason a refusal may carry.
 pub const MAX_REASON: usize = 256;
+/// The largest task receipt.
+pub const MAX_RECEIPT: usize = 1024;
 
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub enum Request {
@@ -33,6 +35,11 @@ pub enum Request {
 	/// The bytes of one chunk of a blob.
 	#[codec(index = 1)]
 	Chunk { hash: H256, index: u32 },
+	/// What a worker recorded about running one task (its result, status, resource use and the
+	/// hash of its logs), so that a requester can find out why a task failed. Answered by nodes
+	/// given a receipt source (workers); the bytes are the worker's SCALE-encoded receipt.
+	#[codec(index = 2)]
+	Receipt { job: u64, task: u32 },
 }
 
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
@@ -47,6 +54,9 @@ pub enum Response {
 	/// The peer holds it but will not serve this request, and says why.
 	#[codec(index = 3)]
 	Refused(String),
+	/// A task's receipt, at most [`MAX_RECEIPT`] bytes.
+	#[codec(index = 4)]
+	Receipt(Vec<u8>),
 }
 
 impl Response {
@@ -56,6 +66,7 @@ impl Response {
 			Response::Chunk(bytes) => bytes.len() <= CHUNK_SIZE,
 			Response::NotFound => true,
 			Response::Refused(reason) => reason.len() <= MAX_REASON,
+			Response::Receipt(bytes) => bytes.len() <= MAX_RECEIPT,
 		}
 	}
 }

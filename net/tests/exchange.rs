@@ -201,7 +201,7 @@ async fn forger(forged: conun_net::Manifest) -> Contact {
 			{
 				let response = match request {
 					Request::Manifest { .. } => Response::Manifest(forged.clone()),
-					Request::Chunk { .. } => Response::NotFound,
+					Request::Chunk { .. } | Request::Receipt { .. } => Response::NotFound,
 				};
 				let _ = swarm.behaviour_mut().send_response(channel, response);
 			}

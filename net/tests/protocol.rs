@@ -43,4 +43,9 @@ fn messages_round_trip_and_limits_hold() {
 	let mut wire = (bad.len() as u32).to_le_bytes().to_vec();
 	wire.extend_from_slice(&bad);
 	assert!(block_on(codec.read_response(&PROTOCOL, &mut Cursor::new(wire))).is_err());
+	// So is a receipt over MAX_RECEIPT.
+	let big = Response::Receipt(vec![0; conun_net::protocol::MAX_RECEIPT + 1]).encode();
+	let mut wire = (big.len() as u32).to_le_bytes().to_vec();
+	wire.extend_from_slice(&big);
+	assert!(block_on(codec.read_response(&PROTOCOL, &mut Cursor::new(wire))).is_err());
 }

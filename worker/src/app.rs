@@ -106,8 +106,19 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 		conun_net::BlobStore::open(config.data_dir.join("blobs")).map_err(|e| AppError(e.to_string()))?,
 	);
 	let listen = config.listen.parse().map_err(|e| AppError(format!("listen address: {e}")))?;
-	let net_config =
-		conun_net::NetConfig { listen: vec![listen], ..conun_net::NetConfig::new(network_key(&config)?, store.clone()) };
+	// Requesters ask for a task's receipt to find out why it failed (then fetch its logs).
+	let receipts: conun_net::ReceiptSource = {
+		let journal = journal.clone();
+		Arc::new(move |job, task| {
+			let receipt = journal.receipt(conun_primitives::TaskRef { job, task }).ok()??;
+			Some(codec::Encode::encode(&receipt))
+		})
+	};
+	let net_config = conun_net::NetConfig {
+		listen: vec![listen],
+		receipts: Some(receipts),
+		..conun_net::NetConfig::new(network_key(&config)?, store.clone())
+	};
 	let net = conun_net::start(net_config)
 		.await
 		.map_err(|e| AppError(format!("libp2p: {e}")))?;
@@ -193,6 +204,10 @@ async fn collect_garbage(net: conun_net::NetHandle, journal: Arc<Journal>, reten
 				}
 			},
 			Err(error) => tracing::warn!(%error, "journal unreadable: no garbage collection"),
+		}
+		let before = crate::daemon::unix_now().saturating_sub(retention.as_secs());
+		if let Err(error) = journal.prune_receipts(before) {
+			tracing::warn!(%error, "cannot prune old receipts");
 		}
 		tokio::time::sleep(Duration::from_secs(600)).await;
 	}

@@ -15,6 +15,10 @@ use std::path::Path;
 
 /// Key: (job, task). Value: the SCALE-encoded [`Entry`].
 const TASKS: TableDefinition<(JobId, TaskIndex), &[u8]> = TableDefinition::new("tasks");
+/// Receipts of tasks the chain is done with, kept for the retention period so that requesters
+/// can still ask why a task failed. Key: (job, task). Value: SCALE of ([`Receipt`], the Unix
+/// time the task was forgotten, in seconds).
+const RECEIPTS: TableDefinition<(JobId, TaskIndex), &[u8]> = TableDefinition::new("receipts");
 
 /// Where one task stands, as far as this worker knows. A task's record is removed once the
 /// chain, at a finalized block, no longer lists it for the provider: until then a reorg can
@@ -104,6 +108,7 @@ impl Journal {
 		// Create the table once, so that readers never find it missing.
 		let txn = db.begin_write()?;
 		txn.open_table(TASKS)?;
+		txn.open_table(RECEIPTS)?;
 		txn.commit()?;
 		Ok(Self { db })
 	}
@@ -127,15 +132,53 @@ impl Journal {
 		Ok(())
 	}
 
-	/// Forget `task`: the chain has finished with it.
-	pub fn remove(&self, task: TaskRef) -> Result<(), JournalError> {
+	/// Forget `task`: the chain has finished with it. Its receipt is kept (see
+	/// [`Journal::prune_receipts`]); `now` is the Unix time in seconds.
+	pub fn remove(&self, task: TaskRef, now: u64) -> Result<(), JournalError> {
 		let txn = self.db.begin_write()?;
 		{
-			let mut table = txn.open_table(TASKS)?;
-			table.remove((task.job, task.task))?;
+			let mut tasks = txn.open_table(TASKS)?;
+			let removed = tasks.remove((task.job, task.task))?;
+			let receipt = match removed {
+				Some(value) => decode(task.job, task.task, value.value())?.receipt,
+				None => None,
+			};
+			if let Some(receipt) = receipt {
+				let mut receipts = txn.open_table(RECEIPTS)?;
+				receipts.insert((task.job, task.task), (receipt, now).encode().as_slice())?;
+			}
 		}
 		txn.commit()?;
 		Ok(())
+	}
+
+	/// The receipt of `task`, whether the task is still open or was forgotten lately.
+	pub fn receipt(&self, task: TaskRef) -> Result<Option<Receipt>, JournalError> {
+		if let Some(entry) = self.get(task)? {
+			return Ok(entry.receipt);
+		}
+		let txn = self.db.begin_read()?;
+		let table = txn.open_table(RECEIPTS)?;
+		let Some(value) = table.get((task.job, task.task))? else { return Ok(None) };
+		let (receipt, _) = <(Receipt, u64)>::decode(&mut value.value())
+			.map_err(|error| JournalError::Corrupt { job: task.job, task: task.task, error })?;
+		Ok(Some(receipt))
+	}
+
+	/// Drops the receipts of tasks forgotten before `before` (Unix seconds); returns how many.
+	pub fn prune_receipts(&self, before: u64) -> Result<usize, JournalError> {
+		let txn = self.db.begin_write()?;
+		let mut pruned = 0;
+		{
+			let mut table = txn.open_table(RECEIPTS)?;
+			table.retain(|_, mut value| {
+				let keep = <(Receipt, u64)>::decode(&mut value).is_ok_and(|(_, at)| at >= before);
+				pruned += usize::from(!keep);
+				keep
+			})?;
+		}
+		txn.commit()?;
+		Ok(pruned)
 	}
 
 	/// Every task recorded, in (job, task) order: what a restarted worker resumes. A record

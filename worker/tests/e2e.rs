@@ -334,9 +334,19 @@ async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveal
 	let contact = at.storage().try_fetch(contacts, (providers[0].account(),)).await.unwrap().unwrap();
 	let bob = conun_net::contact::from_contact(&contact.decode().unwrap().0).unwrap();
 	let result_size = codec::Encode::encoded_size(&expected) as u64;
-	market.net.fetch(verified, result_size, vec![bob]).await.expect("the result is served");
+	market.net.fetch(verified, result_size, vec![bob.clone()]).await.expect("the result is served");
 	let blob = market.store.read(verified).unwrap();
 	assert_eq!(<TaskOutput as codec::Decode>::decode(&mut &blob[..]).unwrap(), expected);
+
+	// A requester can ask a worker for the task's receipt, then fetch its logs by their hash.
+	market.net.add_peer(bob.0, bob.1.clone()).await.unwrap();
+	let answer = market.net.request(bob.0, conun_net::protocol::Request::Receipt { job: 0, task: 0 }).await;
+	let Ok(conun_net::protocol::Response::Receipt(bytes)) = answer else { panic!("no receipt: {answer:?}") };
+	let receipt = <conun_worker::journal::Receipt as codec::Decode>::decode(&mut &bytes[..]).unwrap();
+	assert_eq!((receipt.result, receipt.status), (verified, expected.status));
+	assert!(receipt.work > 0 && receipt.bytes_in == (market.program.len() + market.input.len()) as u64);
+	market.net.fetch(receipt.logs, 1 << 20, vec![bob]).await.expect("the logs are served");
+	assert_eq!(market.store.read(receipt.logs).unwrap(), b"", "this program logs nothing");
 
 	// And the workers report it.
 	let page = providers[0].metrics();

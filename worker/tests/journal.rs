@@ -49,7 +49,7 @@ fn open_tasks_are_what_a_restart_resumes() {
 		.unwrap();
 	let open: Vec<TaskRef> = journal.open_tasks().unwrap().into_iter().map(|(t, _)| t).collect();
 	assert_eq!(open, vec![task(1, 9), task(2, 5), task(3, 0)]);
-	journal.remove(task(2, 5)).unwrap();
+	journal.remove(task(2, 5), 1_000).unwrap();
 	assert_eq!(journal.open_tasks().unwrap().len(), 2);
 	assert_eq!(
 		journal.get(task(3, 0)).unwrap().unwrap().phase.commitment(),
@@ -101,4 +101,29 @@ fn a_corrupt_entry_is_reported_with_its_task() {
 		Err(JournalError::Corrupt { job: 5, task: 1, .. }) => {},
 		other => panic!("expected a corrupt entry, got {other:?}"),
 	}
+}
+
+#[test]
+fn a_forgotten_task_keeps_its_receipt_for_the_retention_period() {
+	let dir = tempfile::tempdir().unwrap();
+	let journal = Journal::open(&dir.path().join("journal.redb")).unwrap();
+	let receipt = Receipt {
+		result: H256::repeat_byte(1),
+		status: conun_primitives::TaskStatus::OutOfFuel,
+		work: 10,
+		bytes_in: 20,
+		bytes_out: 30,
+		logs: H256::repeat_byte(2),
+	};
+	let entry = Entry { phase: Phase::Revealed { result: receipt.result, salt: [1; 32] }, receipt: Some(receipt) };
+	journal.put(task(5, 0), &entry).unwrap();
+	journal.put(task(5, 1), &entry).unwrap();
+	journal.remove(task(5, 0), 100).unwrap();
+	journal.remove(task(5, 1), 200).unwrap();
+	assert_eq!(journal.get(task(5, 0)).unwrap(), None, "forgotten");
+	assert!(journal.open_tasks().unwrap().is_empty());
+	assert_eq!(journal.receipt(task(5, 0)).unwrap(), Some(receipt), "but its receipt is served");
+	assert_eq!(journal.prune_receipts(150).unwrap(), 1);
+	assert_eq!(journal.receipt(task(5, 0)).unwrap(), None);
+	assert_eq!(journal.receipt(task(5, 1)).unwrap(), Some(receipt));
 }

@@ -355,7 +355,8 @@ impl Daemon {
 
 	/// Forgets tasks the chain stopped listing for this provider at a block that is now final:
 	/// no reorg can bring them back, so their salt will never be needed again. (Their result
-	/// and logs stay in the blob store for the retention period.)
+	/// and logs stay in the blob store, and its receipt in the journal, for the retention
+	/// period.)
 	fn forget_finished(&mut self, number: u64, finalized: u64, listed: &BTreeSet<TaskRef>) {
 		let recorded = match self.journal.open_tasks() {
 			Ok(recorded) => recorded,
@@ -374,7 +375,7 @@ impl Daemon {
 				Phase::Revealed { .. } => "settled",
 				_ => "dropped",
 			};
-			if let Err(error) = self.journal.remove(task) {
+			if let Err(error) = self.journal.remove(task, unix_now()) {
 				tracing::error!(?task, %error, "cannot write the journal");
 				continue;
 			}
@@ -562,6 +563,11 @@ impl Daemon {
 			_ => {},
 		}
 	}
+}
+
+/// The Unix time in seconds.
+pub fn unix_now() -> u64 {
+	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 async fn shutdown_signal() {
