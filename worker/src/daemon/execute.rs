@@ -62,7 +62,7 @@ impl Runner {
 		let program_hash = spec.program.hash();
 		let program = self.fetch("program", program_hash, spec.program.size(), &peers).await?;
 		let input_bytes = self.fetch("input", input.hash, input.size, &peers).await?;
-		let execution = match (program, input_bytes) {
+		let (execution, bytes_in) = match (program, input_bytes) {
 			(Fetched::Bytes(program), Fetched::Bytes(input)) => {
 				let bytes_in = (program.len() + input.len()) as u64;
 				(self.execute(&spec.program, program, input, spec).await?, bytes_in)
@@ -72,7 +72,6 @@ impl Runner {
 			// to retry until the deadline.
 			_ => (invalid_program(), 0),
 		};
-		let (execution, bytes_in) = execution;
 		let runtime = crate::config::runtime_name(spec.program.runtime());
 		self.metrics.execution_seconds.with_label_values(&[runtime]).observe(execution.elapsed.as_secs_f64());
 		self.metrics.task("executed", status_label(execution.output.status));
@@ -80,7 +79,7 @@ impl Runner {
 		let blob = codec::Encode::encode(&execution.output);
 		let bytes_out = blob.len() as u64;
 		let result = self.keep(blob).await?;
-		let logs = self.keep(execution.stderr.clone()).await?;
+		let logs = self.keep(execution.stderr).await?;
 		let receipt = Receipt {
 			result,
 			status: execution.output.status,
