@@ -1,6 +1,8 @@
 //! Real nodes on 127.0.0.1 moving blobs: the happy path, corrupt and forged data, limits, and
 //! discovery through the DHT. Every test is bounded in time.
 
+mod common;
+use common::varied;
 use conun_net::{
 	libp2p::{
 		identity::Keypair, noise, request_response, swarm::SwarmEvent, tcp, yamux, Multiaddr,
@@ -46,18 +48,6 @@ async fn node(blobs: &[&[u8]], bootstrap: Vec<(PeerId, Multiaddr)>) -> (NetHandl
 
 async fn contact(node: &NetHandle) -> Contact {
 	(node.peer_id(), node.listen_addrs().await.unwrap())
-}
-
-fn varied(len: usize, seed: u64) -> Vec<u8> {
-	let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-	(0..len)
-		.map(|_| {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			x as u8
-		})
-		.collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

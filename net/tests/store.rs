@@ -1,20 +1,10 @@
 //! The blob store on its own: imports, manifests, staging, crash safety, garbage collection.
 
+mod common;
+use common::varied;
 use conun_net::{store::Manifest, BlobStore, GcReport, StoreError};
 use conun_primitives::{content_hash, ContentHasher, CHUNK_SIZE};
 use std::{fs, thread::sleep, time::Duration};
-
-fn varied(len: usize, seed: u64) -> Vec<u8> {
-	let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-	(0..len)
-		.map(|_| {
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			x as u8
-		})
-		.collect()
-}
 
 fn manifest_of(bytes: &[u8]) -> Manifest {
 	let mut hasher = ContentHasher::new();

@@ -49,15 +49,14 @@ fn network_key(config: &Config) -> Result<conun_net::libp2p::identity::Keypair, 
 		.map_err(|e| AppError(format!("the libp2p key: {e}")))
 }
 
-/// How requesters and peers reach this worker, as published on chain.
-fn contact(config: &Config) -> Result<Contact, AppError> {
-	let key = network_key(config)?;
+/// How requesters and peers reach this worker (libp2p peer `peer`), as published on chain.
+fn contact(config: &Config, peer: &conun_net::libp2p::PeerId) -> Result<Contact, AppError> {
 	let addrs = config
 		.public_addrs
 		.iter()
 		.map(|a| a.parse().map_err(|e| AppError(format!("public address {a}: {e}"))))
 		.collect::<Result<Vec<conun_net::libp2p::Multiaddr>, _>>()?;
-	conun_net::contact::to_contact(&key.public().to_peer_id(), &addrs).map_err(|e| AppError(e.to_string()))
+	conun_net::contact::to_contact(peer, &addrs).map_err(|e| AppError(e.to_string()))
 }
 
 /// `conun-worker register`: stakes and advertises this machine, or updates what it advertises
@@ -65,7 +64,7 @@ fn contact(config: &Config) -> Result<Contact, AppError> {
 pub async fn register(config: &Config, stake: u128) -> Result<(), AppError> {
 	let machine = Machine::detect();
 	let capabilities = machine.lend(config).map_err(AppError)?;
-	let contact = contact(config)?;
+	let contact = contact(config, &network_key(config)?.public().to_peer_id())?;
 	let chain = Chain::connect(&config.node, signer(config)?).await?;
 	let at = chain.at_best().await?;
 	let runtimes: Vec<_> = capabilities.runtimes.kinds().map(runtime_name).collect();
@@ -143,7 +142,7 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 	// What the chain knows of this worker must match what it runs with: the chain assigns by
 	// it (more tasks at once than the worker runs would miss deadlines).
 	let capabilities = Machine::detect().lend(&config).map_err(AppError)?;
-	let expected = contact(&config)?;
+	let expected = contact(&config, &net.peer_id())?;
 	let price_floor = config.price_floor.unwrap_or(provider.price_floor);
 	if provider.capabilities != capabilities ||
 		provider.price_floor != price_floor ||

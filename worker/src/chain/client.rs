@@ -10,7 +10,7 @@ use super::runtime::conun::{
 };
 use conun_primitives::{AssignmentView, Capabilities, Contact, JobId, ProviderView};
 use subxt::{
-	client::{OnlineClientAtBlock, Block},
+	client::OnlineClientAtBlock,
 	config::DefaultExtrinsicParamsBuilder,
 	rpcs::{LegacyRpcMethods, RpcClient},
 	transactions::{Payload, TransactionStatus},
@@ -25,8 +25,6 @@ use tokio::sync::Mutex;
 pub type ChainConfig = PolkadotConfig;
 /// The chain as it was at one block.
 pub type AtBlock = OnlineClientAtBlock<ChainConfig>;
-/// A block announced by the node.
-pub type ChainBlock = Block<ChainConfig>;
 /// CON, in its smallest unit.
 pub type Balance = u128;
 /// The runtime's block number.

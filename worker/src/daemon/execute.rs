@@ -44,6 +44,9 @@ pub enum RunError {
 	Docker(String),
 	#[error("blob store: {0}")]
 	Store(String),
+	/// The worker's own machinery failed: no randomness for a salt, a sandbox thread died.
+	#[error("{0}")]
+	Host(String),
 	#[error(transparent)]
 	Journal(#[from] crate::journal::JournalError),
 }
@@ -95,7 +98,7 @@ impl Runner {
 			Fault::Lie => H256(polkadot_sdk::sp_crypto_hashing::blake2_256(result.as_bytes())),
 			_ => result,
 		};
-		let salt = fresh_salt().map_err(|e| RunError::Store(format!("no random salt: {e}")))?;
+		let salt = fresh_salt().map_err(|e| RunError::Host(format!("no random salt: {e}")))?;
 		let entry = Entry { phase: Phase::Executed { result: committed, salt }, receipt: Some(receipt) };
 		self.journal.put(task, &entry)?;
 		self.fault.crash_if(Fault::CrashAfterExecute);
@@ -156,7 +159,7 @@ impl Runner {
 					Limits { fuel: *fuel, memory_bytes, max_output: MAX_OUTPUT_BYTES as usize };
 				tokio::task::spawn_blocking(move || wasm.run(&code, &entry_point, &input, limits))
 					.await
-					.map_err(|e| RunError::Store(format!("the wasm run panicked: {e}")))
+					.map_err(|e| RunError::Host(format!("the wasm run panicked: {e}")))
 			},
 			Program::Docker { hash, command, args, .. } => {
 				let Some(docker) = &self.docker else {
