@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Refreshes worker/metadata/conun.scale, the runtime metadata (V16) the worker's and CLI's
+# Refreshes client/metadata/conun.scale, the runtime metadata (V16) the worker's and CLI's
 # typed chain client is generated from, from a conun-node --dev built from this tree. Run it
 # after changing the runtime's calls, storage, events or runtime APIs; the end-to-end tests
 # fail with a pointer here when the file no longer matches the node.
@@ -32,4 +32,4 @@ metadata = body[skip:]
 assert metadata[:4] == b"meta" and metadata[4] == 16, "not prefixed metadata V16"
 open(sys.argv[1], "wb").write(metadata)
 print(f"wrote {len(metadata)} bytes to {sys.argv[1]}")
-' "$REPO_ROOT/worker/metadata/conun.scale"
+' "$REPO_ROOT/client/metadata/conun.scale"

@@ -25,7 +25,7 @@ mod output;
 pub use blob::{
 	chunk_count, chunk_hash, content_hash, hash_of_chunks, ContentHasher, CHUNK_SIZE,
 };
-pub use output::{TaskOutput, TaskStatus, MAX_OUTPUT_BYTES};
+pub use output::{Receipt, TaskOutput, TaskStatus, MAX_LOG_BYTES, MAX_OUTPUT_BYTES};
 
 use alloc::vec::Vec;
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

@@ -84,3 +84,23 @@ impl TaskOutput {
 		content_hash(&self.encode())
 	}
 }
+
+/// The most stderr bytes a worker keeps per task (its logs); the rest is dropped.
+pub const MAX_LOG_BYTES: u64 = 1 << 20;
+
+/// What running one task took and gave, as the worker that ran it keeps it and serves it to the
+/// requester (who asks why a task failed, or what it cost). Its SCALE encoding is wire format.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Receipt {
+	/// The hash of the task's output: what the worker commits to.
+	pub result: H256,
+	pub status: TaskStatus,
+	/// Fuel burned (wasm) or wall-clock microseconds (docker).
+	pub work: u64,
+	/// Program and input bytes the task read.
+	pub bytes_in: u64,
+	/// Output bytes it produced.
+	pub bytes_out: u64,
+	/// The content hash of its logs (stderr, at most [`MAX_LOG_BYTES`]), fetched like any blob.
+	pub logs: H256,
+}

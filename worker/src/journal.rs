@@ -8,7 +8,7 @@
 //! journal. A result is never committed twice, and a commitment is never left unrevealable.
 
 use codec::{Decode, Encode};
-use conun_primitives::{JobId, Salt, TaskIndex, TaskRef, TaskStatus};
+use conun_primitives::{JobId, Salt, TaskIndex, TaskRef};
 use polkadot_sdk::sp_core::H256;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::Path;
@@ -52,21 +52,7 @@ impl Phase {
 	}
 }
 
-/// What running one task took and gave, kept so the requester can ask why a task failed.
-#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Receipt {
-	/// The hash of the task's output: what the worker commits to.
-	pub result: H256,
-	pub status: TaskStatus,
-	/// Fuel burned (wasm) or CPU time in microseconds (docker).
-	pub work: u64,
-	/// Program and input bytes the task read.
-	pub bytes_in: u64,
-	/// Output bytes it produced.
-	pub bytes_out: u64,
-	/// The content hash of its logs (stderr); the logs themselves are served on request.
-	pub logs: H256,
-}
+pub use conun_primitives::Receipt;
 
 /// One task's record.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]

@@ -1,4 +1,2 @@
-//! The worker's view of the chain.
-pub mod runtime;
-pub mod client;
-pub use client::*;
+//! The worker's view of the chain: the shared client, `conun-client`.
+pub use conun_client::*;

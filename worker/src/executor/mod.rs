@@ -38,4 +38,4 @@ pub struct Execution {
 }
 
 /// The most stderr bytes kept per task; the rest is dropped.
-pub const MAX_LOG_BYTES: usize = 1 << 20;
+pub const MAX_LOG_BYTES: usize = conun_primitives::MAX_LOG_BYTES as usize;

@@ -1,7 +1,7 @@
-//! A connection to a conun node, signing as the provider: reads the market at a given block and
-//! sends the provider's transactions with nonces it keeps itself.
+//! A connection to a conun node: reads the market at a given block and, when it has an account's
+//! key, sends that account's transactions with nonces it keeps itself.
 
-use super::runtime::conun::{
+use crate::runtime::conun::{
 	self,
 	runtime_types::{
 		bounded_collections::bounded_vec::BoundedVec,
@@ -45,6 +45,8 @@ pub enum ChainError {
 	Rejected(String),
 	#[error("the transaction failed on chain: {0}")]
 	Failed(String),
+	#[error("this connection has no key to sign with: pass --key or --account")]
+	ReadOnly,
 	#[error("{0}")]
 	Rpc(String),
 }
@@ -66,6 +68,8 @@ macro_rules! rpc_error_from {
 }
 rpc_error_from!(
 	subxt::error::OnlineClientAtBlockError,
+	subxt::error::EventsError,
+	subxt::error::StorageKeyError,
 	subxt::error::RuntimeApiError,
 	subxt::error::StorageError,
 	subxt::error::StorageValueError,
@@ -84,22 +88,32 @@ pub struct JobSpec {
 	pub requester: Contact,
 }
 
-/// A connection to a node, with the provider's key.
+/// A connection to a node, with an account's key (or none: read-only).
 pub struct Chain {
 	api: OnlineClient<ChainConfig>,
 	rpc: LegacyRpcMethods<subxt::config::RpcConfigFor<ChainConfig>>,
-	signer: Keypair,
+	signer: Option<Keypair>,
+	/// The signer's account; all zeroes on a read-only connection, which never signs.
 	account: AccountId32,
-	/// The nonce of the provider's next transaction, once known. Kept here rather than read
+	/// The nonce of the account's next transaction, once known. Kept here rather than read
 	/// from the chain before each transaction: the chain only knows about transactions already
 	/// in a block, and the worker sends its next batch before the last one is in.
 	next_nonce: Mutex<Option<u64>>,
 }
 
 impl Chain {
-	/// Connects to the node at `url` (`ws://` or `wss://`) and checks that its runtime is the one
-	/// this worker was built for.
+	/// Connects to the node at `url` (`ws://` or `wss://`), signing with `signer`, and checks
+	/// that its runtime is the one this program was built for.
 	pub async fn connect(url: &str, signer: Keypair) -> Result<Self, ChainError> {
+		Self::open(url, Some(signer)).await
+	}
+
+	/// Connects without a key: reads only; [`Chain::submit`] answers [`ChainError::ReadOnly`].
+	pub async fn connect_read_only(url: &str) -> Result<Self, ChainError> {
+		Self::open(url, None).await
+	}
+
+	async fn open(url: &str, signer: Option<Keypair>) -> Result<Self, ChainError> {
 		let connect_error = |reason: String| ChainError::Connect { url: url.to_string(), reason };
 		let rpc = RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(e.to_string()))?;
 		let api = OnlineClient::<ChainConfig>::from_rpc_client(rpc.clone())
@@ -108,20 +122,23 @@ impl Chain {
 		let at = api.at_current_block().await?;
 		if !conun::is_codegen_valid_for(&at.metadata()) {
 			return Err(ChainError::Incompatible(format!(
-				"the node runs spec version {}; rebuild the worker against it (scripts/update-metadata.sh)",
+				"the node runs spec version {}; rebuild against it (scripts/update-metadata.sh)",
 				at.spec_version()
 			)));
 		}
-		let account = signer.public_key().to_account_id();
+		let account = signer
+			.as_ref()
+			.map(|signer| signer.public_key().to_account_id())
+			.unwrap_or(AccountId32([0; 32]));
 		Ok(Self { api, rpc: LegacyRpcMethods::new(rpc), signer, account, next_nonce: Mutex::new(None) })
 	}
 
-	/// The provider's account.
+	/// The signer's account (all zeroes on a read-only connection).
 	pub fn account(&self) -> &AccountId32 {
 		&self.account
 	}
 
-	/// The provider's account, as the runtime's own type.
+	/// The signer's account, as the runtime's own type.
 	pub fn account_id(&self) -> polkadot_sdk::sp_core::crypto::AccountId32 {
 		polkadot_sdk::sp_core::crypto::AccountId32::new(self.account.0)
 	}
@@ -207,11 +224,9 @@ impl Chain {
 		}))
 	}
 
-	/// The provider's free balance at `at`.
+	/// The signer's free balance at `at`.
 	pub async fn free_balance(&self, at: &AtBlock) -> Result<Balance, ChainError> {
-		let account =
-			at.storage().fetch(conun::storage().system().account(), (self.account,)).await?;
-		Ok(account.decode()?.data.free)
+		Ok(self.balance_of(at, &self.account).await?.free)
 	}
 
 	/// Sends the provider's commitments in one transaction.
@@ -294,6 +309,7 @@ impl Chain {
 	/// a transaction born on a block that a reorg removes would be invalid on the new fork, and
 	/// its nonce would hold up every later transaction until it expired.
 	pub async fn submit<Call: Payload>(&self, call: &Call) -> Result<Submitted, ChainError> {
+		let signer = self.signer.as_ref().ok_or(ChainError::ReadOnly)?;
 		let at = self.api.at_current_block().await?;
 		let mut next_nonce = self.next_nonce.lock().await;
 		let nonce = match *next_nonce {
@@ -304,7 +320,7 @@ impl Chain {
 			.nonce(nonce)
 			.mortal(MORTALITY)
 			.build();
-		let signed = at.transactions().create_signed(call, &self.signer, params).await?;
+		let signed = at.transactions().create_signed(call, signer, params).await?;
 		match signed.submit_and_watch().await {
 			Ok(progress) => {
 				*next_nonce = Some(nonce + 1);
@@ -323,6 +339,26 @@ impl Chain {
 		submitted.outcome().await.map(|_| ())
 	}
 
+	/// Sends `call`, waits until it is in a best block and returns the block's hash and the
+	/// events the transaction emitted.
+	pub async fn submit_for_events<Call: Payload>(
+		&self,
+		call: &Call,
+	) -> Result<(H256, TransactionEvents), ChainError> {
+		self.submit(call).await?.events().await
+	}
+
+	/// What sending `call` would cost in fees now, without sending it.
+	pub async fn fee_estimate<Call: Payload>(&self, call: &Call) -> Result<Balance, ChainError> {
+		let signer = self.signer.as_ref().ok_or(ChainError::ReadOnly)?;
+		let at = self.api.at_current_block().await?;
+		let signed = at
+			.transactions()
+			.create_signed(call, signer, DefaultExtrinsicParamsBuilder::<ChainConfig>::new().build())
+			.await?;
+		Ok(signed.partial_fee_estimate().await?)
+	}
+
 	/// Forgets the nonce, so that the next transaction reads it from the node's pool.
 	pub async fn reset_nonce(&self) {
 		*self.next_nonce.lock().await = None;
@@ -335,16 +371,25 @@ pub struct Submitted {
 	progress: subxt::transactions::TransactionProgress<ChainConfig, subxt::client::OnlineClientAtBlockImpl<ChainConfig>>,
 }
 
+/// The events one transaction emitted.
+pub type TransactionEvents = subxt::extrinsics::ExtrinsicEvents<ChainConfig>;
+
 impl Submitted {
 	/// Waits until the transaction is in a best block; returns that block's hash, or why it
 	/// failed or was dropped.
-	pub async fn outcome(mut self) -> Result<H256, ChainError> {
+	pub async fn outcome(self) -> Result<H256, ChainError> {
+		self.events().await.map(|(hash, _)| hash)
+	}
+
+	/// Waits until the transaction is in a best block; returns that block's hash and the
+	/// transaction's events, or why it failed or was dropped.
+	pub async fn events(mut self) -> Result<(H256, TransactionEvents), ChainError> {
 		while let Some(status) = self.progress.next().await {
 			match status.map_err(|e| ChainError::Rpc(e.to_string()))? {
 				TransactionStatus::InBestBlock(in_block) |
 				TransactionStatus::InFinalizedBlock(in_block) => {
 					return match in_block.wait_for_success().await {
-						Ok(_) => Ok(in_block.block_hash()),
+						Ok(events) => Ok((in_block.block_hash(), events)),
 						Err(error) => Err(ChainError::Failed(error.to_string())),
 					};
 				},

@@ -1,0 +1,303 @@
+//! The market as a requester sees it: posting and cancelling jobs, their progress task by task,
+//! the providers and how to reach them, and the events a job leaves in each block.
+
+use crate::{
+	runtime::conun::{
+		self,
+		runtime_types::{
+			bounded_collections::bounded_vec::BoundedVec,
+			pallet_market::types::{ReplicaState, TaskInfo},
+		},
+	},
+	AtBlock, Balance, BlockNumber, Chain, ChainError,
+};
+use conun_primitives::{
+	Contact, FailReason, JobId, JobTerms, JobView, MatchQuery, MatchReport, Program, ProviderView,
+	TaskIndex, TaskInput, TaskPhase, Unassignable,
+};
+use subxt::utils::{AccountId32, Static, H256};
+
+/// A job's terms and progress, as the runtime API reports them.
+pub type Job = JobView<AccountId32, Balance, BlockNumber>;
+/// A provider's registration and record.
+pub type Provider = ProviderView<Balance, BlockNumber>;
+
+/// An account's balance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccountBalance {
+	/// What the account can spend (less what is frozen).
+	pub free: Balance,
+	/// What is held: provider stakes, job escrows.
+	pub reserved: Balance,
+	/// What of `free` cannot be spent.
+	pub frozen: Balance,
+}
+
+/// Where one replica of a task is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaProgress {
+	Assigned,
+	Committed,
+	Revealed(H256),
+	Missed,
+}
+
+/// One replica of a task: who runs it and how far it got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaRecord {
+	pub provider: AccountId32,
+	pub assigned_at: BlockNumber,
+	pub progress: ReplicaProgress,
+}
+
+/// One task of a job, from storage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskRecord {
+	pub index: TaskIndex,
+	pub input: TaskInput,
+	pub phase: TaskPhase<BlockNumber>,
+	pub replicas: Vec<ReplicaRecord>,
+	/// Why the task's missing replicas could not be assigned in the last block that tried.
+	pub stalled: Option<Unassignable>,
+}
+
+impl TaskRecord {
+	/// The providers that revealed `result`, the majority's first, then every other replica's:
+	/// the order to ask for a task's result in.
+	pub fn holders_of(&self, result: &H256) -> Vec<AccountId32> {
+		let (mut agreeing, others): (Vec<_>, Vec<_>) = self
+			.replicas
+			.iter()
+			.partition(|r| r.progress == ReplicaProgress::Revealed(*result));
+		agreeing.extend(others);
+		agreeing.into_iter().map(|r| r.provider).collect()
+	}
+}
+
+/// What happened to a job in one block, from the market's events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobEvent {
+	Posted { budget: Balance },
+	Assigned { task: TaskIndex, provider: AccountId32 },
+	Unassignable { task: TaskIndex, reason: Unassignable },
+	Committed { task: TaskIndex, provider: AccountId32 },
+	Revealed { task: TaskIndex, provider: AccountId32, result: H256 },
+	Verified { task: TaskIndex, result: H256, agreeing: u32 },
+	ExtraReplicas { task: TaskIndex, extra: u32 },
+	Failed { task: TaskIndex, reason: FailReason },
+	TaskCancelled { task: TaskIndex, refunded: Balance },
+	Paid { task: TaskIndex, provider: AccountId32, amount: Balance },
+	Slashed { task: TaskIndex, provider: AccountId32, amount: Balance },
+	Missed { task: TaskIndex, provider: AccountId32, slashed: Balance },
+	Cancelled { refunded: Balance },
+	Finished { verified: u32, failed: u32, cancelled: u32, refunded: Balance },
+}
+
+fn task_record(index: TaskIndex, info: TaskInfo) -> TaskRecord {
+	TaskRecord {
+		index,
+		input: info.input.0,
+		phase: info.phase.0,
+		replicas: info
+			.replicas
+			.0
+			.into_iter()
+			.map(|r| ReplicaRecord {
+				provider: r.provider,
+				assigned_at: r.assigned_at,
+				progress: match r.state {
+					ReplicaState::Assigned => ReplicaProgress::Assigned,
+					ReplicaState::Committed { .. } => ReplicaProgress::Committed,
+					ReplicaState::Revealed { result } => ReplicaProgress::Revealed(result),
+					ReplicaState::Missed => ReplicaProgress::Missed,
+				},
+			})
+			.collect(),
+		stalled: info.stalled.map(|Static(reason)| reason),
+	}
+}
+
+impl Chain {
+	/// A job's terms and progress at `at`, if it exists.
+	pub async fn job(&self, at: &AtBlock, job: JobId) -> Result<Option<Job>, ChainError> {
+		let call = conun::runtime_apis().compute_market_api().job(job);
+		Ok(at.runtime_apis().call(call).await?.map(|Static(view)| view))
+	}
+
+	/// Which providers could take a job with these requirements at `at`, and if too few, why.
+	pub async fn match_job(
+		&self,
+		at: &AtBlock,
+		query: MatchQuery<Balance>,
+	) -> Result<MatchReport, ChainError> {
+		let call = conun::runtime_apis().compute_market_api().match_job(Static(query));
+		Ok(at.runtime_apis().call(call).await?.0)
+	}
+
+	/// Every task of `job` at `at`, in task order.
+	pub async fn tasks(&self, at: &AtBlock, job: JobId) -> Result<Vec<TaskRecord>, ChainError> {
+		let mut entries = at.storage().iter(conun::storage().market().tasks(), (job,)).await?;
+		let mut tasks = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let entry = entry?;
+			let (_, index): (JobId, TaskIndex) = entry.key()?.decode()?;
+			tasks.push(task_record(index, entry.value().decode()?));
+		}
+		tasks.sort_by_key(|t| t.index);
+		Ok(tasks)
+	}
+
+	/// One task of `job` at `at`.
+	pub async fn task(
+		&self,
+		at: &AtBlock,
+		job: JobId,
+		task: TaskIndex,
+	) -> Result<Option<TaskRecord>, ChainError> {
+		let value = at.storage().try_fetch(conun::storage().market().tasks(), (job, task)).await?;
+		Ok(match value {
+			Some(value) => Some(task_record(task, value.decode()?)),
+			None => None,
+		})
+	}
+
+	/// Every registered provider and its record at `at`.
+	pub async fn providers(&self, at: &AtBlock) -> Result<Vec<(AccountId32, Provider)>, ChainError> {
+		let mut entries = at.storage().iter(conun::storage().market().providers(), ()).await?;
+		let mut accounts = Vec::new();
+		while let Some(entry) = entries.next().await {
+			let (account,): (AccountId32,) = entry?.key()?.decode()?;
+			accounts.push(account);
+		}
+		let mut providers = Vec::with_capacity(accounts.len());
+		for account in accounts {
+			if let Some(view) = self.provider(at, &account).await? {
+				providers.push((account, view));
+			}
+		}
+		providers.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
+		Ok(providers)
+	}
+
+	/// How to reach `who` over libp2p, as it published it.
+	pub async fn contact(&self, at: &AtBlock, who: &AccountId32) -> Result<Option<Contact>, ChainError> {
+		let value =
+			at.storage().try_fetch(conun::storage().market().provider_contacts(), (*who,)).await?;
+		Ok(match value {
+			Some(value) => Some(value.decode()?.0),
+			None => None,
+		})
+	}
+
+	/// `who`'s balance at `at`.
+	pub async fn balance_of(&self, at: &AtBlock, who: &AccountId32) -> Result<AccountBalance, ChainError> {
+		let account = at.storage().fetch(conun::storage().system().account(), (*who,)).await?;
+		let data = account.decode()?.data;
+		Ok(AccountBalance { free: data.free, reserved: data.reserved, frozen: data.frozen })
+	}
+
+	/// Posts a job and waits until it is in a block; returns its id and the budget held.
+	pub async fn post_job(
+		&self,
+		program: Program,
+		inputs: Vec<TaskInput>,
+		terms: JobTerms<Balance, BlockNumber>,
+		contact: Contact,
+	) -> Result<(JobId, Balance), ChainError> {
+		let (_, events) = self.submit_for_events(&post_job_call(program, inputs, terms, contact)).await?;
+		match events.find_first::<conun::market::events::JobPosted>() {
+			Some(Ok(posted)) => Ok((posted.job, posted.budget)),
+			Some(Err(error)) => Err(ChainError::Rpc(error.to_string())),
+			None => Err(ChainError::Failed("the chain took the job but emitted no JobPosted".into())),
+		}
+	}
+
+	/// What posting this job would cost in transaction fees now.
+	pub async fn post_job_fee(
+		&self,
+		program: Program,
+		inputs: Vec<TaskInput>,
+		terms: JobTerms<Balance, BlockNumber>,
+		contact: Contact,
+	) -> Result<Balance, ChainError> {
+		self.fee_estimate(&post_job_call(program, inputs, terms, contact)).await
+	}
+
+	/// Cancels an open job of the signer's.
+	pub async fn cancel_job(&self, job: JobId) -> Result<(), ChainError> {
+		self.submit_and_wait(&conun::tx().market().cancel_job(job)).await
+	}
+
+	/// Sends `amount` to `to`, keeping the sender's account alive.
+	pub async fn transfer(&self, to: &AccountId32, amount: Balance) -> Result<(), ChainError> {
+		let call = conun::tx().balances().transfer_keep_alive(to.clone().into(), amount);
+		self.submit_and_wait(&call).await
+	}
+
+	/// What happened to `job` in the block `at`.
+	pub async fn job_events(&self, at: &AtBlock, job: JobId) -> Result<Vec<JobEvent>, ChainError> {
+		use conun::market::events as e;
+		let events = at.events().fetch().await?;
+		let mut out = Vec::new();
+		macro_rules! collect {
+			($event:ty, |$v:ident| $make:expr) => {
+				for $v in events.find::<$event>() {
+					let $v = $v?;
+					if $v.job == job {
+						out.push($make);
+					}
+				}
+			};
+		}
+		collect!(e::JobPosted, |v| JobEvent::Posted { budget: v.budget });
+		collect!(e::ReplicaAssigned, |v| JobEvent::Assigned { task: v.task, provider: v.provider });
+		collect!(e::TaskUnassignable, |v| JobEvent::Unassignable { task: v.task, reason: v.reason.0 });
+		collect!(e::ResultCommitted, |v| JobEvent::Committed { task: v.task, provider: v.provider });
+		collect!(e::ResultRevealed, |v| JobEvent::Revealed {
+			task: v.task,
+			provider: v.provider,
+			result: v.result
+		});
+		collect!(e::TaskVerified, |v| JobEvent::Verified {
+			task: v.task,
+			result: v.result,
+			agreeing: v.agreeing
+		});
+		collect!(e::ExtraReplicasRequested, |v| JobEvent::ExtraReplicas { task: v.task, extra: v.extra });
+		collect!(e::TaskFailed, |v| JobEvent::Failed { task: v.task, reason: v.reason.0 });
+		collect!(e::TaskCancelled, |v| JobEvent::TaskCancelled { task: v.task, refunded: v.refunded });
+		collect!(e::ReplicaPaid, |v| JobEvent::Paid { task: v.task, provider: v.provider, amount: v.amount });
+		collect!(e::ReplicaSlashed, |v| JobEvent::Slashed {
+			task: v.task,
+			provider: v.provider,
+			amount: v.amount
+		});
+		collect!(e::ReplicaMissed, |v| JobEvent::Missed {
+			task: v.task,
+			provider: v.provider,
+			slashed: v.slashed
+		});
+		collect!(e::JobCancelled, |v| JobEvent::Cancelled { refunded: v.refunded });
+		collect!(e::JobFinished, |v| JobEvent::Finished {
+			verified: v.verified,
+			failed: v.failed,
+			cancelled: v.cancelled,
+			refunded: v.refunded
+		});
+		Ok(out)
+	}
+}
+
+fn post_job_call(
+	program: Program,
+	inputs: Vec<TaskInput>,
+	terms: JobTerms<Balance, BlockNumber>,
+	contact: Contact,
+) -> impl subxt::transactions::Payload {
+	conun::tx().market().post_job(
+		Static(program),
+		BoundedVec(inputs.into_iter().map(Static).collect()),
+		Static(terms),
+		Static(contact),
+	)
+}
