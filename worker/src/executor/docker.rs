@@ -265,7 +265,7 @@ fn container_config(task: &DockerTask<'_>, out: &Path) -> ContainerCreateBody {
 }
 
 /// The image ID a `docker save` tarball holds: the digest of its config, from manifest.json.
-fn image_id(tarball: &[u8]) -> Result<String, DockerError> {
+pub fn image_id(tarball: &[u8]) -> Result<String, DockerError> {
 	let mut archive = tar::Archive::new(tarball);
 	let entries = archive.entries().map_err(|e| DockerError::BadImage(e.to_string()))?;
 	for entry in entries {

@@ -1,0 +1,280 @@
+//! The `job` commands that post, follow and settle a job, and `serve`, which keeps a detached
+//! job's program and inputs available to workers.
+
+use crate::{
+	error::CliError,
+	format::seconds,
+	jobs::JobRecord,
+	manifest::{self, Reduce},
+	prepare, reduce, results, serve,
+	settings::Settings,
+	watch::{self, Outcome},
+};
+use conun_client::{con::format_con, Chain};
+use conun_net::NetHandle;
+use conun_primitives::{JobId, JobState};
+use serde::Serialize;
+use std::{path::Path, time::Duration};
+
+/// How `job submit` behaves after posting.
+pub struct SubmitOptions<'a> {
+	pub detach: bool,
+	pub out: Option<&'a Path>,
+	pub quiet: bool,
+}
+
+/// `job submit MANIFEST`: prepares, posts, then (unless detached) serves the program and inputs
+/// while watching the job to its end, and downloads and reduces the results into `out`.
+pub async fn submit(settings: &Settings, path: &Path, options: SubmitOptions<'_>) -> Result<(), CliError> {
+	let manifest = manifest::load(path)?;
+	let store = serve::open_store(settings)?;
+	let prepared = prepare::prepare(&manifest, &store, &settings.data_dir.join("images")).await?;
+	let chain = Chain::connect(&settings.node, settings.keypair()?).await?;
+	let net = serve::start(settings, store).await?;
+	let contact = serve::contact(&net, settings).await?;
+	let before = chain.balance_of(&chain.at_best().await?, chain.account()).await?;
+	let (job, budget) = chain
+		.post_job(prepared.program.clone(), prepared.inputs.clone(), manifest.terms, contact)
+		.await
+		.map_err(|e| CliError::Unrunnable(format!("the chain refused the job: {e}")))?;
+	let record = JobRecord {
+		job,
+		name: manifest.name.clone(),
+		manifest: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+		blobs: prepared.blobs().iter().map(|h| format!("{h:?}")).collect(),
+		listen: settings.listen.to_string(),
+		reduce: manifest.reduce,
+	};
+	record.save(&settings.data_dir)?;
+	println!(
+		"job {job} posted: {} tasks × {} replicas, {} held in escrow (follow it with `conun job watch {job}`)",
+		prepared.inputs.len(),
+		manifest.terms.replicas,
+		format_con(budget)
+	);
+	if options.detach {
+		println!(
+			"detached: workers fetch the program and inputs from this machine, so keep serving until the job ends:\n  conun serve --listen {} --data-dir {}",
+			settings.listen,
+			settings.data_dir.display()
+		);
+		return Ok(());
+	}
+	let outcome = tokio::select! {
+		outcome = watch::watch(&chain, job, options.quiet) => outcome?,
+		_ = tokio::signal::ctrl_c() => {
+			return Err(CliError::Usage(format!(
+				"stopped watching job {job}, which is still open: `conun serve` keeps serving its inputs, `conun job cancel {job}` refunds the tasks not yet run"
+			)));
+		},
+	};
+	let after = chain.balance_of(&chain.at_best().await?, chain.account()).await?;
+	summary(&outcome, Some(before.free.saturating_sub(after.free)), net.stats().bytes_served);
+	finish(&chain, &net, &outcome, job, options.out, manifest.reduce).await
+}
+
+/// Downloads and reduces a finished job's results when `out` is given; fails when tasks did not
+/// verify.
+async fn finish(
+	chain: &Chain,
+	net: &NetHandle,
+	outcome: &Outcome,
+	job: JobId,
+	out: Option<&Path>,
+	how: Reduce,
+) -> Result<(), CliError> {
+	if let Some(out) = out {
+		let outputs = results::download(chain, net, job, out).await?;
+		println!("results of job {job} in {}", out.display());
+		println!("{}", reduce::reduce(how, &outputs, out)?);
+	}
+	if outcome.job.verified < outcome.job.tasks {
+		return Err(CliError::Incomplete(format!(
+			"job {job}: {} of {} tasks verified ({} failed, {} cancelled); `conun job logs {job} TASK` says why",
+			outcome.job.verified, outcome.job.tasks, outcome.job.failed, outcome.job.cancelled
+		)));
+	}
+	Ok(())
+}
+
+fn summary(outcome: &Outcome, spent: Option<u128>, served: u64) {
+	let job = &outcome.job;
+	println!(
+		"finished: {}/{} tasks verified, {} failed, {} cancelled, in {} blocks ({})",
+		job.verified,
+		job.tasks,
+		job.failed,
+		job.cancelled,
+		outcome.blocks,
+		seconds(outcome.elapsed)
+	);
+	let mut line = format!("CON paid to providers: {}", format_con(outcome.progress.paid));
+	if let Some(spent) = spent {
+		line.push_str(&format!("; the account spent {} in all (fees included, refunds deducted)", format_con(spent)));
+	}
+	println!("{line}; {served} bytes served to workers");
+}
+
+/// `job watch JOB`: follows a job to its end (serving its inputs if this machine posted it).
+pub async fn watch(settings: &Settings, job: JobId, out: Option<&Path>) -> Result<(), CliError> {
+	let chain = Chain::connect_read_only(&settings.node).await?;
+	let record = JobRecord::load(&settings.data_dir, job)?;
+	let net = serve::start(settings, serve::open_store(settings)?).await?;
+	let outcome = watch::watch(&chain, job, false).await?;
+	summary(&outcome, None, net.stats().bytes_served);
+	finish(&chain, &net, &outcome, job, out, record.map(|r| r.reduce).unwrap_or_default()).await
+}
+
+#[derive(Serialize)]
+struct StatusJson {
+	job: JobId,
+	owner: String,
+	state: String,
+	runtime: String,
+	program: String,
+	tasks: u32,
+	replicas: u32,
+	price: String,
+	escrow: String,
+	posted_at: u32,
+	block: u64,
+	waiting: u32,
+	running: u32,
+	revealing: u32,
+	verified: u32,
+	failed: u32,
+	cancelled: u32,
+	assigned_replicas: u32,
+	committed_replicas: u32,
+	revealed_replicas: u32,
+	paid: String,
+	/// Why waiting tasks wait, when the chain said so.
+	stalled: Vec<String>,
+}
+
+/// `job status JOB [--json]`.
+pub async fn status(settings: &Settings, job: JobId, json: bool) -> Result<(), CliError> {
+	let chain = Chain::connect_read_only(&settings.node).await?;
+	let at = chain.at_best().await?;
+	let Some(view) = chain.job(&at, job).await? else {
+		return Err(CliError::Usage(format!("there is no job {job} on this chain")));
+	};
+	let tasks = chain.tasks(&at, job).await?;
+	let progress = watch::Progress::of(&view, &tasks);
+	let mut stalled: Vec<String> = tasks
+		.iter()
+		.filter(|t| t.phase == conun_primitives::TaskPhase::Waiting)
+		.filter_map(|t| t.stalled)
+		.map(|r| format!("{r:?}: {}", watch::explain(r)))
+		.collect();
+	stalled.sort();
+	stalled.dedup();
+	let status = StatusJson {
+		job,
+		owner: view.owner.to_string(),
+		state: format!("{:?}", view.state).to_lowercase(),
+		runtime: format!("{:?}", view.program.runtime()).to_lowercase(),
+		program: format!("{:?}", view.program.hash()),
+		tasks: view.tasks,
+		replicas: view.replicas,
+		price: format_con(view.price),
+		escrow: format_con(view.escrow),
+		posted_at: view.posted_at,
+		block: at.block_number(),
+		waiting: view.waiting,
+		running: view.running,
+		revealing: view.revealing,
+		verified: view.verified,
+		failed: view.failed,
+		cancelled: view.cancelled,
+		assigned_replicas: progress.assigned,
+		committed_replicas: progress.committed,
+		revealed_replicas: progress.revealed,
+		paid: format_con(progress.paid),
+		stalled,
+	};
+	if json {
+		println!("{}", serde_json::to_string_pretty(&status).map_err(std::io::Error::other)?);
+		return Ok(());
+	}
+	println!("job {job} ({}), {} program {}, owner {}", status.state, status.runtime, status.program, status.owner);
+	println!("  {} tasks × {} replicas at {} each; {} in escrow; posted at block {}, now {}", status.tasks, status.replicas, status.price, status.escrow, status.posted_at, status.block);
+	println!(
+		"  tasks: {} waiting, {} running, {} revealing, {} verified, {} failed, {} cancelled",
+		status.waiting, status.running, status.revealing, status.verified, status.failed, status.cancelled
+	);
+	println!(
+		"  replicas: {} assigned, {} committed, {} revealed; paid {}",
+		status.assigned_replicas, status.committed_replicas, status.revealed_replicas, status.paid
+	);
+	for reason in &status.stalled {
+		println!("  waiting: {reason}");
+	}
+	Ok(())
+}
+
+/// `job cancel JOB`.
+pub async fn cancel(settings: &Settings, job: JobId) -> Result<(), CliError> {
+	let chain = Chain::connect(&settings.node, settings.keypair()?).await?;
+	chain.cancel_job(job).await?;
+	println!("job {job} cancelled: tasks without a commitment end and are refunded over the next blocks; committed ones are still settled");
+	Ok(())
+}
+
+/// `job results JOB --out DIR`.
+pub async fn results(settings: &Settings, job: JobId, out: &Path) -> Result<(), CliError> {
+	let chain = Chain::connect_read_only(&settings.node).await?;
+	let net = serve::start(settings, serve::open_store(settings)?).await?;
+	let outputs = results::download(&chain, &net, job, out).await?;
+	let verified = outputs.iter().flatten().count();
+	println!("{verified} of {} results of job {job} fetched, checked against the chain, in {}", outputs.len(), out.display());
+	let how = JobRecord::load(&settings.data_dir, job)?.map(|r| r.reduce).unwrap_or_default();
+	println!("{}", reduce::reduce(how, &outputs, out)?);
+	Ok(())
+}
+
+/// `job logs JOB TASK`.
+pub async fn logs(settings: &Settings, job: JobId, task: u32) -> Result<(), CliError> {
+	let chain = Chain::connect_read_only(&settings.node).await?;
+	let net = serve::start(settings, serve::open_store(settings)?).await?;
+	results::logs(&chain, &net, job, task).await
+}
+
+/// `serve`: serves the program and inputs of every job this data directory posted, until all of
+/// them have finished.
+pub async fn serve_jobs(settings: &Settings) -> Result<(), CliError> {
+	let chain = Chain::connect_read_only(&settings.node).await?;
+	let net = serve::start(settings, serve::open_store(settings)?).await?;
+	println!("serving as {} on {}", net.peer_id(), settings.listen);
+	loop {
+		let at = chain.at_best().await?;
+		let mut open = Vec::new();
+		for record in JobRecord::all(&settings.data_dir)? {
+			if let Some(view) = chain.job(&at, record.job).await? {
+				if view.state != JobState::Finished {
+					open.push(record.job);
+				}
+			}
+		}
+		if open.is_empty() {
+			println!("no open job left to serve; {} bytes served", net.stats().bytes_served);
+			return Ok(());
+		}
+		tracing::info!("serving jobs {open:?}");
+		tokio::select! {
+			_ = tokio::time::sleep(Duration::from_secs(6)) => {},
+			_ = tokio::signal::ctrl_c() => {
+				println!("stopped; jobs {open:?} are still open and their workers cannot fetch from this machine now");
+				return Ok(());
+			},
+		}
+	}
+}
+
+/// `put FILE`: imports a file into the store and prints its content hash.
+pub fn put(settings: &Settings, file: &Path) -> Result<(), CliError> {
+	let store = serve::open_store(settings)?;
+	let (hash, size) = store.import_file(file).map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+	println!("{hash:?} {size}");
+	Ok(())
+}
