@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$REPO_ROOT/scripts/setup.sh"
+"$REPO_ROOT/scripts/build-examples.sh"
 
 logs="$(mktemp -d)"
 status=0
@@ -26,6 +27,12 @@ log "cargo test: conun-worker against conun-node --dev (three workers, a crash, 
   | tee "$logs/e2e.log" || status=1
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 cat "$logs/e2e.log" >> "$logs/cargo.log"
+
+log "cargo test: the conun CLI against conun-node --dev and three workers (the examples, a job nobody can take)"
+(cd "$REPO_ROOT" && cargo test --locked --release -p conun-cli --features e2e --test e2e -- --test-threads=1 --nocapture 2>&1) \
+  | tee "$logs/cli-e2e.log" || status=1
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+cat "$logs/cli-e2e.log" >> "$logs/cargo.log"
 
 log "client tests (@polkadot/api) against $CONUN_NODE"
 (cd "$REPO_ROOT/tests/client" && npm test --silent 2>&1) | tee "$logs/client.log" || status=1

@@ -137,7 +137,8 @@ fn main() {
 	let cli = Cli::parse();
 	tracing_subscriber::fmt()
 		.with_env_filter(
-			tracing_subscriber::EnvFilter::try_from_env("CONUN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+			tracing_subscriber::EnvFilter::try_from_env("CONUN_LOG")
+				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,libp2p_swarm=error,libp2p_request_response=error,libp2p_kad=error")),
 		)
 		.with_writer(std::io::stderr)
 		.init();

@@ -123,6 +123,13 @@ struct Behaviour {
 	identify: identify::Behaviour,
 }
 
+/// Requests a node answers at once on one connection; more are dropped by the peer's handler.
+const MAX_INBOUND_STREAMS: usize = 32;
+/// Requests a node has in flight at once, over all its fetches: below what one peer answers at
+/// once, so that many fetches from one holder (a worker taking 50 tasks from one requester)
+/// wait their turn here instead of being dropped there and retried.
+const MAX_OUTBOUND_REQUESTS: usize = 24;
+
 /// A cheap, cloneable handle on a running node. The node stops when the last handle is dropped.
 #[derive(Clone)]
 pub struct NetHandle {
@@ -132,6 +139,8 @@ pub struct NetHandle {
 	pub(crate) counters: Arc<Counters>,
 	pub(crate) request_timeout: Duration,
 	pub(crate) parallel_chunks: usize,
+	/// Permits for requests in flight ([`MAX_OUTBOUND_REQUESTS`]).
+	in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 fn key(hash: H256) -> kad::RecordKey {
@@ -166,7 +175,7 @@ pub async fn start(config: NetConfig) -> Result<NetHandle, NetError> {
 					// At most 32 requests (so 32 MiB of chunks) in flight per connection.
 					request_response::Config::default()
 						.with_request_timeout(timeout)
-						.with_max_concurrent_streams(32),
+						.with_max_concurrent_streams(MAX_INBOUND_STREAMS),
 				),
 				kad,
 				identify: identify::Behaviour::new(identify::Config::new(
@@ -240,6 +249,7 @@ pub async fn start(config: NetConfig) -> Result<NetHandle, NetError> {
 		counters,
 		request_timeout: config.request_timeout,
 		parallel_chunks: config.parallel_chunks.max(1),
+		in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_OUTBOUND_REQUESTS)),
 	})
 }
 
@@ -303,6 +313,7 @@ impl NetHandle {
 	/// Sends one request and waits for the answer, dialing the peer if needed. Errors are
 	/// described in words: the fetcher only reports them.
 	pub async fn request(&self, peer: PeerId, request: Request) -> Result<Response, String> {
+		let _permit = self.in_flight.acquire().await.map_err(|_| NetError::Stopped.to_string())?;
 		let (tx, rx) = oneshot::channel();
 		self.send(Command::Request(peer, request, tx)).await.map_err(|e| e.to_string())?;
 		// Twice the request timeout: dialing comes first and has no timeout of its own.

@@ -230,13 +230,20 @@ impl DockerExecutor {
 }
 
 fn container_config(task: &DockerTask<'_>, out: &Path) -> ContainerCreateBody {
-	let mut cmd = vec![task.command.to_string()];
-	cmd.extend(task.args.iter().cloned());
+	// An empty command runs the image's own entry point, with the job's args in place of the
+	// image's default ones when there are any; otherwise the command replaces the entry point.
+	let (entrypoint, cmd) = if task.command.is_empty() {
+		(None, (!task.args.is_empty()).then(|| task.args.to_vec()))
+	} else {
+		let mut cmd = vec![task.command.to_string()];
+		cmd.extend(task.args.iter().cloned());
+		(Some(Vec::new()), Some(cmd))
+	};
 	let limits = task.limits;
 	ContainerCreateBody {
 		image: Some(task.image.to_string()),
-		cmd: Some(cmd),
-		entrypoint: Some(Vec::new()),
+		cmd,
+		entrypoint,
 		user: Some("65534:65534".into()),
 		working_dir: Some("/".into()),
 		env: Some(Vec::new()),

@@ -1,0 +1,350 @@
+//! The requester's side end to end: `conun-node --dev`, three providers running `conun-worker`
+//! (wasm and docker), and the `conun` binary as a user runs it.
+//!
+//! - the three examples (sum-range, mandelbrot, wordfreq) go through CLI, chain and workers with
+//!   R = 3 and come back verified and reduced: the sum equals n(n+1)/2, the image is a
+//!   2048×2048 PNG, the word counts equal a local run of the same program;
+//! - a job nobody can take is explained by `job check` (exit code 2, with the fix), and, once
+//!   posted, by the chain (`TaskUnassignable`, shown by `job status`), then cancelled;
+//! - a broken manifest is refused with the line at fault, before anything is posted.
+//!
+//! Needs the release binaries (`scripts/setup.sh` builds them), the example artefacts
+//! (`scripts/build-examples.sh`) and a Docker engine. Run with `--test-threads=1`: each test
+//! starts its own chain and three workers. `scripts/test.sh` runs it as
+//! `cargo test --release -p conun-cli --features e2e --test e2e -- --test-threads=1`.
+#![cfg(feature = "e2e")]
+
+use conun_client::{market::JobEvent, Chain};
+use conun_primitives::Unassignable;
+use std::{
+	collections::BTreeMap,
+	path::{Path, PathBuf},
+	process::{Child, Command, Output, Stdio},
+	time::{Duration, Instant},
+};
+
+/// Kills a child process when the test ends, however it ends.
+struct Process(Child);
+
+impl Drop for Process {
+	fn drop(&mut self) {
+		let _ = self.0.kill();
+		let _ = self.0.wait();
+	}
+}
+
+fn free_port() -> u16 {
+	std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn repo() -> PathBuf {
+	Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A release binary: `$VAR`, else `$CARGO_TARGET_DIR/release/NAME`.
+fn binary(var: &str, name: &str) -> PathBuf {
+	let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
+		let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("target"));
+		target.join("release").join(name)
+	});
+	assert!(path.exists(), "{} is missing: scripts/setup.sh builds it", path.display());
+	path
+}
+
+fn example(path: &str) -> PathBuf {
+	let path = repo().join("examples").join(path);
+	assert!(path.exists(), "{} is missing: run scripts/build-examples.sh", path.display());
+	path
+}
+
+fn text(output: &Output) -> String {
+	format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+/// A dev chain and three providers (Bob, Charlie, Dave), each a `conun-worker` with its own key,
+/// data directory and ports; Alice is the requester.
+struct Market {
+	root: tempfile::TempDir,
+	url: String,
+	cli_port: u16,
+	_workers: Vec<Process>,
+	_node: Process,
+}
+
+impl Market {
+	fn start() -> Self {
+		assert!(
+			Command::new("docker").arg("info").output().is_ok_and(|o| o.status.success()),
+			"the Docker engine is not running (scripts/setup.sh starts it)"
+		);
+		let root = tempfile::tempdir().unwrap();
+		let rpc_port = free_port();
+		let url = format!("ws://127.0.0.1:{rpc_port}");
+		let node_log = std::fs::File::create(root.path().join("node.log")).unwrap();
+		let node = Process(
+			Command::new(binary("CONUN_NODE", "conun-node"))
+				.args(["--dev", "--no-prometheus", "--no-telemetry", "--no-mdns", "--tmp"])
+				.args(["--rpc-port", &rpc_port.to_string(), "--port", &free_port().to_string()])
+				.stdout(Stdio::null())
+				.stderr(node_log)
+				.spawn()
+				.expect("conun-node starts"),
+		);
+		let started = Instant::now();
+		while std::net::TcpStream::connect(("127.0.0.1", rpc_port)).is_err() {
+			assert!(started.elapsed() < Duration::from_secs(60), "conun-node did not open its RPC port");
+			std::thread::sleep(Duration::from_millis(300));
+		}
+		let mut workers = Vec::new();
+		for name in ["Bob", "Charlie", "Dave"] {
+			let dir = root.path().join(name);
+			std::fs::create_dir_all(&dir).unwrap();
+			let p2p = free_port();
+			let worker = || {
+				let mut command = Command::new(binary("CONUN_WORKER", "conun-worker"));
+				command
+					.args(["--node", &url, "--key", &format!("//{name}"), "--runtimes", "wasm,docker"])
+					.arg("--data-dir")
+					.arg(&dir)
+					.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
+					.args(["--public-addrs", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
+					.args(["--cores", "1", "--memory-mib", "256", "--max-tasks", "50"]);
+				command
+			};
+			let out = worker().args(["register", "--stake", "1000"]).output().unwrap();
+			assert!(out.status.success(), "{name} could not register: {}", text(&out));
+			let log = std::fs::File::create(dir.join("worker.log")).unwrap();
+			workers.push(Process(worker().arg("run").stdout(Stdio::null()).stderr(log).spawn().unwrap()));
+		}
+		Self { root, url, cli_port: free_port(), _workers: workers, _node: node }
+	}
+
+	/// `conun ARGS` as Alice, with her own data directory and a fixed libp2p port; stopped
+	/// after five minutes, whatever it is doing.
+	fn conun(&self, args: &[&str]) -> Output {
+		let (stdout, stderr) = (tempfile::tempfile().unwrap(), tempfile::tempfile().unwrap());
+		let mut child = Command::new(env!("CARGO_BIN_EXE_conun"))
+			.args(["--node", &self.url, "--account", "alice"])
+			.arg("--data-dir")
+			.arg(self.root.path().join("alice"))
+			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{}", self.cli_port)])
+			.args(args)
+			.env_remove("CONUN_KEY")
+			.stdout(stdout.try_clone().unwrap())
+			.stderr(stderr.try_clone().unwrap())
+			.spawn()
+			.unwrap();
+		let started = Instant::now();
+		let status = loop {
+			if let Some(status) = child.try_wait().unwrap() {
+				break status;
+			}
+			if started.elapsed() > Duration::from_secs(300) {
+				let _ = child.kill();
+				let _ = child.wait();
+				panic!("conun {args:?} still runs after 5 minutes; the workers say:\n{}", self.logs());
+			}
+			std::thread::sleep(Duration::from_millis(200));
+		};
+		let read = |mut file: std::fs::File| {
+			use std::io::{Read, Seek};
+			let mut bytes = Vec::new();
+			file.seek(std::io::SeekFrom::Start(0)).unwrap();
+			file.read_to_end(&mut bytes).unwrap();
+			bytes
+		};
+		Output { status, stdout: read(stdout), stderr: read(stderr) }
+	}
+
+	/// Runs `conun ARGS` and asserts it succeeds; returns what it printed.
+	fn ok(&self, args: &[&str]) -> String {
+		let out = self.conun(args);
+		assert!(out.status.success(), "conun {args:?} failed:\n{}\n{}", text(&out), self.logs());
+		text(&out)
+	}
+
+	fn out_dir(&self, name: &str) -> PathBuf {
+		self.root.path().join(name)
+	}
+
+	fn logs(&self) -> String {
+		let mut all = String::new();
+		for name in ["Bob", "Charlie", "Dave"] {
+			let log = std::fs::read_to_string(self.root.path().join(name).join("worker.log")).unwrap_or_default();
+			let tail: Vec<&str> = log.lines().rev().take(15).collect();
+			all.push_str(&format!("--- {name}\n{}\n", tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
+		}
+		all
+	}
+
+	fn job_status(&self, job: u64) -> serde_json::Value {
+		serde_json::from_str(&self.ok(&["job", "status", &job.to_string(), "--json"])).unwrap()
+	}
+}
+
+/// The job id `job submit` printed.
+fn posted_job(output: &str) -> u64 {
+	let line = output.lines().find(|l| l.starts_with("job ") && l.contains(" posted")).expect("a `job N posted` line");
+	line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// What a local run of the wordfreq program over the same files gives, merged.
+fn local_word_counts(dir: &Path) -> BTreeMap<String, u64> {
+	let program = example("wordfreq/image/wordfreq");
+	let mut counts = BTreeMap::new();
+	let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+	files.sort();
+	for file in files {
+		let out = Command::new(&program).stdin(std::fs::File::open(&file).unwrap()).output().unwrap();
+		assert!(out.status.success());
+		for line in String::from_utf8(out.stdout).unwrap().lines() {
+			let (word, n) = line.rsplit_once('\t').unwrap();
+			*counts.entry(word.to_string()).or_default() += n.parse::<u64>().unwrap();
+		}
+	}
+	counts
+}
+
+#[test]
+fn the_three_examples_come_back_verified() {
+	let market = Market::start();
+	let providers = market.ok(&["providers", "--json"]);
+	let providers: serde_json::Value = serde_json::from_str(&providers).unwrap();
+	assert_eq!(providers.as_array().unwrap().len(), 3, "{providers}");
+
+	// sum-range: 100 wasm tasks, R = 3, reduced to one number.
+	let sum = example("sum-range/job.toml");
+	let checked = market.ok(&["job", "check", sum.to_str().unwrap()]);
+	assert!(checked.contains("task 0 here: Exited(0)"), "{checked}");
+	assert!(checked.contains("3.3 CON held"), "{checked}");
+	let out = market.out_dir("sum");
+	let started = Instant::now();
+	let submitted = market.ok(&["job", "submit", sum.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+	let elapsed = started.elapsed();
+	let answer = std::fs::read_to_string(out.join("answer.txt")).unwrap();
+	assert_eq!(answer.trim(), (100_000_000u64 * 100_000_001 / 2).to_string(), "{submitted}");
+	assert!(submitted.contains("100/100 tasks verified"), "{submitted}");
+	assert!(submitted.contains("CON paid to providers: 3 CON"), "{submitted}");
+	println!("sum-range: verified in {elapsed:.1?}\n{submitted}");
+	let job = posted_job(&submitted);
+	let status = market.job_status(job);
+	assert_eq!(status["state"], "finished");
+	assert_eq!(status["verified"], 100);
+	assert_eq!(status["revealed_replicas"], 300);
+	// Any task's receipts and logs, from the providers that ran it.
+	let logs = market.ok(&["job", "logs", &job.to_string(), "7"]);
+	assert_eq!(logs.matches("status Exited(0)").count(), 3, "{logs}");
+	// The results again, in a fresh process: fetched from the providers, not from the requester.
+	let again = market.out_dir("sum-again");
+	let fetched = market.ok(&["job", "results", &job.to_string(), "--out", again.to_str().unwrap()]);
+	assert!(fetched.contains("sum = 5000000050000000"), "{fetched}");
+
+	// mandelbrot: 64 wasm tiles stitched into a PNG.
+	let out = market.out_dir("mandelbrot");
+	let mandelbrot = example("mandelbrot/job.toml");
+	let started = Instant::now();
+	let submitted = market.ok(&["job", "submit", mandelbrot.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+	println!("mandelbrot: verified in {:.1?}\n{submitted}", started.elapsed());
+	let png = std::fs::read(out.join("image.png")).unwrap();
+	assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+	assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 2048);
+	assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 2048);
+	let tile = std::fs::read(out.join("00027.out")).unwrap();
+	assert_eq!(tile.len(), 256 * 256);
+	let shades: std::collections::BTreeSet<u8> = tile.iter().copied().collect();
+	assert!(shades.len() > 16, "a tile on the set's edge has many shades, got {}", shades.len());
+
+	// wordfreq: a docker image built here FROM scratch, one task per doc, counts merged.
+	let out = market.out_dir("wordfreq");
+	let wordfreq = example("wordfreq/job.toml");
+	let started = Instant::now();
+	let submitted = market.ok(&["job", "submit", wordfreq.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+	println!("wordfreq: verified in {:.1?}\n{submitted}", started.elapsed());
+	let merged: BTreeMap<String, u64> = std::fs::read_to_string(out.join("counts.tsv"))
+		.unwrap()
+		.lines()
+		.map(|l| {
+			let (w, n) = l.rsplit_once('\t').unwrap();
+			(w.to_string(), n.parse().unwrap())
+		})
+		.collect();
+	assert_eq!(merged, local_word_counts(&repo().join("docs")));
+}
+
+#[test]
+fn a_job_nobody_can_take_is_explained_and_a_broken_manifest_refused() {
+	let market = Market::start();
+	let dir = market.root.path().join("jobs");
+	std::fs::create_dir_all(&dir).unwrap();
+	let wasm = example("sum-range/build/sum_range.wasm");
+	let manifest = |memory: u32, replicas: &str| {
+		format!(
+			"[program]\nruntime = \"wasm\"\nwasm = \"{}\"\nfuel = 100_000_000\n\n[inputs]\nrange = {{ start = 1, end = 1000, chunks = 4 }}\n\n\
+			 [terms]\nreplicas = {replicas}\nprice = \"0.01\"\nresources = {{ cores = 1, memory_mib = {memory} }}\n",
+			wasm.display()
+		)
+	};
+
+	// A mistake is refused with its place, before anything reaches the chain.
+	let broken = dir.join("broken.toml");
+	std::fs::write(&broken, manifest(16, "9")).unwrap();
+	let out = market.conun(&["job", "submit", broken.to_str().unwrap()]);
+	assert_eq!(out.status.code(), Some(1));
+	let error = text(&out);
+	assert!(error.contains("broken.toml:10:12: replicas must be 1 to 7 (got 9)"), "{error}");
+	assert!(error.contains("replicas = 9\n") && error.contains('^'), "{error}");
+
+	// Four times the memory any provider lends: `job check` says so, and how to fix it.
+	let too_big = dir.join("too-big.toml");
+	std::fs::write(&too_big, manifest(1024, "3")).unwrap();
+	let out = market.conun(&["job", "check", too_big.to_str().unwrap()]);
+	let explained = text(&out);
+	assert_eq!(out.status.code(), Some(2), "{explained}");
+	assert!(explained.contains("nobody can take this job now"), "{explained}");
+	assert!(explained.contains("InsufficientResources"), "{explained}");
+	assert!(explained.contains("the largest offers are 1 cores and 256 MiB"), "{explained}");
+
+	// Posted anyway, the chain says why its tasks wait, in an event and in the task's record.
+	let submitted = market.ok(&["job", "submit", too_big.to_str().unwrap(), "--detach"]);
+	let job = posted_job(&submitted);
+	let runtime = tokio::runtime::Runtime::new().unwrap();
+	let reason = runtime.block_on(async {
+		let chain = Chain::connect_read_only(&market.url).await.unwrap();
+		let started = Instant::now();
+		let mut seen = 0;
+		loop {
+			assert!(started.elapsed() < Duration::from_secs(60), "no TaskUnassignable event for job {job}");
+			let at = chain.at_best().await.unwrap();
+			if at.block_number() != seen {
+				seen = at.block_number();
+				let events = chain.job_events(&at, job).await.unwrap();
+				if let Some(reason) = events.iter().find_map(|e| match e {
+					JobEvent::Unassignable { reason, .. } => Some(*reason),
+					_ => None,
+				}) {
+					break reason;
+				}
+			}
+			tokio::time::sleep(Duration::from_millis(500)).await;
+		}
+	});
+	assert_eq!(reason, Unassignable::InsufficientResources);
+	let status = market.job_status(job);
+	assert_eq!(status["waiting"], 4, "{status}");
+	let stalled = status["stalled"].to_string();
+	assert!(stalled.contains("InsufficientResources"), "{status}");
+
+	// Cancelled, every task is refunded and the job ends.
+	market.ok(&["job", "cancel", &job.to_string()]);
+	let started = Instant::now();
+	loop {
+		let status = market.job_status(job);
+		if status["state"] == "finished" {
+			assert_eq!(status["cancelled"], 4, "{status}");
+			assert_eq!(status["escrow"], "0 CON", "{status}");
+			break;
+		}
+		assert!(started.elapsed() < Duration::from_secs(60), "job {job} did not finish after cancel: {status}");
+		std::thread::sleep(Duration::from_secs(1));
+	}
+}
