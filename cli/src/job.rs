@@ -224,7 +224,7 @@ pub async fn cancel(settings: &Settings, job: JobId) -> Result<(), CliError> {
 /// `job results JOB --out DIR`.
 pub async fn results(settings: &Settings, job: JobId, out: &Path) -> Result<(), CliError> {
 	let chain = Chain::connect_read_only(&settings.node).await?;
-	let net = serve::start(settings, serve::open_store(settings)?).await?;
+	let net = serve::start_fetcher(settings, serve::open_store(settings)?).await?;
 	let outputs = results::download(&chain, &net, job, out).await?;
 	let verified = outputs.iter().flatten().count();
 	println!("{verified} of {} results of job {job} fetched, checked against the chain, in {}", outputs.len(), out.display());
@@ -236,7 +236,7 @@ pub async fn results(settings: &Settings, job: JobId, out: &Path) -> Result<(), 
 /// `job logs JOB TASK`.
 pub async fn logs(settings: &Settings, job: JobId, task: u32) -> Result<(), CliError> {
 	let chain = Chain::connect_read_only(&settings.node).await?;
-	let net = serve::start(settings, serve::open_store(settings)?).await?;
+	let net = serve::start_fetcher(settings, serve::open_store(settings)?).await?;
 	results::logs(&chain, &net, job, task).await
 }
 

@@ -16,13 +16,39 @@ pub fn open_store(settings: &Settings) -> Result<Arc<BlobStore>, CliError> {
 	Ok(Arc::new(BlobStore::open(settings.data_dir.join("blobs"))?))
 }
 
-/// Starts the libp2p node with the CLI's key, listening at `settings.listen`.
+/// Starts the libp2p node with the CLI's key, listening at `settings.listen`: the node that
+/// serves a job's program and inputs.
 pub async fn start(settings: &Settings, store: Arc<BlobStore>) -> Result<NetHandle, CliError> {
 	std::fs::create_dir_all(&settings.data_dir)?;
 	let keypair = conun_net::keypair::load_or_create(&settings.data_dir.join("network.key"))
 		.map_err(|e| CliError::Net(format!("the libp2p key: {e}")))?;
+	start_on(settings, store, settings.listen.clone(), keypair).await
+}
+
+/// Starts a libp2p node that only fetches (results, receipts, logs): on the interface of
+/// `settings.listen` but a port and a throwaway identity of its own, so it runs beside a
+/// `conun serve` without taking its port or being mistaken for it.
+pub async fn start_fetcher(settings: &Settings, store: Arc<BlobStore>) -> Result<NetHandle, CliError> {
+	let any_port: Multiaddr = settings
+		.listen
+		.iter()
+		.map(|p| match p {
+			Protocol::Tcp(_) => Protocol::Tcp(0),
+			other => other,
+		})
+		.collect();
+	let keypair = conun_net::libp2p::identity::Keypair::generate_ed25519();
+	start_on(settings, store, any_port, keypair).await
+}
+
+async fn start_on(
+	settings: &Settings,
+	store: Arc<BlobStore>,
+	listen: Multiaddr,
+	keypair: conun_net::libp2p::identity::Keypair,
+) -> Result<NetHandle, CliError> {
 	let mut config = NetConfig::new(keypair, store);
-	config.listen = vec![settings.listen.clone()];
+	config.listen = vec![listen];
 	conun_net::start(config).await.map_err(|e| {
 		CliError::Net(format!(
 			"cannot listen on {}: {e} (is another `conun` serving already? pick another with --listen)",

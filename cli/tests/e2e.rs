@@ -205,6 +205,22 @@ fn local_word_counts(dir: &Path) -> BTreeMap<String, u64> {
 	counts
 }
 
+/// How long the sum-range tasks take run here, one after another, in the worker's wasm sandbox.
+fn local_sum_range() -> Duration {
+	use conun_worker::executor::{wasm::WasmExecutor, Limits};
+	let program = std::fs::read(example("sum-range/build/sum_range.wasm")).unwrap();
+	let executor = WasmExecutor::new();
+	let limits = Limits { fuel: 200_000_000, memory_bytes: 16 << 20, max_output: 1 << 20 };
+	let started = Instant::now();
+	let mut sum = 0u128;
+	for input in conun_cli::manifest::range_inputs(1, 100_000_000, 100) {
+		let run = executor.run(&program, "_start", &input, limits);
+		sum += String::from_utf8(run.output.stdout).unwrap().trim().parse::<u128>().unwrap();
+	}
+	assert_eq!(sum, 5_000_000_050_000_000);
+	started.elapsed()
+}
+
 #[test]
 fn the_three_examples_come_back_verified() {
 	let market = Market::start();
@@ -226,6 +242,14 @@ fn the_three_examples_come_back_verified() {
 	assert!(submitted.contains("100/100 tasks verified"), "{submitted}");
 	assert!(submitted.contains("CON paid to providers: 3 CON"), "{submitted}");
 	println!("sum-range: verified in {elapsed:.1?}\n{submitted}");
+	// The benchmark: the same 100 tasks run here, one after another, in the same sandbox.
+	let local = local_sum_range();
+	println!(
+		"BENCH sum-range: submit to verified result {:.1} s (100 tasks × R = 3 on 3 workers) vs one local run {:.2} s: ratio {:.1}",
+		elapsed.as_secs_f64(),
+		local.as_secs_f64(),
+		elapsed.as_secs_f64() / local.as_secs_f64()
+	);
 	let job = posted_job(&submitted);
 	let status = market.job_status(job);
 	assert_eq!(status["state"], "finished");
