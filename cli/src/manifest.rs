@@ -377,7 +377,6 @@ impl Checker<'_> {
 			return self.error(second.clone(), "give exactly one of `range`, `files` and `dir`");
 		}
 		let inputs = if let Some(range) = i.range {
-			let range_span = range.span();
 			let r = range.into_inner();
 			let start = self.int(&r.start, "start", 0, i64::MAX)? as u64;
 			let end = self.int(&r.end, "end", 0, i64::MAX)? as u64;
@@ -386,7 +385,6 @@ impl Checker<'_> {
 			}
 			let most = (end - start + 1).min(MAX_TASKS_PER_JOB) as i64;
 			let chunks = self.int(&r.chunks, "chunks", 1, most)? as u32;
-			let _ = range_span;
 			InputSpec::Range { start, end, chunks }
 		} else if let Some(files) = i.files {
 			if files.get_ref().is_empty() {
