@@ -88,74 +88,16 @@ pub extern "C" fn _start() {
 	wasi::write(wasi::STDOUT, format_line(sum(a, b), &mut line));
 }
 
-/// The three WASI functions this program uses, declared by hand (there is no wasm32-wasip1
-/// standard library here).
+/// The WASI functions, shared by the examples.
 #[cfg(target_arch = "wasm32")]
-mod wasi {
-	pub const STDIN: i32 = 0;
-	pub const STDOUT: i32 = 1;
-	pub const STDERR: i32 = 2;
+use conun_wasi as wasi;
 
-	/// WASI's `iovec`/`ciovec`: a 32-bit pointer and a 32-bit length on wasm32.
-	#[repr(C)]
-	struct Iovec {
-		buf: *const u8,
-		len: usize,
-	}
-
-	#[link(wasm_import_module = "wasi_snapshot_preview1")]
-	extern "C" {
-		fn fd_read(fd: i32, iovs: *const Iovec, iovs_len: usize, nread: *mut usize) -> i32;
-		fn fd_write(fd: i32, iovs: *const Iovec, iovs_len: usize, nwritten: *mut usize) -> i32;
-		fn proc_exit(code: i32) -> !;
-	}
-
-	/// All of stdin into `buf`; `None` if it does not fit (or cannot be read).
-	pub fn read_stdin(buf: &mut [u8]) -> Option<usize> {
-		let mut filled = 0;
-		while filled < buf.len() {
-			let rest = &mut buf[filled..];
-			let iov = Iovec { buf: rest.as_mut_ptr(), len: rest.len() };
-			let mut n = 0;
-			if unsafe { fd_read(STDIN, &iov, 1, &mut n) } != 0 {
-				return None;
-			}
-			if n == 0 {
-				return Some(filled);
-			}
-			filled += n;
-		}
-		None
-	}
-
-	/// All of `bytes` to `fd`; exits with code 1 if the host refuses them.
-	pub fn write(fd: i32, mut bytes: &[u8]) {
-		while !bytes.is_empty() {
-			let iov = Iovec { buf: bytes.as_ptr(), len: bytes.len() };
-			let mut n = 0;
-			if unsafe { fd_write(fd, &iov, 1, &mut n) } != 0 || n == 0 {
-				exit(1);
-			}
-			bytes = &bytes[n..];
-		}
-	}
-
-	pub fn exit(code: i32) -> ! {
-		unsafe { proc_exit(code) }
-	}
-
-	/// `message` to the log, then exit code 1.
-	pub fn fail(message: &[u8]) -> ! {
-		write(STDERR, message);
-		exit(1)
-	}
-
-	/// A panic (a bug: none is expected) ends the task with exit code 101, like Rust's std.
-	#[panic_handler]
-	fn panic(_: &core::panic::PanicInfo) -> ! {
-		write(STDERR, b"sum-range: panicked\n");
-		exit(101)
-	}
+/// A panic (a bug: none is expected) ends the task with exit code 101, like Rust's std.
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+	wasi::write(wasi::STDERR, b"sum-range: panicked\n");
+	wasi::exit(101)
 }
 
 #[cfg(test)]
