@@ -5,13 +5,14 @@
 
 use crate::{
 	error::CliError,
-	manifest::{self, InputSpec, Manifest},
+	manifest::{self, Manifest},
 	prepare::{self, Prepared},
 	serve,
 	settings::Settings,
 	watch::explain,
 };
 use conun_client::{con::format_con, market::Provider, Chain};
+use conun_net::BlobStore;
 use conun_primitives::{MatchQuery, MatchReport, Program, RuntimeKind, TaskStatus, Unassignable, MAX_OUTPUT_BYTES};
 use conun_worker::executor::{wasm::WasmExecutor, Limits};
 
@@ -23,15 +24,14 @@ pub fn budget(tasks: u32, replicas: u32, price: u128) -> (u128, u128) {
 	(price * slots, price * (slots + margin))
 }
 
-/// Runs task 0 locally (wasm only): what it prints, how it ends and how much fuel it burns.
-fn dry_run(manifest: &Manifest, prepared: &Prepared) -> Result<Option<String>, CliError> {
+/// Runs task 0 locally (wasm only), on the program and input `prepare` put in `store`: what it
+/// prints, how it ends and how much fuel it burns.
+fn dry_run(manifest: &Manifest, prepared: &Prepared, store: &BlobStore) -> Result<Option<String>, CliError> {
 	let Program::Wasm { fuel, .. } = prepared.program else { return Ok(None) };
 	let manifest::ProgramSpec::Wasm { entry_point, .. } = &manifest.program else { return Ok(None) };
-	let program = std::fs::read(&prepared.program_path)?;
-	let input = match &manifest.inputs {
-		InputSpec::Range { start, end, chunks } => manifest::range_inputs(*start, *end, *chunks).swap_remove(0),
-		InputSpec::Files(files) => std::fs::read(&files[0])?,
-	};
+	let Some(first) = prepared.inputs.first() else { return Ok(None) };
+	let program = store.read(prepared.program.hash())?;
+	let input = store.read(first.hash)?;
 	let limits = Limits {
 		fuel,
 		memory_bytes: (manifest.terms.resources.memory_mib as usize) << 20,
@@ -124,7 +124,7 @@ pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), Cl
 		terms.replicas,
 		format_con(terms.price)
 	);
-	if let Some(report) = dry_run(&manifest, &prepared)? {
+	if let Some(report) = dry_run(&manifest, &prepared, &store)? {
 		println!("{report}");
 	}
 	let chain = match settings.key {

@@ -16,8 +16,6 @@ use std::path::{Path, PathBuf};
 pub struct Prepared {
 	pub program: Program,
 	pub inputs: Vec<TaskInput>,
-	/// Where the program's bytes are (a wasm module or an image tarball).
-	pub program_path: PathBuf,
 }
 
 impl Prepared {
@@ -41,18 +39,18 @@ fn bounded<const N: u32>(text: &str) -> conun_primitives::Bytes<N> {
 /// Imports the program and inputs of `manifest` into `store`; a Dockerfile directory is built
 /// and saved under `images` first.
 pub async fn prepare(manifest: &Manifest, store: &BlobStore, images: &Path) -> Result<Prepared, CliError> {
-	let (program, program_path) = match &manifest.program {
+	let program = match &manifest.program {
 		ProgramSpec::Wasm { path, entry_point, fuel } => {
 			let (hash, size) = store.import_file(path)?;
-			(Program::Wasm { hash, size, entry_point: bounded(entry_point), fuel: *fuel }, path.clone())
+			Program::Wasm { hash, size, entry_point: bounded(entry_point), fuel: *fuel }
 		},
 		ProgramSpec::DockerImage { path, command, args } => {
 			check_image(path)?;
-			(docker_program(store, path, command, args)?, path.clone())
+			docker_program(store, path, command, args)?
 		},
 		ProgramSpec::DockerBuild { dir, command, args } => {
 			let path = build_image(dir, &manifest.name, images).await?;
-			(docker_program(store, &path, command, args)?, path)
+			docker_program(store, &path, command, args)?
 		},
 	};
 	let inputs = match &manifest.inputs {
@@ -68,7 +66,7 @@ pub async fn prepare(manifest: &Manifest, store: &BlobStore, images: &Path) -> R
 			})
 			.collect::<Result<Vec<_>, CliError>>()?,
 	};
-	Ok(Prepared { program, inputs, program_path })
+	Ok(Prepared { program, inputs })
 }
 
 fn docker_program(store: &BlobStore, tarball: &Path, command: &str, args: &[String]) -> Result<Program, CliError> {
