@@ -1,53 +1,78 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust tests of the workspace, then the @polkadot/api client tests
-# against real conun-node processes. Installs what is missing and builds first.
+# against real conun-node processes. Installs what is missing (the Docker engine included: its
+# sandbox's tests need it) and builds first.
+#
+# Every step runs whatever failed before it, and every test binary of a step runs even when an
+# earlier one failed (`--no-fail-fast`), so one failure never hides the rest. Each step's tests
+# are counted from its own log; a step that exits non-zero with no failing test to show for it
+# (it did not build, a binary crashed, the runner did not start) counts as one failure more.
 # Ends with one line: "N passed, N failed".
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-"$REPO_ROOT/scripts/setup.sh"
+CONUN_REQUIRE_DOCKER=1 "$REPO_ROOT/scripts/setup.sh"
 "$REPO_ROOT/scripts/build-examples.sh"
 
 logs="$(mktemp -d)"
-status=0
 start=$(date +%s)
+passed=0
+failed=0
+summary=()
 
-log "cargo test (workspace, release)"
-(cd "$REPO_ROOT" && cargo test --locked --release --workspace 2>&1) | tee "$logs/cargo.log" || status=1
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+# count_cargo LOG: "<passed> <failed> <binaries that failed a test> <targets cargo says failed>"
+count_cargo() {
+  local p f bins targets
+  p=$({ grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$1" || true; } | awk '{s+=$4} END {print s+0}')
+  f=$({ grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" || true; } | awk '{s+=$6} END {print s+0}')
+  bins=$(grep -c 'test result: FAILED\.' "$1" || true)
+  # With --no-fail-fast cargo ends with "error: N targets failed:" (or "1 target failed").
+  targets=$({ grep -Eo 'error: [0-9]+ targets? failed' "$1" || true; } | awk '{s+=$2} END {print s+0}')
+  echo "$p $f $bins $targets"
+}
 
-log "cargo test: the market's benchmarks, each run once on the mock runtime"
-(cd "$REPO_ROOT" && cargo test --locked --release -p pallet-market --features runtime-benchmarks benchmarking 2>&1) \
-  | tee "$logs/bench.log" || status=1
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-cat "$logs/bench.log" >> "$logs/cargo.log"
+# count_node LOG: "<passed> <failed>" from node's test runner summary.
+count_node() {
+  local p f
+  p=$({ grep -Eo '^# pass [0-9]+' "$1" || true; } | awk '{s+=$3} END {print s+0}')
+  f=$({ grep -Eo '^# fail [0-9]+' "$1" || true; } | awk '{s+=$3} END {print s+0}')
+  echo "$p $f 0 0"
+}
 
-log "cargo test: conun-worker against conun-node --dev (three workers, a crash, a liar)"
-(cd "$REPO_ROOT" && cargo test --locked --release -p conun-worker --features fault-injection --test e2e 2>&1) \
-  | tee "$logs/e2e.log" || status=1
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-cat "$logs/e2e.log" >> "$logs/cargo.log"
+# step NAME KIND DIR COMMAND...: runs COMMAND in DIR, logs it, and adds its counts.
+step() {
+  local name=$1 kind=$2 dir=$3
+  shift 3
+  local log="$logs/$name.log" rc=0 p f bins targets extra=0
+  log "$name: $*"
+  set +e
+  (cd "$dir" && "$@" 2>&1) | tee "$log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  read -r p f bins targets < <("count_$kind" "$log")
+  # Binaries that ended without a result line (crashed, or never built) fail no test of their
+  # own: each counts as one failure. So does a step that failed and shows nothing else.
+  [ "$targets" -gt "$bins" ] && extra=$((targets - bins))
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && [ "$extra" -eq 0 ]; then extra=1; fi
+  [ "$extra" -gt 0 ] && log "$name: $extra failure(s) with no test result (build, crash or runner; see above)"
+  passed=$((passed + p))
+  failed=$((failed + f + extra))
+  summary+=("$(printf '%-12s %4d passed, %3d failed (exit %d)' "$name" "$p" "$((f + extra))" "$rc")")
+}
 
-log "cargo test: the conun CLI against conun-node --dev and three workers (the examples, a job nobody can take)"
-(cd "$REPO_ROOT" && cargo test --locked --release -p conun-cli --features e2e --test e2e -- --test-threads=1 --nocapture 2>&1) \
-  | tee "$logs/cli-e2e.log" || status=1
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-cat "$logs/cli-e2e.log" >> "$logs/cargo.log"
-
-log "client tests (@polkadot/api) against $CONUN_NODE"
-(cd "$REPO_ROOT/tests/client" && npm test --silent 2>&1) | tee "$logs/client.log" || status=1
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-
-cargo_passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}')
-cargo_failed=$(grep -Eo '[0-9]+ failed;' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}')
-client_passed=$(grep -Eo '^# pass [0-9]+' "$logs/client.log" | awk '{s+=$3} END {print s+0}')
-client_failed=$(grep -Eo '^# fail [0-9]+' "$logs/client.log" | awk '{s+=$3} END {print s+0}')
-passed=$((cargo_passed + client_passed))
-failed=$((cargo_failed + client_failed))
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a build or runner failure
+cargo_test=(cargo test --locked --release --no-fail-fast)
+step workspace cargo "$REPO_ROOT" "${cargo_test[@]}" --workspace
+# The market's benchmarks, each run once on the mock runtime.
+step benchmarks cargo "$REPO_ROOT" "${cargo_test[@]}" -p pallet-market --features runtime-benchmarks benchmarking
+# conun-worker against conun-node --dev: three workers, a crash, a liar.
+step worker-e2e cargo "$REPO_ROOT" "${cargo_test[@]}" -p conun-worker --features fault-injection --test e2e
+# The conun CLI against conun-node --dev and three workers: the examples, a job nobody can take.
+step cli-e2e cargo "$REPO_ROOT" "${cargo_test[@]}" -p conun-cli --features e2e --test e2e -- --test-threads=1 --nocapture
+# @polkadot/api against real conun-node processes.
+step client node "$REPO_ROOT/tests/client" npm test --silent
 
 echo
-echo "tests took $(( $(date +%s) - start )) s"
-echo "rust: $cargo_passed passed, $cargo_failed failed; client: $client_passed passed, $client_failed failed"
+echo "tests took $(($(date +%s) - start)) s"
+printf '%s\n' "${summary[@]}"
 echo "$passed passed, $failed failed"
-[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ]

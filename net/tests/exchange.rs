@@ -13,6 +13,7 @@ use conun_net::{
 };
 use conun_primitives::{content_hash, CHUNK_SIZE};
 use futures::StreamExt;
+use polkadot_sdk::sp_core::H256;
 use std::{
 	fs,
 	future::Future,
@@ -237,6 +238,9 @@ async fn a_provider_is_found_through_the_dht() {
 		let bootstrap = vec![(boot_peer, boot_addrs[0].clone())];
 		let (provider, _d2) = node(&[&blob], bootstrap.clone()).await;
 		provider.provide(hash).await.unwrap();
+		// `provide` returns once the record was sent; the bootstrap node stores it when the
+		// message arrives. The fetcher's lookup depends on that, so wait for it.
+		assert!(lists_provider(&boot, hash, provider.peer_id()).await, "the record never arrived");
 		let (fetcher, _d3) = node(&[], bootstrap).await;
 
 		// No hint: the fetcher asks the DHT, which the bootstrap node answers.
@@ -245,16 +249,18 @@ async fn a_provider_is_found_through_the_dht() {
 		assert_eq!(provider.stats().bytes_served, blob.len() as u64);
 		assert_eq!(boot.stats().bytes_served, 0);
 		// The fetcher now provides it too.
-		assert!(tokio::time::timeout(Duration::from_secs(10), async {
-			loop {
-				if boot.providers(hash).await.unwrap().contains(&fetcher.peer_id()) {
-					break;
-				}
-				tokio::time::sleep(Duration::from_millis(100)).await;
-			}
-		})
-		.await
-		.is_ok());
+		assert!(lists_provider(&boot, hash, fetcher.peer_id()).await);
 	})
 	.await
+}
+
+/// Whether `node`'s DHT lists `provider` as holding `hash` within ten seconds.
+async fn lists_provider(node: &NetHandle, hash: H256, provider: PeerId) -> bool {
+	tokio::time::timeout(Duration::from_secs(10), async {
+		while !node.providers(hash).await.unwrap().contains(&provider) {
+			tokio::time::sleep(Duration::from_millis(50)).await;
+		}
+	})
+	.await
+	.is_ok()
 }
