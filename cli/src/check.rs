@@ -1,5 +1,5 @@
 //! `job check MANIFEST`: everything that can be known before posting. The manifest is checked,
-//! the program and inputs are prepared, task 0 runs here in the worker's own wasm sandbox, the
+//! the program and inputs are prepared, task 0 runs here in the sandbox workers run it in, the
 //! chain's dry run says which providers could take the job (and if none, why), and the cost is
 //! worked out against the account's balance.
 
@@ -13,8 +13,8 @@ use crate::{
 };
 use conun_client::{con::format_con, market::Provider, Chain};
 use conun_net::BlobStore;
-use conun_primitives::{MatchQuery, MatchReport, Program, RuntimeKind, TaskStatus, Unassignable, MAX_OUTPUT_BYTES};
-use conun_worker::executor::{wasm::WasmExecutor, Limits};
+use conun_primitives::{MatchQuery, MatchReport, Program, RuntimeKind, TaskStatus, Unassignable};
+use conun_sandbox::{wasm_limits, WasmExecutor};
 
 /// The spare budget held for extra replicas when a vote has no majority: 10 % of the replicas
 /// (`ExtraReplicaMargin`), none when R = 1. Mirrors the runtime's `post_job`.
@@ -27,17 +27,12 @@ pub fn budget(tasks: u32, replicas: u32, price: u128) -> (u128, u128) {
 /// Runs task 0 locally (wasm only), on the program and input `prepare` put in `store`: what it
 /// prints, how it ends and how much fuel it burns.
 fn dry_run(manifest: &Manifest, prepared: &Prepared, store: &BlobStore) -> Result<Option<String>, CliError> {
-	let Program::Wasm { fuel, .. } = prepared.program else { return Ok(None) };
-	let manifest::ProgramSpec::Wasm { entry_point, .. } = &manifest.program else { return Ok(None) };
+	let Program::Wasm { ref entry_point, fuel, .. } = prepared.program else { return Ok(None) };
+	let Some(limits) = wasm_limits(&prepared.program, &manifest.terms.resources) else { return Ok(None) };
 	let Some(first) = prepared.inputs.first() else { return Ok(None) };
 	let program = store.read(prepared.program.hash())?;
 	let input = store.read(first.hash)?;
-	let limits = Limits {
-		fuel,
-		memory_bytes: (manifest.terms.resources.memory_mib as usize) << 20,
-		max_output: MAX_OUTPUT_BYTES as usize,
-	};
-	let run = WasmExecutor::new().run(&program, entry_point, &input, limits);
+	let run = WasmExecutor::new().run(&program, &entry_point[..], &input, limits);
 	let status = run.output.status;
 	let mut report = format!(
 		"task 0 here: {status:?}, {} fuel of {fuel} ({:.1} %), {} bytes out, {:.2?}",

@@ -87,7 +87,7 @@ fn docker_program(store: &BlobStore, tarball: &Path, command: &str, args: &[Stri
 /// Checks that `tarball` is an image saved by `docker save`, as workers will load it.
 fn check_image(tarball: &Path) -> Result<String, CliError> {
 	let bytes = std::fs::read(tarball)?;
-	conun_worker::executor::docker::image_id(&bytes)
+	conun_sandbox::docker::image_id(&bytes)
 		.map_err(|e| CliError::Docker(format!("{} is not a `docker save` tarball: {e}", tarball.display())))
 }
 

@@ -205,9 +205,9 @@ fn local_word_counts(dir: &Path) -> BTreeMap<String, u64> {
 	counts
 }
 
-/// How long the sum-range tasks take run here, one after another, in the worker's wasm sandbox.
+/// How long the sum-range tasks take run here, one after another, in the sandbox workers use.
 fn local_sum_range() -> Duration {
-	use conun_worker::executor::{wasm::WasmExecutor, Limits};
+	use conun_sandbox::{Limits, WasmExecutor};
 	let program = std::fs::read(example("sum-range/build/sum_range.wasm")).unwrap();
 	let executor = WasmExecutor::new();
 	let limits = Limits { fuel: 200_000_000, memory_bytes: 16 << 20, max_output: 1 << 20 };

@@ -5,12 +5,12 @@ use crate::{
 	chain::Chain,
 	config::{format_con, runtime_name, Config},
 	daemon::{execute::Runner, Connector, Daemon, Schedule},
-	executor::{docker::DockerExecutor, wasm::WasmExecutor},
 	fault::Fault,
 	journal::{Journal, Phase},
 	metrics::Metrics,
 };
 use conun_primitives::Contact;
+use conun_sandbox::{docker::DockerExecutor, WasmExecutor};
 use std::{str::FromStr, sync::Arc, time::Duration};
 use subxt_signer::{sr25519::Keypair, SecretUri};
 

@@ -7,7 +7,8 @@
 //! - [`app`]: the commands (`register`, `run`, `status`, `unbond`) and [`config`], their settings;
 //! - [`daemon`]: the main loop, which turns the chain's assignments into commits and reveals;
 //! - [`chain`]: the typed chain client (subxt);
-//! - [`executor`]: the sandboxes (wasmi, Docker) and what a run produces;
+//! - the sandboxes themselves (wasmi, Docker) live in `conun-sandbox`, shared with the CLI and
+//!   the runtime's referee;
 //! - [`journal`]: the crash-safe record of every task's phase, result and salt;
 //! - [`capabilities`], [`metrics`], [`fault`] (test-only misbehaviour).
 
@@ -16,7 +17,6 @@ pub mod capabilities;
 pub mod chain;
 pub mod config;
 pub mod daemon;
-pub mod executor;
 pub mod fault;
 pub mod journal;
 pub mod metrics;

@@ -18,8 +18,8 @@ use conun_worker::{
 		runtime::conun::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
 		Chain,
 	},
-	executor::{wasm::WasmExecutor, Limits},
 };
+use conun_sandbox::{Limits, WasmExecutor};
 use std::{
 	io::{Read, Write},
 	path::{Path, PathBuf},

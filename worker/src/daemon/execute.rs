@@ -4,18 +4,17 @@
 
 use crate::{
 	chain::{BlockNumber, JobSpec},
-	executor::{
-		docker::{DockerExecutor, DockerLimits, DockerTask},
-		wasm::WasmExecutor,
-		Execution, Limits,
-	},
 	fault::Fault,
 	journal::{Entry, Journal, Phase, Receipt},
 	metrics::Metrics,
 };
 use conun_net::{BlobStore, NetHandle};
+use conun_sandbox::{
+	docker::{DockerError, DockerExecutor, DockerTask},
+	limits, Execution, WasmExecutor,
+};
 use conun_primitives::{
-	Program, RuntimeKind, Salt, TaskInput, TaskOutput, TaskRef, TaskStatus, MAX_OUTPUT_BYTES,
+	Program, RuntimeKind, Salt, TaskInput, TaskOutput, TaskRef, TaskStatus,
 };
 use polkadot_sdk::sp_core::H256;
 use std::{sync::Arc, time::Duration};
@@ -148,16 +147,16 @@ impl Runner {
 		input: Vec<u8>,
 		spec: &JobSpec,
 	) -> Result<Execution, RunError> {
-		let memory_bytes = (spec.resources.memory_mib as usize) << 20;
 		match program {
-			Program::Wasm { entry_point, fuel, .. } => {
+			Program::Wasm { entry_point, .. } => {
 				let Some(wasm) = self.wasm.clone() else {
 					return Err(RunError::RuntimeNotOffered(RuntimeKind::Wasm));
 				};
-				let entry_point = String::from_utf8_lossy(entry_point).into_owned();
-				let limits =
-					Limits { fuel: *fuel, memory_bytes, max_output: MAX_OUTPUT_BYTES as usize };
-				tokio::task::spawn_blocking(move || wasm.run(&code, &entry_point, &input, limits))
+				let Some(limits) = limits::wasm_limits(program, &spec.resources) else {
+					return Ok(invalid_program());
+				};
+				let entry_point = entry_point.to_vec();
+				tokio::task::spawn_blocking(move || wasm.run(&code, entry_point, &input, limits))
 					.await
 					.map_err(|e| RunError::Host(format!("the wasm run panicked: {e}")))
 			},
@@ -173,20 +172,15 @@ impl Runner {
 				};
 				let image = match docker.ensure_image(&code, *hash).await {
 					Ok(image) => image,
-					Err(crate::executor::docker::DockerError::HashMismatch { .. }) |
-					Err(crate::executor::docker::DockerError::BadImage(_)) => return Ok(invalid_program()),
+					Err(DockerError::HashMismatch { .. } | DockerError::BadImage(_)) => {
+						return Ok(invalid_program())
+					},
 					Err(error) => return Err(RunError::Docker(error.to_string())),
 				};
-				let limits = DockerLimits {
-					nano_cpus: i64::from(spec.resources.cores.max(1)) * 1_000_000_000,
-					memory_bytes: memory_bytes as i64,
-					pids: 256,
-					// The job's execution time, the same on every replica: a limit that depended
-					// on when this replica started would make honest replicas disagree.
-					wall_clock: self.execution_time(spec.deadlines.execution),
-					max_output: MAX_OUTPUT_BYTES as usize,
-					scratch_bytes: 64 << 20,
-				};
+				// The job's execution time, the same on every replica: a limit that depended on
+				// when this replica started would make honest replicas disagree.
+				let wall_clock = self.execution_time(spec.deadlines.execution);
+				let limits = limits::docker_limits(&spec.resources, wall_clock);
 				docker
 					.run(DockerTask { image: &image, command: &command, args: &args, input: &input, limits })
 					.await

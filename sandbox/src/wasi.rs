@@ -15,8 +15,9 @@
 //! A module importing from any other module is an invalid program. Everything here depends
 //! only on the program and its input, so every replica sees the same behaviour.
 
-use super::MAX_LOG_BYTES;
-use std::fmt;
+use crate::MAX_LOG_LEN;
+use alloc::{format, string::String, vec::Vec};
+use core::fmt;
 use wasmi::{Caller, Error, Extern, ExternType, Linker, Memory, Module, StoreLimits, Val};
 
 pub(crate) const WASI: &str = "wasi_snapshot_preview1";
@@ -158,7 +159,7 @@ fn fd_write(mut caller: Caller<'_, Host>, fd: i32, iovs: i32, count: i32, writte
 				}
 				host.stdout.extend_from_slice(bytes);
 			} else {
-				let room = MAX_LOG_BYTES.saturating_sub(host.stderr.len());
+				let room = MAX_LOG_LEN.saturating_sub(host.stderr.len());
 				host.stderr.extend_from_slice(&bytes[..bytes.len().min(room)]);
 			}
 			total = total.wrapping_add(len);

@@ -5,7 +5,7 @@
 //! module uses. Prints the median time of each and the ratio (target: at most 1.05).
 
 use conun_primitives::MAX_OUTPUT_BYTES;
-use conun_worker::executor::{wasm::WasmExecutor, Limits};
+use conun_sandbox::{Limits, WasmExecutor};
 use std::time::{Duration, Instant};
 use wasmi::{Caller, CompilationMode, Config, Engine, Linker, Module, Store};
 

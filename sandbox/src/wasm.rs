@@ -9,12 +9,13 @@
 //! - Fuel metering with the job's fuel; a memory limit from the job's resources that traps on
 //!   the grow that would exceed it; the host interface of [`super::wasi`].
 
-use super::{
+use crate::{
 	wasi::{self, Host, OutputTooLarge},
 	Execution, Limits,
 };
+use alloc::{format, string::String, vec, vec::Vec};
 use conun_primitives::{TaskOutput, TaskStatus};
-use std::time::Instant;
+use core::time::Duration;
 use wasmi::{
 	errors::{ErrorKind, InstantiationError, MemoryError},
 	CompilationMode, Config, Engine, Module, Store, StoreLimitsBuilder, TrapCode};
@@ -43,8 +44,18 @@ impl WasmExecutor {
 
 	/// Run `entry_point` of `program` on `input` within `limits`. Never fails: whatever the
 	/// program does ends in a [`TaskStatus`].
-	pub fn run(&self, program: &[u8], entry_point: &str, input: &[u8], limits: Limits) -> Execution {
-		let started = Instant::now();
+	///
+	/// `entry_point` is the program's bytes as the job names it: one that is not UTF-8 (wasm
+	/// export names always are) makes an invalid program.
+	pub fn run(
+		&self,
+		program: &[u8],
+		entry_point: impl AsRef<[u8]>,
+		input: &[u8],
+		limits: Limits,
+	) -> Execution {
+		#[cfg(feature = "std")]
+		let started = std::time::Instant::now();
 		let host = Host {
 			limits: StoreLimitsBuilder::new()
 				.memory_size(limits.memory_bytes)
@@ -63,7 +74,7 @@ impl WasmExecutor {
 		let mut store = Store::new(&self.engine, host);
 		store.limiter(|host| &mut host.limits);
 		let status = match store.set_fuel(limits.fuel) {
-			Ok(()) => self.execute(&mut store, program, entry_point),
+			Ok(()) => self.execute(&mut store, program, entry_point.as_ref()),
 			Err(error) => {
 				// Only when fuel metering is off, which `new` never does.
 				store.data_mut().stderr.extend_from_slice(error.to_string().as_bytes());
@@ -76,14 +87,21 @@ impl WasmExecutor {
 			output: TaskOutput::of_run(status, host.stdout, Vec::new()),
 			stderr: host.stderr,
 			fuel_used,
+			#[cfg(feature = "std")]
 			elapsed: started.elapsed(),
+			#[cfg(not(feature = "std"))]
+			elapsed: Duration::ZERO,
 		}
 	}
 
-	fn execute(&self, store: &mut Store<Host>, program: &[u8], entry_point: &str) -> TaskStatus {
+	fn execute(&self, store: &mut Store<Host>, program: &[u8], entry_point: &[u8]) -> TaskStatus {
 		let complain = |store: &mut Store<Host>, message: String| {
 			let stderr = &mut store.data_mut().stderr;
-			stderr.extend_from_slice(format!("conun-worker: {message}\n").as_bytes());
+			stderr.extend_from_slice(format!("sandbox: {message}\n").as_bytes());
+		};
+		let Ok(entry_point) = core::str::from_utf8(entry_point) else {
+			complain(store, "the entry point's name is not UTF-8".into());
+			return TaskStatus::InvalidProgram;
 		};
 		if !program.starts_with(b"\0asm") {
 			complain(store, "the program is not a wasm binary".into());

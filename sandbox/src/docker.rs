@@ -14,7 +14,7 @@
 //! sorted, times zero, owner root, modes 0644/0755. The container and the directory are removed
 //! whatever happens.
 
-use super::{Execution, MAX_LOG_BYTES};
+use crate::{Execution, MAX_LOG_LEN};
 use bollard::{
 	body_full,
 	container::{AttachContainerResults, LogOutput},
@@ -178,7 +178,7 @@ impl DockerExecutor {
 						stdout.extend_from_slice(&message);
 					},
 					LogOutput::StdErr { message } => {
-						let room = MAX_LOG_BYTES.saturating_sub(stderr.len());
+						let room = MAX_LOG_LEN.saturating_sub(stderr.len());
 						stderr.extend_from_slice(&message[..message.len().min(room)]);
 					},
 					_ => {},

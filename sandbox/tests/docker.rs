@@ -3,7 +3,7 @@
 //! sandbox goes on serving.
 
 use conun_primitives::{content_hash, TaskStatus};
-use conun_worker::executor::{
+use conun_sandbox::{
 	docker::{DockerError, DockerExecutor, DockerLimits, DockerTask},
 	Execution,
 };
@@ -35,7 +35,7 @@ fn probe_tarball() -> &'static [u8] {
 }
 
 async fn executor() -> DockerExecutor {
-	let scratch = std::env::temp_dir().join("conun-worker-docker-tests");
+	let scratch = std::env::temp_dir().join("conun-sandbox-docker-tests");
 	DockerExecutor::connect(scratch).await.expect("a Docker engine is running (scripts/setup.sh starts one)")
 }
 

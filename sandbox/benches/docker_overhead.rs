@@ -2,7 +2,7 @@
 //! limits, in one run. Prints the medians and the ratio (target: at most 1.15).
 
 use conun_primitives::content_hash;
-use conun_worker::executor::docker::{DockerExecutor, DockerLimits, DockerTask};
+use conun_sandbox::docker::{DockerExecutor, DockerLimits, DockerTask};
 use std::time::{Duration, Instant};
 
 const LIMITS: DockerLimits = DockerLimits {

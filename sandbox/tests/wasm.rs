@@ -2,7 +2,7 @@
 //! the executor goes on serving.
 
 use conun_primitives::{TaskStatus, MAX_OUTPUT_BYTES};
-use conun_worker::executor::{wasm::WasmExecutor, Execution, Limits};
+use conun_sandbox::{Execution, Limits, WasmExecutor};
 
 const LIMITS: Limits = Limits { fuel: 10_000_000, memory_bytes: 16 << 20, max_output: MAX_OUTPUT_BYTES as usize };
 
