@@ -13,9 +13,13 @@ use crate::{
 	wasi::{self, Host, OutputTooLarge},
 	Execution, Limits,
 };
-use alloc::{format, string::String, vec, vec::Vec};
+use alloc::{
+	format,
+	string::{String, ToString},
+	vec,
+	vec::Vec,
+};
 use conun_primitives::{TaskOutput, TaskStatus};
-use core::time::Duration;
 use wasmi::{
 	errors::{ErrorKind, InstantiationError, MemoryError},
 	CompilationMode, Config, Engine, Module, Store, StoreLimitsBuilder, TrapCode};
@@ -90,7 +94,7 @@ impl WasmExecutor {
 			#[cfg(feature = "std")]
 			elapsed: started.elapsed(),
 			#[cfg(not(feature = "std"))]
-			elapsed: Duration::ZERO,
+			elapsed: core::time::Duration::ZERO,
 		}
 	}
 

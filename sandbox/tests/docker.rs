@@ -153,3 +153,23 @@ async fn the_sandbox_keeps_serving_after_failures() {
 	let run = run_with("echo", b"still here", LIMITS).await;
 	assert_eq!(run.output.stdout, b"still here");
 }
+
+#[test]
+fn a_job_s_terms_give_the_limits_its_containers_run_under() {
+	let resources = conun_primitives::Resources { cores: 3, memory_mib: 100, gpus: 0 };
+	let limits = conun_sandbox::limits::docker_limits(&resources, Duration::from_secs(42));
+	assert_eq!(
+		limits,
+		DockerLimits {
+			nano_cpus: 3_000_000_000,
+			memory_bytes: 100 << 20,
+			pids: conun_sandbox::limits::DOCKER_PIDS,
+			wall_clock: Duration::from_secs(42),
+			max_output: conun_primitives::MAX_OUTPUT_BYTES as usize,
+			scratch_bytes: conun_sandbox::limits::DOCKER_SCRATCH_BYTES,
+		}
+	);
+	// A job asking for no cores still gets one.
+	let none = conun_primitives::Resources { cores: 0, ..resources };
+	assert_eq!(conun_sandbox::limits::docker_limits(&none, Duration::ZERO).nano_cpus, 1_000_000_000);
+}

@@ -1,8 +1,8 @@
 //! The wasm sandbox against real modules: each containment case ends in a clear status and
 //! the executor goes on serving.
 
-use conun_primitives::{TaskStatus, MAX_OUTPUT_BYTES};
-use conun_sandbox::{Execution, Limits, WasmExecutor};
+use conun_primitives::{Program, Resources, TaskStatus, MAX_OUTPUT_BYTES};
+use conun_sandbox::{wasm_limits, Execution, Limits, WasmExecutor};
 
 const LIMITS: Limits = Limits { fuel: 10_000_000, memory_bytes: 16 << 20, max_output: MAX_OUTPUT_BYTES as usize };
 
@@ -178,6 +178,36 @@ fn a_missing_entry_point_is_an_invalid_program() {
 	assert_eq!(run.output.status, TaskStatus::InvalidProgram);
 	let run = WasmExecutor::new().run(&program, "main", b"", LIMITS);
 	assert_eq!(run.output.status, TaskStatus::Exited(0));
+}
+
+#[test]
+fn an_entry_point_that_is_not_utf8_is_an_invalid_program() {
+	let program = wasm(r#"(module (memory (export "memory") 1) (func (export "main")))"#);
+	let run = WasmExecutor::new().run(&program, [b'm', 0xff], b"", LIMITS);
+	assert_eq!(run.output.status, TaskStatus::InvalidProgram);
+	assert!(String::from_utf8_lossy(&run.stderr).contains("not UTF-8"));
+}
+
+#[test]
+fn a_job_s_terms_give_the_limits_its_tasks_run_under() {
+	let program = Program::Wasm {
+		hash: Default::default(),
+		size: 10,
+		entry_point: b"_start".to_vec().try_into().unwrap(),
+		fuel: 123_456,
+	};
+	let resources = Resources { cores: 2, memory_mib: 48, gpus: 0 };
+	assert_eq!(
+		wasm_limits(&program, &resources),
+		Some(Limits { fuel: 123_456, memory_bytes: 48 << 20, max_output: MAX_OUTPUT_BYTES as usize })
+	);
+	let docker = Program::Docker {
+		hash: Default::default(),
+		size: 10,
+		command: Default::default(),
+		args: Default::default(),
+	};
+	assert_eq!(wasm_limits(&docker, &resources), None);
 }
 
 #[test]
