@@ -7,8 +7,9 @@ use crate::{
 	jobs::JobRecord,
 	manifest::{self, Reduce},
 	prepare, reduce, results, serve,
+	spot_check,
 	settings::Settings,
-	watch::{self, Outcome},
+	watch::{self, Outcome, Until},
 };
 use conun_client::{con::format_con, Chain};
 use conun_net::NetHandle;
@@ -21,6 +22,10 @@ pub struct SubmitOptions<'a> {
 	pub detach: bool,
 	pub out: Option<&'a Path>,
 	pub quiet: bool,
+	/// Wait until every verdict is final, even those only the requester could challenge.
+	pub wait_final: bool,
+	/// Tasks to run again here, at random, before downloading (see [`spot_check`]).
+	pub spot_checks: usize,
 }
 
 /// `job submit MANIFEST`: prepares, posts, then (unless detached) serves the program and inputs
@@ -61,7 +66,7 @@ pub async fn submit(settings: &Settings, path: &Path, options: SubmitOptions<'_>
 		return Ok(());
 	}
 	let outcome = tokio::select! {
-		outcome = watch::watch(&chain, job, options.quiet) => outcome?,
+		outcome = watch::watch(&chain, job, if options.wait_final { Until::Finished } else { Until::Undisputed }, options.quiet) => outcome?,
 		_ = tokio::signal::ctrl_c() => {
 			return Err(CliError::Usage(format!(
 				"stopped watching job {job}, which is still open: `conun serve` keeps serving its inputs, `conun job cancel {job}` refunds the tasks not yet run"
@@ -70,6 +75,7 @@ pub async fn submit(settings: &Settings, path: &Path, options: SubmitOptions<'_>
 	};
 	let after = chain.balance_of(&chain.at_best().await?, chain.account()).await?;
 	summary(&outcome, Some(before.free.saturating_sub(after.free)), net.stats().bytes_served);
+	check_some(&chain, &net, job, options.spot_checks).await?;
 	finish(&chain, &net, &outcome, job, options.out, manifest.reduce).await
 }
 
@@ -88,26 +94,37 @@ async fn finish(
 		println!("results of job {job} in {}", out.display());
 		println!("{}", reduce::reduce(how, &outputs, out)?);
 	}
-	if outcome.job.verified < outcome.job.tasks {
+	// Read again: a spot check's challenge may have changed a verdict since the watch ended.
+	let at = chain.at_best().await?;
+	let (tasks, view) = (chain.tasks(&at, job).await?, chain.job(&at, job).await?);
+	let verified = tasks.iter().filter(|t| t.phase.result().is_some()).count() as u32;
+	let view = view.unwrap_or_else(|| outcome.job.clone());
+	if verified < view.tasks {
 		return Err(CliError::Incomplete(format!(
-			"job {job}: {} of {} tasks verified ({} failed, {} cancelled); `conun job logs {job} TASK` says why",
-			outcome.job.verified, outcome.job.tasks, outcome.job.failed, outcome.job.cancelled
+			"job {job}: {verified} of {} tasks verified ({} failed, {} cancelled); `conun job logs {job} TASK` says why",
+			view.tasks, view.failed, view.cancelled
 		)));
 	}
 	Ok(())
 }
 
 fn summary(outcome: &Outcome, spent: Option<u128>, served: u64) {
-	let job = &outcome.job;
+	let (job, progress) = (&outcome.job, &outcome.progress);
 	println!(
 		"finished: {}/{} tasks verified, {} failed, {} cancelled, in {} blocks ({})",
-		job.verified,
+		progress.verified + progress.provisional,
 		job.tasks,
 		job.failed,
 		job.cancelled,
 		outcome.blocks,
 		seconds(outcome.elapsed)
 	);
+	if let (Some(until), true) = (progress.open_until, progress.provisional > 0) {
+		println!(
+			"{} of them open to challenge until block {until}: every replica that revealed agreed, so only you could still challenge them (`conun job watch {}` follows them until they are final and paid)",
+			progress.provisional, outcome.id
+		);
+	}
 	let mut line = format!("CON paid to providers: {}", format_con(outcome.progress.paid));
 	if let Some(spent) = spent {
 		line.push_str(&format!("; the account spent {} in all (fees included, refunds deducted)", format_con(spent)));
@@ -120,7 +137,7 @@ pub async fn watch(settings: &Settings, job: JobId, out: Option<&Path>) -> Resul
 	let chain = Chain::connect_read_only(&settings.node).await?;
 	let record = JobRecord::load(&settings.data_dir, job)?;
 	let net = serve::start(settings, serve::open_store(settings)?).await?;
-	let outcome = watch::watch(&chain, job, false).await?;
+	let outcome = watch::watch(&chain, job, Until::Finished, false).await?;
 	summary(&outcome, None, net.stats().bytes_served);
 	finish(&chain, &net, &outcome, job, out, record.map(|r| r.reduce).unwrap_or_default()).await
 }
@@ -221,16 +238,50 @@ pub async fn cancel(settings: &Settings, job: JobId) -> Result<(), CliError> {
 	Ok(())
 }
 
-/// `job results JOB --out DIR`.
-pub async fn results(settings: &Settings, job: JobId, out: &Path) -> Result<(), CliError> {
-	let chain = Chain::connect_read_only(&settings.node).await?;
+/// `job results JOB --out DIR [--spot-check N]`.
+pub async fn results(settings: &Settings, job: JobId, out: &Path, spot_checks: usize) -> Result<(), CliError> {
+	let chain = if spot_checks > 0 {
+		Chain::connect(&settings.node, settings.keypair()?).await?
+	} else {
+		Chain::connect_read_only(&settings.node).await?
+	};
 	let net = serve::start_fetcher(settings, serve::open_store(settings)?).await?;
+	// First, so that the results downloaded are those of any verdict a challenge corrected.
+	check_some(&chain, &net, job, spot_checks).await?;
 	let outputs = results::download(&chain, &net, job, out).await?;
 	let verified = outputs.iter().flatten().count();
 	println!("{verified} of {} results of job {job} fetched, checked against the chain, in {}", outputs.len(), out.display());
 	let how = JobRecord::load(&settings.data_dir, job)?.map(|r| r.reduce).unwrap_or_default();
 	println!("{}", reduce::reduce(how, &outputs, out)?);
 	Ok(())
+}
+
+/// Runs `count` tasks of `job` here and challenges the open verdicts they contradict, so that
+/// the chain's own run decides them; fails when a contradicted verdict was already final.
+async fn check_some(chain: &Chain, net: &NetHandle, job: JobId, count: usize) -> Result<(), CliError> {
+	if count == 0 {
+		return Ok(());
+	}
+	let tasks = chain.tasks(&chain.at_best().await?, job).await?;
+	let report = spot_check::spot_check(chain, net, job, &tasks, count).await?;
+	println!(
+		"spot check: {} tasks run here, {} agreed with their verdict",
+		report.agreed.len() + report.challenged.len() + report.contradicted_final.len(),
+		report.agreed.len()
+	);
+	if !report.challenged.is_empty() {
+		println!(
+			"tasks {:?} gave another result here than their verdict: challenged; the chain ran each itself and its result is now the verdict",
+			report.challenged
+		);
+	}
+	if report.contradicted_final.is_empty() {
+		return Ok(());
+	}
+	Err(CliError::Incomplete(format!(
+		"job {job}: tasks {:?} gave another result here than their verdict, which is final: too late to challenge (spot-check while verdicts are open: `job submit --spot-check N` does it before it returns)",
+		report.contradicted_final
+	)))
 }
 
 /// `job logs JOB TASK`.

@@ -5,7 +5,8 @@
 //!   blob store; [`serve`]: the libp2p node that serves them to workers;
 //! - [`check`]: `job check`, everything knowable before posting;
 //! - [`job`]: submit, watch ([`watch`]), status, cancel, results ([`results`], [`reduce`],
-//!   [`png`]), logs, and `serve` for detached jobs; [`jobs`]: what the CLI remembers of them;
+//!   [`png`], [`spot_check`]), logs, and `serve` for detached jobs; [`jobs`]: what the CLI
+//!   remembers of them;
 //! - [`accounts`], [`views`] (providers, balance), [`settings`], [`error`].
 
 pub mod accounts;
@@ -21,5 +22,6 @@ pub mod reduce;
 pub mod results;
 pub mod serve;
 pub mod settings;
+pub mod spot_check;
 pub mod views;
 pub mod watch;

@@ -80,6 +80,15 @@ enum JobCommand {
 		/// No progress display, only the summary
 		#[arg(long)]
 		quiet: bool,
+		/// Wait until every verdict is final and paid. Without it, the command returns once
+		/// every task has a verdict and no replica disputes one: such a verdict stays open to
+		/// challenge for a few blocks, but only by you
+		#[arg(long = "final", conflicts_with = "detach")]
+		wait_final: bool,
+		/// Before returning, run N tasks here, at random, and challenge each open verdict they
+		/// contradict: the defence when every replica of a task colluded (wasm jobs)
+		#[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "detach")]
+		spot_check: usize,
 	},
 	/// Follow a job's progress to its end: bars per phase, CON paid, then a summary
 	Watch {
@@ -100,6 +109,10 @@ enum JobCommand {
 		job: u64,
 		#[arg(long, value_name = "DIR")]
 		out: PathBuf,
+		/// First run N tasks here, at random, and challenge each open verdict they contradict
+		/// (wasm jobs; signs as the job's owner)
+		#[arg(long, value_name = "N", default_value_t = 0)]
+		spot_check: usize,
 	},
 	/// A task's phase, and each replica's receipt and logs, fetched from its provider
 	Logs { job: u64, task: u32 },
@@ -122,11 +135,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 		Command::Serve => job::serve_jobs(&settings).await,
 		Command::Job(command) => match command {
 			JobCommand::Check { manifest } => check::check(&settings, &manifest).await,
-			JobCommand::Submit { manifest, out, detach, quiet } =>
-				job::submit(&settings, &manifest, job::SubmitOptions { detach, out: out.as_deref(), quiet }).await,
+			JobCommand::Submit { manifest, out, detach, quiet, wait_final, spot_check } => {
+				let options = job::SubmitOptions { detach, out: out.as_deref(), quiet, wait_final, spot_checks: spot_check };
+				job::submit(&settings, &manifest, options).await
+			},
 			JobCommand::Watch { job: id, out } => job::watch(&settings, id, out.as_deref()).await,
 			JobCommand::Status { job: id, json } => job::status(&settings, id, json).await,
-			JobCommand::Results { job: id, out } => job::results(&settings, id, &out).await,
+			JobCommand::Results { job: id, out, spot_check } => job::results(&settings, id, &out, spot_check).await,
 			JobCommand::Logs { job: id, task } => job::logs(&settings, id, task).await,
 			JobCommand::Cancel { job: id } => job::cancel(&settings, id).await,
 		},

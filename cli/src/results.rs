@@ -24,18 +24,18 @@ const MAX_RESULT_BLOB: u64 = MAX_OUTPUT_BYTES + 64;
 const PARALLEL_FETCHES: usize = 8;
 
 /// Resolves providers' on-chain contacts, once each.
-struct Contacts<'a> {
+pub(crate) struct Contacts<'a> {
 	chain: &'a Chain,
 	at: &'a AtBlock,
 	known: HashMap<[u8; 32], Option<(PeerId, Vec<Multiaddr>)>>,
 }
 
 impl<'a> Contacts<'a> {
-	fn new(chain: &'a Chain, at: &'a AtBlock) -> Self {
+	pub(crate) fn new(chain: &'a Chain, at: &'a AtBlock) -> Self {
 		Self { chain, at, known: HashMap::new() }
 	}
 
-	async fn of(&mut self, who: &AccountId32) -> Result<Option<(PeerId, Vec<Multiaddr>)>, CliError> {
+	pub(crate) async fn of(&mut self, who: &AccountId32) -> Result<Option<(PeerId, Vec<Multiaddr>)>, CliError> {
 		if let Some(known) = self.known.get(&who.0) {
 			return Ok(known.clone());
 		}
@@ -51,6 +51,11 @@ struct TaskSummary {
 	task: u32,
 	phase: String,
 	result: Option<String>,
+	/// Whether the result is final; `false` while its verdict is open to challenge.
+	#[serde(rename = "final")]
+	is_final: bool,
+	/// The last block a challenge can overturn the result in, while it is open.
+	open_until: Option<u64>,
 	status: Option<String>,
 	file: Option<String>,
 }
@@ -73,7 +78,7 @@ pub async fn download(
 	let mut contacts = Contacts::new(chain, &at);
 	let mut wanted = Vec::new();
 	for task in &tasks {
-		if let TaskPhase::Verified { result } = task.phase {
+		if let Some(result) = task.phase.result() {
 			let mut holders = Vec::new();
 			for provider in task.holders_of(&result) {
 				if let Some(peer) = contacts.of(&provider).await? {
@@ -112,8 +117,10 @@ pub async fn download(
 			TaskSummary {
 				task: task.index,
 				phase: phase_name(&task.phase),
-				result: match task.phase {
-					TaskPhase::Verified { result } => Some(format!("{result:?}")),
+				result: task.phase.result().map(|result| format!("{result:?}")),
+				is_final: matches!(task.phase, TaskPhase::Verified { .. }),
+				open_until: match task.phase {
+					TaskPhase::Provisional { until, .. } => Some(until.into()),
 					_ => None,
 				},
 				status: output.map(|o| format!("{:?}", o.status)),
@@ -153,7 +160,8 @@ pub fn phase_name<B: std::fmt::Debug>(phase: &TaskPhase<B>) -> String {
 		TaskPhase::Waiting => "waiting".into(),
 		TaskPhase::Running => "running".into(),
 		TaskPhase::Revealing { .. } => "revealing".into(),
-		TaskPhase::Verified { .. } => "verified".into(),
+		TaskPhase::Provisional { until, .. } => format!("verified, open to challenge until block {until:?}"),
+		TaskPhase::Verified { .. } => "verified (final)".into(),
 		TaskPhase::Failed { reason } => format!("failed ({reason:?})"),
 		TaskPhase::Cancelled => "cancelled".into(),
 	}
@@ -193,7 +201,7 @@ pub async fn logs(chain: &Chain, net: &NetHandle, job: JobId, index: u32) -> Res
 				},
 			},
 			Ok(Response::NotFound) => {
-				println!("  no receipt: it has not run the task, or its retention period is over");
+				println!("  no receipt: the task's verdict is not final yet (receipts name the result, so none is given out before), it has not run the task, or its retention period is over");
 				continue;
 			},
 			Ok(other) => {

@@ -27,6 +27,13 @@ pub struct Progress {
 	pub assigned: u32,
 	pub committed: u32,
 	pub revealed: u32,
+	/// Tasks with a verdict still open to challenge (not yet paid).
+	pub provisional: u32,
+	/// Of those, the verdicts some replica revealed another result against: that replica may
+	/// challenge, and the chain may overturn the verdict.
+	pub disputed: u32,
+	/// The last block in which an open verdict can still be challenged.
+	pub open_until: Option<u64>,
 	pub verified: u32,
 	pub failed: u32,
 	pub cancelled: u32,
@@ -44,6 +51,13 @@ impl Progress {
 			..Default::default()
 		};
 		for task in tasks {
+			if let TaskPhase::Provisional { result, until } = task.phase {
+				p.provisional += 1;
+				if task.replicas.iter().any(|r| matches!(r.progress, ReplicaProgress::Revealed(other) if other != result)) {
+					p.disputed += 1;
+				}
+				p.open_until = p.open_until.max(Some(until.into()));
+			}
 			p.assigned += task.replicas.len() as u32;
 			for replica in &task.replicas {
 				match replica.progress {
@@ -63,13 +77,19 @@ impl Progress {
 		p
 	}
 
+	/// Every task has a verdict (final or open), or failed or was cancelled.
+	pub fn all_decided(&self) -> bool {
+		self.verified + self.provisional + self.failed + self.cancelled >= self.tasks
+	}
+
 	fn line(&self, block: u64) -> String {
 		format!(
-			"block {block}: assigned {}/{} committed {} revealed {} verified {}/{} failed {} cancelled {} · paid {}",
+			"block {block}: assigned {}/{} committed {} revealed {} open to challenge {} verified {}/{} failed {} cancelled {} · paid {}",
 			self.assigned,
 			self.replicas,
 			self.committed,
 			self.revealed,
+			self.provisional,
 			self.verified,
 			self.tasks,
 			self.failed,
@@ -79,9 +99,21 @@ impl Progress {
 	}
 }
 
+/// When a watch stops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Until {
+	/// The job is finished: every verdict is final and paid.
+	Finished,
+	/// Every task has a verdict, and no open verdict is disputed by a replica. Such a verdict
+	/// can change only if the job's owner, the one watching, challenges it; one a replica
+	/// disputes is followed to its end, since that replica may challenge it and win.
+	Undisputed,
+}
+
 /// How a watched job ended.
 #[derive(Clone, Debug)]
 pub struct Outcome {
+	pub id: JobId,
 	pub job: Job,
 	pub progress: Progress,
 	pub blocks: u64,
@@ -149,8 +181,8 @@ impl Bars {
 	}
 }
 
-/// Follows `job` until it is finished, showing its progress; `quiet` shows nothing.
-pub async fn watch(chain: &Chain, job: JobId, quiet: bool) -> Result<Outcome, CliError> {
+/// Follows `job` until `until`, showing its progress; `quiet` shows nothing.
+pub async fn watch(chain: &Chain, job: JobId, until: Until, quiet: bool) -> Result<Outcome, CliError> {
 	let started = Instant::now();
 	let bars = Bars::new(quiet);
 	let mut last_block = 0u64;
@@ -183,10 +215,11 @@ pub async fn watch(chain: &Chain, job: JobId, quiet: bool) -> Result<Outcome, Cl
 			}
 		}
 		last = Some(progress);
-		if view.state == JobState::Finished {
+		let undisputed = until == Until::Undisputed && progress.all_decided() && progress.disputed == 0;
+		if view.state == JobState::Finished || undisputed {
 			bars.finish();
 			let blocks = block.saturating_sub(view.posted_at as u64);
-			return Ok(Outcome { job: view, progress, blocks, elapsed: started.elapsed() });
+			return Ok(Outcome { id: job, job: view, progress, blocks, elapsed: started.elapsed() });
 		}
 	}
 }
@@ -204,10 +237,87 @@ fn news(event: &JobEvent, stalled_seen: &mut BTreeSet<u8>) -> Option<String> {
 		JobEvent::Missed { task, provider, slashed } =>
 			format!("task {task}: {} missed its deadline, slashed {}; a replacement is sought", short(provider), format_con(*slashed)),
 		JobEvent::Slashed { task, provider, amount } =>
-			format!("task {task}: {} disagreed with the majority, slashed {}", short(provider), format_con(*amount)),
+			format!("task {task}: {} revealed a losing result, slashed {}", short(provider), format_con(*amount)),
+		JobEvent::Refereed { task, challenger, upheld: true } =>
+			format!("task {task}: {} challenged the verdict and the chain's own run overturned it", short(challenger)),
+		JobEvent::Refereed { task, challenger, upheld: false } =>
+			format!("task {task}: {} challenged the verdict and the chain's own run confirmed it", short(challenger)),
 		JobEvent::ExtraReplicas { task, extra } => format!("task {task}: no majority yet, {extra} more replicas asked for"),
 		JobEvent::Failed { task, reason } => format!("task {task} failed: {reason:?}"),
 		JobEvent::Cancelled { refunded } => format!("job cancelled, {} refunded now", format_con(*refunded)),
 		_ => return None,
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use conun_client::market::ReplicaRecord;
+	use conun_primitives::{Program, TaskInput};
+	use subxt::utils::{AccountId32, H256};
+
+	fn job(tasks: u32, verified: u32) -> Job {
+		Job {
+			owner: AccountId32([0; 32]),
+			state: JobState::Open,
+			program: Program::Wasm { hash: H256::zero(), size: 1, entry_point: b"_start".to_vec().try_into().unwrap(), fuel: 1 },
+			replicas: 3,
+			price: 10,
+			escrow: 0,
+			posted_at: 1,
+			tasks,
+			waiting: 0,
+			running: 0,
+			revealing: 0,
+			provisional: 0,
+			verified,
+			failed: 0,
+			cancelled: 0,
+		}
+	}
+
+	fn task(index: u32, phase: TaskPhase<u32>, revealed: &[u8]) -> TaskRecord {
+		let replicas = revealed
+			.iter()
+			.enumerate()
+			.map(|(i, r)| ReplicaRecord {
+				provider: AccountId32([i as u8; 32]),
+				assigned_at: 2,
+				progress: ReplicaProgress::Revealed(H256::repeat_byte(*r)),
+			})
+			.collect();
+		TaskRecord { index, input: TaskInput { hash: H256::zero(), size: 0 }, phase, replicas, stalled: None }
+	}
+
+	fn open(result: u8, until: u32) -> TaskPhase<u32> {
+		TaskPhase::Provisional { result: H256::repeat_byte(result), until }
+	}
+
+	#[test]
+	fn a_job_whose_open_verdicts_all_replicas_agreed_on_is_decided_and_undisputed() {
+		let tasks = [
+			task(0, TaskPhase::Verified { result: H256::repeat_byte(1) }, &[1, 1, 1]),
+			task(1, open(2, 40), &[2, 2, 2]),
+			task(2, open(3, 42), &[3, 3, 3]),
+		];
+		let p = Progress::of(&job(3, 1), &tasks);
+		assert_eq!((p.verified, p.provisional, p.disputed, p.open_until), (1, 2, 0, Some(42)));
+		assert!(p.all_decided());
+		// Only the job's final verdict is paid yet.
+		assert_eq!(p.paid, 3 * 10);
+	}
+
+	#[test]
+	fn an_open_verdict_a_replica_revealed_against_is_disputed() {
+		let tasks = [task(0, open(1, 40), &[1, 1, 9]), task(1, open(2, 41), &[2, 2, 2])];
+		let p = Progress::of(&job(2, 0), &tasks);
+		assert_eq!((p.provisional, p.disputed), (2, 1));
+		assert!(p.all_decided());
+	}
+
+	#[test]
+	fn a_task_still_running_leaves_the_job_undecided() {
+		let tasks = [task(0, open(1, 40), &[1, 1, 1]), task(1, TaskPhase::Running, &[])];
+		assert!(!Progress::of(&job(2, 0), &tasks).all_decided());
+	}
 }

@@ -253,6 +253,19 @@ impl Chain {
 		self.submit(&conun::tx().market().reveal_results(BoundedVec(items))).await
 	}
 
+	/// Challenges the verdict on a wasm task while it is open to challenge: the chain runs the
+	/// task itself on `program` and `input` (checked against their hashes on chain) and its
+	/// result decides. Waits until the challenge is in a block.
+	pub async fn challenge_wasm(
+		&self,
+		task: conun_primitives::TaskRef,
+		program: Vec<u8>,
+		input: Vec<u8>,
+	) -> Result<(), ChainError> {
+		let call = conun::tx().market().challenge_wasm(Static(task), BoundedVec(program), BoundedVec(input));
+		self.submit_and_wait(&call).await
+	}
+
 	/// Registers the provider.
 	pub async fn register(
 		&self,

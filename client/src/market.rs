@@ -83,6 +83,11 @@ pub enum JobEvent {
 	Committed { task: TaskIndex, provider: AccountId32 },
 	Revealed { task: TaskIndex, provider: AccountId32, result: H256 },
 	Verified { task: TaskIndex, result: H256, agreeing: u32 },
+	/// A majority revealed `result`; open to challenge until block `until`.
+	VerdictReached { task: TaskIndex, result: H256, agreeing: u32, until: BlockNumber },
+	/// The chain ran the challenged task itself: `upheld` when its result overturned the
+	/// verdict.
+	Refereed { task: TaskIndex, challenger: AccountId32, upheld: bool },
 	ExtraReplicas { task: TaskIndex, extra: u32 },
 	Failed { task: TaskIndex, reason: FailReason },
 	TaskCancelled { task: TaskIndex, refunded: Balance },
@@ -263,6 +268,14 @@ impl Chain {
 			result: v.result,
 			agreeing: v.agreeing
 		});
+		collect!(e::VerdictReached, |v| JobEvent::VerdictReached {
+			task: v.task,
+			result: v.result,
+			agreeing: v.agreeing,
+			until: v.until
+		});
+		collect!(e::ChallengeUpheld, |v| JobEvent::Refereed { task: v.task, challenger: v.challenger, upheld: true });
+		collect!(e::ChallengeRejected, |v| JobEvent::Refereed { task: v.task, challenger: v.challenger, upheld: false });
 		collect!(e::ExtraReplicasRequested, |v| JobEvent::ExtraReplicas { task: v.task, extra: v.extra });
 		collect!(e::TaskFailed, |v| JobEvent::Failed { task: v.task, reason: v.reason.0 });
 		collect!(e::TaskCancelled, |v| JobEvent::TaskCancelled { task: v.task, refunded: v.refunded });

@@ -53,6 +53,10 @@ pub struct NetConfig {
 	/// Where `Receipt` requests are answered from (a worker's journal); without one they get
 	/// `NotFound`.
 	pub receipts: Option<ReceiptSource>,
+	/// Blobs held but not to be announced in the DHT at start, such as a worker's results of
+	/// tasks without a final verdict: a provider record names the hash to the peers that store
+	/// it. They are still served to whoever asks for them by hash.
+	pub unannounced: HashSet<H256>,
 }
 
 /// Looks up the encoded receipt of a task (job, task index).
@@ -71,6 +75,7 @@ impl NetConfig {
 			request_timeout: Duration::from_secs(30),
 			parallel_chunks: 4,
 			receipts: None,
+			unannounced: HashSet::new(),
 		}
 	}
 }
@@ -143,6 +148,24 @@ pub struct NetHandle {
 	in_flight: Arc<tokio::sync::Semaphore>,
 }
 
+/// An error and every error beneath it, `outer: inner: …`. libp2p's `TransportError::Other`
+/// prints nothing of its own: the reason (say, "Address already in use") is only in its source.
+fn with_sources(error: &dyn std::error::Error) -> String {
+	let mut text = error.to_string();
+	let mut source = error.source();
+	while let Some(inner) = source {
+		let inner_text = inner.to_string();
+		if !inner_text.is_empty() && !text.ends_with(&inner_text) {
+			if !text.is_empty() {
+				text.push_str(": ");
+			}
+			text.push_str(&inner_text);
+		}
+		source = inner.source();
+	}
+	text
+}
+
 fn key(hash: H256) -> kad::RecordKey {
 	kad::RecordKey::new(&hash.as_bytes())
 }
@@ -191,7 +214,7 @@ pub async fn start(config: NetConfig) -> Result<NetHandle, NetError> {
 	let mut unbound = HashSet::new();
 	for addr in config.listen {
 		unbound
-			.insert(swarm.listen_on(addr.clone()).map_err(|e| start_err(&format!("{addr}: {e}")))?);
+			.insert(swarm.listen_on(addr.clone()).map_err(|e| start_err(&format!("{addr}: {}", with_sources(&e))))?);
 	}
 	let bind = async {
 		while !unbound.is_empty() {
@@ -221,7 +244,7 @@ pub async fn start(config: NetConfig) -> Result<NetHandle, NetError> {
 		let _ = swarm.behaviour_mut().kad.bootstrap();
 	}
 	let held = config.store.list().map_err(|e| start_err(&e))?;
-	for hash in held {
+	for hash in held.into_iter().filter(|hash| !config.unannounced.contains(hash)) {
 		let _ = swarm.behaviour_mut().kad.start_providing(key(hash));
 	}
 

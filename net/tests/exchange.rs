@@ -264,3 +264,52 @@ async fn lists_provider(node: &NetHandle, hash: H256, provider: PeerId) -> bool 
 	.await
 	.is_ok()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listen_address_in_use_is_refused_with_the_reason() {
+	bounded(async {
+		let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+		let port = taken.local_addr().unwrap().port();
+		let dir = tempfile::tempdir().unwrap();
+		let mut config =
+			NetConfig::new(Keypair::generate_ed25519(), Arc::new(BlobStore::open(dir.path()).unwrap()));
+		config.listen = vec![format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap()];
+		let error = start(config).await.err().expect("a port already bound cannot be listened on");
+		let message = error.to_string();
+		assert!(message.contains(&format!("tcp/{port}")), "names the address: {message}");
+		assert!(message.to_lowercase().contains("in use"), "says why: {message}");
+	})
+	.await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_held_unannounced_stays_out_of_the_dht_until_announced() {
+	bounded(async {
+		let (public, secret) = (varied(999, 7), varied(1234, 8));
+		let (public_hash, secret_hash) = (content_hash(&public), content_hash(&secret));
+		let (boot, _d1) = node(&[], vec![]).await;
+		let (boot_peer, boot_addrs) = contact(&boot).await;
+		let dir = tempfile::tempdir().unwrap();
+		let store = Arc::new(BlobStore::open(dir.path()).unwrap());
+		store.import_bytes(&public).unwrap();
+		store.import_bytes(&secret).unwrap();
+		let mut config = NetConfig::new(Keypair::generate_ed25519(), store);
+		config.listen = vec![localhost()];
+		config.bootstrap = vec![(boot_peer, boot_addrs[0].clone())];
+		config.unannounced = [secret_hash].into();
+		let holder = start(config).await.unwrap();
+
+		// Both were announced at start, or neither: once the public one is listed, the
+		// secret one would be too.
+		assert!(lists_provider(&boot, public_hash, holder.peer_id()).await, "the held blob is announced");
+		assert!(boot.providers(secret_hash).await.unwrap().is_empty(), "the unannounced one is not");
+		// Whoever knows the hash can still fetch it.
+		let (fetcher, _d2) = node(&[], vec![]).await;
+		let path = fetcher.fetch(secret_hash, u64::MAX, vec![contact(&holder).await]).await.unwrap();
+		assert_eq!(fs::read(path).unwrap(), secret);
+
+		holder.announce(secret_hash).await;
+		assert!(lists_provider(&boot, secret_hash, holder.peer_id()).await, "announced when told");
+	})
+	.await
+}

@@ -353,6 +353,10 @@ pub enum FailReason {
 	/// Every replica missed its deadline and no replacement was left.
 	#[codec(index = 1)]
 	NoResult,
+	/// A challenge made the chain run the task itself, and no replica had revealed the result
+	/// it computed: nobody holds the right output, so the task's budget was refunded.
+	#[codec(index = 2)]
+	OverruledByReferee,
 }
 
 /// The phase of one task.
@@ -371,7 +375,8 @@ pub enum TaskPhase<BlockNumber> {
 	/// Every replica has committed (or missed its deadline); reveals are due by `deadline`.
 	#[codec(index = 2)]
 	Revealing { deadline: BlockNumber },
-	/// A strict majority revealed `result`.
+	/// Final: a strict majority revealed `result` and nobody challenged it in time, or the
+	/// chain's referee computed `result` itself. Payments and slashes are done.
 	#[codec(index = 3)]
 	Verified { result: H256 },
 	/// The task failed; its budget was refunded.
@@ -380,12 +385,25 @@ pub enum TaskPhase<BlockNumber> {
 	/// The job was cancelled before this task produced a commitment; its budget was refunded.
 	#[codec(index = 5)]
 	Cancelled,
+	/// A strict majority revealed `result`; the verdict is open to challenge until block
+	/// `until`, and only then are its replicas paid and its dissenters slashed. A requester may
+	/// use the result already, knowing a challenge could still overturn it.
+	#[codec(index = 6)]
+	Provisional { result: H256, until: BlockNumber },
 }
 
 impl<BlockNumber> TaskPhase<BlockNumber> {
 	/// Whether the task has reached its end.
 	pub fn is_final(&self) -> bool {
 		matches!(self, Self::Verified { .. } | Self::Failed { .. } | Self::Cancelled)
+	}
+
+	/// The result a verdict gave, final or still open to challenge.
+	pub fn result(&self) -> Option<H256> {
+		match self {
+			Self::Verified { result } | Self::Provisional { result, .. } => Some(*result),
+			_ => None,
+		}
 	}
 }
 
@@ -431,9 +449,14 @@ pub enum AssignmentPhase<BlockNumber> {
 	/// Reveal the committed result by block `reveal_by`.
 	#[codec(index = 2)]
 	Reveal { reveal_by: BlockNumber },
-	/// Revealed; waiting for the other replicas and the verdict.
+	/// Revealed; waiting for the other replicas and the verdict (or for the verdict to become
+	/// final).
 	#[codec(index = 3)]
 	AwaitVerdict,
+	/// The verdict, still open to challenge until block `until`, went against the result this
+	/// replica revealed: an honest replica challenges it.
+	#[codec(index = 4)]
+	Contest { verdict: H256, until: BlockNumber },
 }
 
 /// One unfinished assignment of a provider.
@@ -462,6 +485,8 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub waiting: u32,
 	pub running: u32,
 	pub revealing: u32,
+	/// Tasks with a verdict still open to challenge.
+	pub provisional: u32,
 	pub verified: u32,
 	pub failed: u32,
 	pub cancelled: u32,

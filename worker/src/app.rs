@@ -105,17 +105,27 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 		conun_net::BlobStore::open(config.data_dir.join("blobs")).map_err(|e| AppError(e.to_string()))?,
 	);
 	let listen = config.listen.parse().map_err(|e| AppError(format!("listen address: {e}")))?;
-	// Requesters ask for a task's receipt to find out why it failed (then fetch its logs).
+	// Requesters ask for a task's receipt to find out why it failed (then fetch its logs),
+	// once the chain is done with the task.
 	let receipts: conun_net::ReceiptSource = {
 		let journal = journal.clone();
 		Arc::new(move |job, task| {
-			let receipt = journal.receipt(conun_primitives::TaskRef { job, task }).ok()??;
+			let receipt = journal.settled_receipt(conun_primitives::TaskRef { job, task }).ok()??;
 			Some(codec::Encode::encode(&receipt))
 		})
 	};
+	// The results and logs of open tasks stay out of the DHT until their verdict is final
+	// (the daemon announces them when it forgets the task).
+	let unannounced = journal
+		.open_tasks()?
+		.into_iter()
+		.filter_map(|(_, entry)| entry.receipt)
+		.flat_map(|receipt| [receipt.result, receipt.logs])
+		.collect();
 	let net_config = conun_net::NetConfig {
 		listen: vec![listen],
 		receipts: Some(receipts),
+		unannounced,
 		..conun_net::NetConfig::new(network_key(&config)?, store.clone())
 	};
 	let net = conun_net::start(net_config)

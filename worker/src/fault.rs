@@ -10,6 +10,9 @@ pub enum Fault {
 	None,
 	/// `lie`: commit and reveal a result other than the one computed.
 	Lie,
+	/// `collude`: run nothing; commit and reveal a fake result that every colluder derives the
+	/// same way from the task alone, so colluders drawn for one task agree.
+	Collude,
 	/// `stall`: run tasks but never commit them.
 	Stall,
 	/// `crash-after-execute`: abort once a task's result is in the journal, before committing.
@@ -33,6 +36,7 @@ impl Fault {
 		Ok(match name {
 			"" | "none" => Fault::None,
 			"lie" => Fault::Lie,
+			"collude" => Fault::Collude,
 			"stall" => Fault::Stall,
 			"crash-after-execute" => Fault::CrashAfterExecute,
 			"crash-after-commit" => Fault::CrashAfterCommit,
@@ -55,6 +59,7 @@ mod tests {
 	fn names_parse() {
 		use super::Fault;
 		assert_eq!(Fault::parse("lie"), Ok(Fault::Lie));
+		assert_eq!(Fault::parse("collude"), Ok(Fault::Collude));
 		assert_eq!(Fault::parse("crash-after-commit"), Ok(Fault::CrashAfterCommit));
 		assert!(Fault::parse("explode").is_err());
 	}

@@ -138,11 +138,10 @@ impl Journal {
 		Ok(())
 	}
 
-	/// The receipt of `task`, whether the task is still open or was forgotten lately.
-	pub fn receipt(&self, task: TaskRef) -> Result<Option<Receipt>, JournalError> {
-		if let Some(entry) = self.get(task)? {
-			return Ok(entry.receipt);
-		}
+	/// The receipt of `task` once the chain is done with it and the worker forgot it, for the
+	/// retention period. A task still open has none to give: its receipt carries the result
+	/// hash, and a co-replica that had not run the task could commit that hash as its own.
+	pub fn settled_receipt(&self, task: TaskRef) -> Result<Option<Receipt>, JournalError> {
 		let txn = self.db.begin_read()?;
 		let table = txn.open_table(RECEIPTS)?;
 		let Some(value) = table.get((task.job, task.task))? else { return Ok(None) };

@@ -1,8 +1,10 @@
 //! The worker against a real chain: `conun-node --dev`, three `conun-worker` processes and a
 //! requester serving a wasm program and its input over libp2p. A job with R = 3 goes through
 //! assignment, commit, reveal and payment, while one worker is killed between its commit and
-//! its reveal, restarts, and still reveals; a worker that lies is outvoted and slashed; and
-//! workers whose node restarts reconnect and carry on.
+//! its reveal, restarts, and still reveals; a worker that lies is outvoted and slashed; two
+//! colluders are overruled by the chain's referee when the honest replica challenges; three
+//! colluders are caught by the requester's spot check; and workers whose node restarts
+//! reconnect and carry on.
 //!
 //! Needs the release node (`cargo build --release -p conun-node`, which `scripts/test.sh` does)
 //! and the `fault-injection` feature for the crash:
@@ -10,8 +12,8 @@
 #![cfg(feature = "fault-injection")]
 
 use conun_primitives::{
-	content_hash, Deadlines, JobTerms, Program, Resources, Standing, TaskInput, TaskOutput, TaskPhase,
-	MAX_OUTPUT_BYTES,
+	content_hash, Deadlines, FailReason, JobTerms, Program, Resources, Standing, TaskInput, TaskOutput,
+	TaskPhase, MAX_OUTPUT_BYTES,
 };
 use conun_worker::{
 	chain::{
@@ -39,8 +41,24 @@ impl Drop for Process {
 	}
 }
 
+/// A free port on 127.0.0.1 for a process this test starts. It is taken below Linux's ephemeral
+/// range (32768–60999), from which the kernel picks the local ports of outgoing connections: a
+/// port asked of the kernel with `bind(0)` comes from that range, and the node's or a worker's
+/// own connections could take it before the process it was meant for binds it. The ports one
+/// test binary hands out never repeat.
 fn free_port() -> u16 {
-	std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+	use std::sync::atomic::{AtomicU32, Ordering};
+	const FIRST: u32 = 10_000;
+	const COUNT: u32 = 22_000;
+	static NEXT: AtomicU32 = AtomicU32::new(0);
+	let start = std::process::id().wrapping_mul(7919) % COUNT;
+	for _ in 0..COUNT {
+		let port = (FIRST + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % COUNT) as u16;
+		if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+			return port;
+		}
+	}
+	panic!("no free port between {FIRST} and {}", FIRST + COUNT)
 }
 
 fn node_binary() -> PathBuf {
@@ -372,7 +390,36 @@ async fn a_worker_that_lies_is_outvoted_and_slashed() {
 	for honest in &providers[1..] {
 		let (standing, _) = market.standing(honest).await;
 		assert_eq!((standing.verified, standing.disagreed), (1, 0), "{}", honest.log());
-		assert!(standing.earned >= PRICE, "the majority shares the liar's slash: {standing:?}");
+		// The liar's slash is burned, not paid to the majority.
+		assert_eq!(standing.earned, PRICE, "{standing:?}");
+	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_colluders_are_overruled_by_the_chain_and_the_honest_worker_is_paid() {
+	let market = Market::start().await;
+	// With R = 3 and three providers, the two colluders out-vote the honest one on every task.
+	let providers = market.providers(&["Eve", "Ferdie", "Charlie"]);
+	let _eve = providers[0].run(&market.url, Some("collude"));
+	let _ferdie = providers[1].run(&market.url, Some("collude"));
+	let _charlie = providers[2].run(&market.url, None);
+	let mut stakes = Vec::new();
+	for provider in &providers {
+		stakes.push(market.standing(provider).await.1);
+	}
+	market.post_job().await;
+
+	// The colluders' result wins the vote; Charlie challenges it with the program and input it
+	// holds, and the chain's own run of the task decides.
+	assert_eq!(market.verdict().await, market.expected().result_hash(), "the chain's run decides, not the vote");
+	assert!(providers[2].log().contains("challenging it"), "{}", providers[2].log());
+	let (honest, stake) = market.standing(&providers[2]).await;
+	assert_eq!((honest.verified, honest.earned), (1, PRICE), "{}", providers[2].log());
+	assert!(stake >= stakes[2], "the honest provider is whole");
+	for (colluder, before) in providers[..2].iter().zip(&stakes) {
+		let (standing, stake) = market.standing(colluder).await;
+		assert_eq!((standing.verified, standing.reputation), (0, 0), "out of the market: {standing:?}");
+		assert!(stake <= before / 2 + 1, "slashed: {stake} of {before}");
 	}
 }
 
@@ -393,4 +440,41 @@ async fn workers_carry_on_after_their_node_restarts() {
 		assert!(provider.log().contains("reconnecting"), "{}", provider.log());
 		assert_eq!(market.standing(provider).await.0.verified, 1, "{}", provider.log());
 	}
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn when_every_replica_colludes_the_requesters_spot_check_catches_it() {
+	let market = Market::start().await;
+	let providers = market.providers(&["Eve", "Ferdie", "Charlie"]);
+	let _workers: Vec<Process> = providers.iter().map(|p| p.run(&market.url, Some("collude"))).collect();
+	let mut stakes = Vec::new();
+	for provider in &providers {
+		stakes.push(market.standing(provider).await.1);
+	}
+	market.post_job().await;
+
+	// Every replica revealed the same fake result, so none disputes the verdict: only the
+	// requester can, and a spot check is how it finds out.
+	let tasks = wait_for("the verdict, open to challenge", Duration::from_secs(120), || async {
+		let at = market.requester.at_best().await.ok()?;
+		let tasks = market.requester.tasks(&at, 0).await.ok()?;
+		matches!(tasks.first()?.phase, TaskPhase::Provisional { .. }).then_some(tasks)
+	})
+	.await;
+	assert_ne!(tasks[0].phase.result(), Some(market.expected().result_hash()), "the colluders' result won the vote");
+	let report = conun_cli::spot_check::spot_check(&market.requester, &market.net, 0, &tasks, 1).await.unwrap();
+	assert_eq!((report.agreed.len(), report.challenged.clone()), (0, vec![0]), "{report:?}");
+
+	// No replica revealed what the chain computed: nobody holds the right output, so the task
+	// fails and is refunded, and each colluder loses half its stake and all its reputation.
+	let at = market.requester.at_best().await.unwrap();
+	let task = market.requester.task(&at, 0, 0).await.unwrap().unwrap();
+	assert_eq!(task.phase, TaskPhase::Failed { reason: FailReason::OverruledByReferee });
+	for (colluder, before) in providers.iter().zip(&stakes) {
+		let (standing, stake) = market.standing(colluder).await;
+		assert_eq!((standing.verified, standing.reputation), (0, 0), "out of the market: {standing:?}");
+		assert!(stake <= before / 2 + 1, "slashed: {stake} of {before}");
+	}
+	let job = market.requester.job(&at, 0).await.unwrap().unwrap();
+	assert_eq!((job.failed, job.verified), (1, 0));
 }

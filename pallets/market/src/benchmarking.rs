@@ -150,6 +150,42 @@ fn reveal_items<T: Config>(job: JobId, tasks: u32, byte: u8) -> BoundedVec<Revea
 	)
 }
 
+/// A valid wasm module of about `size` bytes whose `_start` runs until its fuel is gone: a
+/// function of `i32.const 1; drop` pairs, then `loop br 0 end`.
+fn looping_module(size: usize) -> Vec<u8> {
+	fn leb(mut n: usize, out: &mut Vec<u8>) {
+		loop {
+			let byte = (n & 0x7f) as u8;
+			n >>= 7;
+			if n == 0 {
+				out.push(byte);
+				return;
+			}
+			out.push(byte | 0x80);
+		}
+	}
+	let pairs = size.saturating_sub(64) / 3;
+	let mut body = vec![0x00]; // no locals
+	for _ in 0..pairs {
+		body.extend_from_slice(&[0x41, 0x01, 0x1a]); // i32.const 1; drop
+	}
+	body.extend_from_slice(&[0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b]); // loop; br 0; end; end
+	let mut code = vec![0x01]; // one body
+	leb(body.len(), &mut code);
+	code.extend_from_slice(&body);
+	let mut module = vec![0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+	module.extend_from_slice(&[0x01, 0x04, 0x01, 0x60, 0x00, 0x00]); // type () -> ()
+	module.extend_from_slice(&[0x03, 0x02, 0x01, 0x00]); // one function of that type
+	module.extend_from_slice(&[0x05, 0x03, 0x01, 0x00, 0x01]); // one memory of one page
+	module.extend_from_slice(&[0x07, 0x13, 0x02]); // two exports
+	module.extend_from_slice(&[0x06, b'm', b'e', b'm', b'o', b'r', b'y', 0x02, 0x00]);
+	module.extend_from_slice(&[0x06, b'_', b's', b't', b'a', b'r', b't', 0x00, 0x00]);
+	module.push(0x0a);
+	leb(code.len(), &mut module);
+	module.extend_from_slice(&code);
+	module
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -324,10 +360,12 @@ mod benchmarks {
 		task.wanted = r;
 		task.phase = TaskPhase::Revealing { deadline: now::<T>() };
 
+		task.phase = TaskPhase::Provisional { result: result_of(1), until: now::<T>() };
+
 		#[block]
 		{
 			let mut info = Jobs::<T>::get(job).unwrap();
-			Market::<T>::conclude(task_ref, &mut info, &mut task);
+			Market::<T>::finalize_verdict(task_ref, &mut info, &mut task);
 			Jobs::<T>::insert(job, info);
 			Tasks::<T>::insert(job, 0, task);
 		}
@@ -470,5 +508,81 @@ mod benchmarks {
 		assert_eq!(Tasks::<T>::get(job, 0).unwrap().live().count(), 1);
 	}
 
-	impl_benchmark_test_suite!(Market, crate::mock::ExtBuilder::default().build(), crate::mock::Test);
+	/// The chain referees a challenged wasm task of `b` bytes of program that burns `f` million
+	/// fuel, and overrules every replica: the most expensive outcome (three slashed, the task
+	/// refunded). The program is valid code throughout (a function of `i32.const; drop` pairs
+	/// in front of an endless loop), so every byte is parsed, validated and compiled, not
+	/// skipped as a custom section would be.
+	#[benchmark]
+	fn challenge_wasm(
+		b: Linear<64, { T::MaxRefereeProgram::get() }>,
+		f: Linear<1, { (T::MaxRefereeFuel::get() / crate::referee::FUEL_UNIT) as u32 }>,
+	) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let all = providers::<T>(3, 4);
+		let code = looping_module(b as usize);
+		let input = vec![5u8; 64];
+		let owner = funded::<T>("requester", 0);
+		let job = NextJobId::<T>::get();
+		let program = Program::Wasm {
+			hash: conun_primitives::content_hash(&code),
+			size: code.len() as u64,
+			entry_point: BoundedVec::truncate_from(b"_start".to_vec()),
+			fuel: u64::from(f) * crate::referee::FUEL_UNIT,
+		};
+		let input_ref = TaskInput { hash: conun_primitives::content_hash(&input), size: input.len() as u64 };
+		Market::<T>::do_post_job(owner, program, BoundedVec::truncate_from(vec![input_ref]), terms::<T>(3), contact())
+			.expect("a funded requester posts");
+		assign_all::<T>();
+		for who in all.iter() {
+			Market::<T>::do_commit_results(who.clone(), commit_items::<T>(who, job, 1, 1)).unwrap();
+		}
+		for who in all.iter() {
+			Market::<T>::do_reveal_results(who.clone(), reveal_items::<T>(job, 1, 1)).unwrap();
+		}
+		assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Provisional { .. }));
+		let challenger = all[0].clone();
+		T::Currency::set_balance(&challenger, T::ChallengeBond::get().saturating_mul(10u32.into()));
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(challenger),
+			TaskRef { job, task: 0 },
+			BoundedVec::truncate_from(code),
+			BoundedVec::truncate_from(input),
+		);
+
+		let phase = Tasks::<T>::get(job, 0).unwrap().phase;
+		assert_eq!(phase, TaskPhase::Failed { reason: conun_primitives::FailReason::OverruledByReferee });
+	}
+
+	impl_benchmark_test_suite!(
+		Market,
+		crate::mock::ExtBuilder::default().challenge_period(10).build(),
+		crate::mock::Test
+	);
+}
+
+#[cfg(test)]
+mod tests {
+	use super::looping_module;
+	use conun_primitives::TaskStatus;
+	use conun_sandbox::{Limits, WasmExecutor};
+
+	/// The benchmark's program is a valid module that burns exactly the fuel it is given, at
+	/// every size: otherwise the benchmark would measure a program refused at once.
+	#[test]
+	fn the_benchmark_program_runs_until_its_fuel_is_gone() {
+		for size in [64, 1_000, 64 << 10] {
+			let code = looping_module(size);
+			assert!(code.len() <= size + 16 && code.len() + 64 >= size, "{} bytes for {size}", code.len());
+			let limits = Limits { fuel: 5_000_000, memory_bytes: 1 << 20, max_output: 1 << 20 };
+			let started = std::time::Instant::now();
+			let run = WasmExecutor::new().run(&code, "_start", b"", limits);
+			println!("{size} bytes, 5 M fuel: {:?} natively", started.elapsed());
+			assert_eq!(run.output.status, TaskStatus::OutOfFuel, "{}", String::from_utf8_lossy(&run.stderr));
+			// Up to the last instruction, which costs more than the fuel left.
+			assert!(run.fuel_used > 4_999_990, "{}", run.fuel_used);
+		}
+	}
 }

@@ -88,7 +88,7 @@ impl<T: Config> Pallet<T> {
 					if replica.state == ReplicaState::Assigned && replica.commit_by < now {
 						replica.state = ReplicaState::Missed;
 						missed.saturating_inc();
-						Self::penalise_missed(task_ref, &replica.provider, true);
+						Self::penalise(task_ref, &replica.provider, true, Outcome::Missed);
 					}
 				}
 				if missed > 0 {
@@ -122,10 +122,18 @@ impl<T: Config> Pallet<T> {
 				for replica in task.replicas.iter_mut() {
 					if matches!(replica.state, ReplicaState::Committed { .. }) {
 						replica.state = ReplicaState::Missed;
-						Self::penalise_missed(task_ref, &replica.provider, false);
+						Self::penalise(task_ref, &replica.provider, false, Outcome::Withheld);
 					}
 				}
 				weight.saturating_accrue(Self::conclude(task_ref, &mut job, &mut task));
+			},
+			TaskPhase::Provisional { until, .. } if until < now => {
+				weight.saturating_accrue(Self::finalize_verdict(task_ref, &mut job, &mut task));
+			},
+			// Too early (the bucket it wanted was full and it spilled into an earlier one).
+			TaskPhase::Provisional { until, .. } => {
+				Self::schedule_verdict_end(task_ref, until, now);
+				return weight;
 			},
 			_ => return weight,
 		}
@@ -134,8 +142,9 @@ impl<T: Config> Pallet<T> {
 		weight
 	}
 
-	fn penalise_missed(task: TaskRef, who: &T::AccountId, running: bool) {
-		let (slashed, reputation) = Self::settle_replica(task, who, running, Outcome::Missed);
+	/// A replica missed a deadline: settle it with `outcome` (missed or withheld) and say so.
+	fn penalise(task: TaskRef, who: &T::AccountId, running: bool, outcome: Outcome<T::AccountId, crate::BalanceOf<T>>) {
+		let (slashed, reputation) = Self::settle_replica(task, who, running, outcome);
 		Self::deposit_event(Event::ReplicaMissed {
 			job: task.job,
 			task: task.task,

@@ -44,6 +44,7 @@ mod funds;
 mod invariants;
 mod jobs;
 mod providers;
+mod referee;
 mod reputation;
 pub mod types;
 mod verification;
@@ -179,9 +180,43 @@ pub mod pallet {
 		#[pallet::constant]
 		type MissedDeadlineSlash: Get<Perbill>;
 
-		/// The share of a disagreeing replica's slash paid to the majority; the rest is burned.
+		/// The share of an overruled replica's slash paid to the challenger who proved it wrong;
+		/// the rest is burned. The slash of a replica that merely lost the vote is all burned:
+		/// paying it to the majority would pay colluders for out-voting the honest.
 		#[pallet::constant]
 		type SlashRewardShare: Get<Perbill>;
+
+		/// Blocks a verdict stays open to challenge. Its payments, slashes and reputation
+		/// changes are held until then. Zero makes every verdict final at once (no challenges).
+		#[pallet::constant]
+		type ChallengePeriod: Get<BlockNumberFor<Self>>;
+
+		/// What a challenger puts up. Returned when the challenge wins, burned when it loses.
+		#[pallet::constant]
+		type ChallengeBond: Get<BalanceOf<Self>>;
+
+		/// The share of its stake a replica loses when the chain's referee proves its revealed
+		/// result wrong. Its reputation falls to zero.
+		#[pallet::constant]
+		type RefereeSlash: Get<Perbill>;
+
+		/// The most fuel the chain spends refereeing one task; a task that needs more (whatever
+		/// its job's limit) is challenged by escalation instead. Follows from the block's
+		/// weight: see `docs/security.md`.
+		#[pallet::constant]
+		type MaxRefereeFuel: Get<u64>;
+
+		/// The most memory, in MiB, of a task the chain referees itself.
+		#[pallet::constant]
+		type MaxRefereeMemoryMib: Get<u32>;
+
+		/// The largest program, in bytes, a challenger may hand the referee.
+		#[pallet::constant]
+		type MaxRefereeProgram: Get<u32>;
+
+		/// The largest task input, in bytes, a challenger may hand the referee.
+		#[pallet::constant]
+		type MaxRefereeInput: Get<u32>;
 
 		/// A new provider's reputation.
 		#[pallet::constant]
@@ -218,6 +253,9 @@ pub mod pallet {
 		/// A job's budget, held from its requester until it is paid out or refunded.
 		#[codec(index = 1)]
 		JobEscrow,
+		/// A challenger's bond, held while the referee decides.
+		#[codec(index = 2)]
+		ChallengeBond,
 	}
 
 	/// Registered providers.
@@ -369,8 +407,25 @@ pub mod pallet {
 		RevealsOpened { job: JobId, task: TaskIndex, deadline: BlockNumberFor<T> },
 		/// A replica revealed its result.
 		ResultRevealed { job: JobId, task: TaskIndex, provider: T::AccountId, result: H256 },
-		/// A strict majority of replicas revealed `result`.
+		/// A strict majority of replicas revealed `result`. The verdict is open to challenge
+		/// until block `until`; [`Event::TaskVerified`] follows when it becomes final.
+		VerdictReached { job: JobId, task: TaskIndex, result: H256, agreeing: u32, until: BlockNumberFor<T> },
+		/// A task's result is final: its replicas were paid and its dissenters slashed.
+		/// `agreeing` replicas revealed `result`.
 		TaskVerified { job: JobId, task: TaskIndex, result: H256, agreeing: u32 },
+		/// The chain ran a challenged task itself and got the verdict's result: the verdict is
+		/// final and the challenger's `bond` was burned.
+		ChallengeRejected { job: JobId, task: TaskIndex, challenger: T::AccountId, bond: BalanceOf<T> },
+		/// The chain ran a challenged task itself and got `result`, not the verdict's
+		/// `overturned`: the replicas that revealed `result` are paid, the others slashed, and
+		/// the challenger's bond returned.
+		ChallengeUpheld {
+			job: JobId,
+			task: TaskIndex,
+			challenger: T::AccountId,
+			result: H256,
+			overturned: H256,
+		},
 		/// No result had a strict majority: `extra` more replicas were asked for.
 		ExtraReplicasRequested { job: JobId, task: TaskIndex, extra: u32 },
 		/// A task failed and its budget was refunded.
@@ -380,7 +435,8 @@ pub mod pallet {
 		TaskCancelled { job: JobId, task: TaskIndex, refunded: BalanceOf<T> },
 		/// A replica of the majority was paid.
 		ReplicaPaid { job: JobId, task: TaskIndex, provider: T::AccountId, amount: BalanceOf<T> },
-		/// A replica's result disagreed with the verdict: it was slashed.
+		/// A replica's result disagreed with the verdict, or the referee proved it wrong: it was
+		/// slashed.
 		ReplicaSlashed {
 			job: JobId,
 			task: TaskIndex,
@@ -472,6 +528,21 @@ pub mod pallet {
 		DeadlinesFull,
 		/// Job ids are exhausted.
 		JobIdOverflow,
+		/// The task has no verdict open to challenge.
+		NotProvisional,
+		/// The task's challenge period is over.
+		ChallengePeriodOver,
+		/// Only a replica of the task or the job's owner may challenge its verdict.
+		NotEntitledToChallenge,
+		/// The chain referees wasm tasks only; other tasks are challenged by escalation.
+		NotRefereeable,
+		/// The task needs more fuel or memory than the chain referees
+		/// ([`Config::MaxRefereeFuel`], [`Config::MaxRefereeMemoryMib`]).
+		TooLargeToReferee,
+		/// The program given does not hash to the job's program.
+		ProgramMismatch,
+		/// The input given does not hash to the task's input.
+		InputMismatch,
 	}
 
 	#[pallet::hooks]
@@ -510,6 +581,17 @@ pub mod pallet {
 			assert!(
 				hook.all_gte(Self::worst_deadline_weight()),
 				"HookWeightLimit must fit the most expensive deadline"
+			);
+			// The largest task the chain referees must fit in one extrinsic.
+			let weights = <T as polkadot_sdk::frame_system::Config>::BlockWeights::get();
+			let normal = weights.get(polkadot_sdk::frame_support::dispatch::DispatchClass::Normal);
+			let max_extrinsic = normal.max_extrinsic.unwrap_or(weights.max_block);
+			assert!(
+				max_extrinsic.all_gte(Self::worst_challenge_weight(
+					T::MaxRefereeProgram::get(),
+					T::MaxRefereeInput::get()
+				)),
+				"the referee's limits (MaxRefereeFuel, MaxRefereeProgram, MaxRefereeInput) must fit one extrinsic"
 			);
 		}
 
@@ -683,6 +765,37 @@ pub mod pallet {
 			let count = reveals.len() as u32;
 			let verdicts = Self::do_reveal_results(who, reveals)?;
 			Ok(Some(T::WeightInfo::reveal_results(count).saturating_add(verdicts)).into())
+		}
+
+		/// Challenge a wasm task's verdict while it is open to challenge: the chain runs the task
+		/// itself and its result decides.
+		///
+		/// - origin: a replica of the task, or the job's owner;
+		/// - `program` and `input`: the bytes of the job's program and the task's input, checked
+		///   against their hashes on chain.
+		///
+		/// [`Config::ChallengeBond`] is held from the caller. The runtime runs the task in
+		/// `conun-sandbox` (the sandbox every worker runs) under the job's fuel and memory, and
+		/// hashes its output as a worker does. When that hash is the verdict's, the verdict is
+		/// final and the bond burned ([`Event::ChallengeRejected`]). Otherwise the bond is
+		/// returned, the replicas that revealed the chain's hash are paid, every replica that
+		/// revealed another one loses [`Config::RefereeSlash`] of its stake and all its
+		/// reputation, a [`Config::SlashRewardShare`] of those slashes going to the
+		/// challenger, and the fee is waived ([`Event::ChallengeUpheld`]). When no replica
+		/// revealed the chain's hash the task fails and is refunded.
+		///
+		/// Weight: linear in the bytes given and in the task's fuel, charged up front for
+		/// [`Config::MaxRefereeFuel`] and refunded down to the fuel burned.
+		#[pallet::call_index(11)]
+		#[pallet::weight(Pallet::<T>::worst_challenge_weight(program.len() as u32, input.len() as u32))]
+		pub fn challenge_wasm(
+			origin: OriginFor<T>,
+			task: TaskRef,
+			program: BoundedVec<u8, T::MaxRefereeProgram>,
+			input: BoundedVec<u8, T::MaxRefereeInput>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			Self::do_challenge_wasm(who, task, program, input)
 		}
 	}
 }

@@ -69,7 +69,12 @@ parameter_types! {
 	pub const SlashRewardShare: Perbill = Perbill::from_percent(50);
 	pub const ExtraReplicaMargin: Perbill = Perbill::from_percent(20);
 	pub const DisagreementKeeps: Perbill = Perbill::from_parts(666_666_667);
+	pub const RefereeSlash: Perbill = Perbill::from_percent(50);
+	/// Zero (verdicts final at once) unless a test sets it with [`ExtBuilder::challenge_period`].
+	pub static ChallengePeriod: BlockNumber = 0;
 }
+
+pub const CHALLENGE_BOND: Balance = 500;
 
 pub const MIN_STAKE: Balance = 1_000;
 pub const UNBONDING: BlockNumber = 10;
@@ -104,6 +109,13 @@ impl pallet_market::Config for Test {
 	type ReputationGain = ConstU32<5>;
 	type MissedDeadlinePenalty = ConstU32<50>;
 	type DisagreementKeeps = DisagreementKeeps;
+	type ChallengePeriod = ChallengePeriod;
+	type ChallengeBond = ConstU128<CHALLENGE_BOND>;
+	type RefereeSlash = RefereeSlash;
+	type MaxRefereeFuel = ConstU64<10_000_000>;
+	type MaxRefereeMemoryMib = ConstU32<16>;
+	type MaxRefereeProgram = ConstU32<{ 64 << 10 }>;
+	type MaxRefereeInput = ConstU32<{ 64 << 10 }>;
 }
 
 /// Every test account starts with this much.
@@ -156,11 +168,12 @@ pub fn terms(replicas: u32) -> JobTerms<BalanceOf<Test>, BlockNumber> {
 pub struct ExtBuilder {
 	providers: Vec<AccountId>,
 	stake: Balance,
+	challenge_period: BlockNumber,
 }
 
 impl Default for ExtBuilder {
 	fn default() -> Self {
-		Self { providers: Vec::new(), stake: 10_000 }
+		Self { providers: Vec::new(), stake: 10_000, challenge_period: 0 }
 	}
 }
 
@@ -176,6 +189,12 @@ impl ExtBuilder {
 		self
 	}
 
+	/// Verdicts stay open to challenge for `blocks` blocks (none by default).
+	pub fn challenge_period(mut self, blocks: BlockNumber) -> Self {
+		self.challenge_period = blocks;
+		self
+	}
+
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		let accounts: Vec<(AccountId, Balance)> =
@@ -184,6 +203,7 @@ impl ExtBuilder {
 			.assimilate_storage(&mut storage)
 			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
+		ChallengePeriod::set(self.challenge_period);
 		ext.execute_with(|| {
 			System::set_block_number(1);
 			for who in self.providers.iter() {

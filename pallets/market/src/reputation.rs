@@ -4,7 +4,8 @@
 //! Scores are asymmetric, as in iExec: agreeing with the verdict earns
 //! [`Config::ReputationGain`] (up to [`Config::MaxReputation`]); disagreeing keeps only
 //! [`Config::DisagreementKeeps`] of the score; missing a deadline costs
-//! [`Config::MissedDeadlinePenalty`]. Below [`Config::ReputationThreshold`] a provider receives
+//! [`Config::MissedDeadlinePenalty`], and withholding a committed reveal costs at least as much
+//! as disagreeing; being proved wrong by the chain's referee costs everything. Below [`Config::ReputationThreshold`] a provider receives
 //! no work.
 
 use crate::{
@@ -20,11 +21,17 @@ use polkadot_sdk::{
 pub(crate) enum Outcome<'a, AccountId, Balance> {
 	/// Its result won the vote and it was paid `paid`.
 	Agreed { paid: Balance },
-	/// Its result lost the vote; `rewarded` (one replica of the majority) receives part of
-	/// its slash.
-	Disagreed { rewarded: &'a AccountId },
-	/// It missed its commit or reveal deadline.
+	/// Its result lost the vote. Its slash is burned.
+	Disagreed,
+	/// The chain's referee proved its revealed result wrong; `challenger` receives part of its
+	/// slash.
+	Overruled { challenger: &'a AccountId },
+	/// It missed its commit deadline (it may have crashed).
 	Missed,
+	/// It committed and then missed its reveal deadline: withholding a reveal costs at least
+	/// as much as revealing a losing result, so a cheater who sees it would lose gains nothing
+	/// by staying silent.
+	Withheld,
 	/// Released without reward or penalty: its job was cancelled, or the vote had no majority.
 	Released,
 }
@@ -61,15 +68,27 @@ impl<T: Config> Pallet<T> {
 				standing.verified.saturating_inc();
 				standing.earned.saturating_accrue(paid);
 			},
-			Outcome::Disagreed { rewarded } => {
+			Outcome::Disagreed => {
+				slashed = Self::slash_stake(who, &mut provider, T::DisagreementSlash::get(), &[]);
+				standing.reputation = T::DisagreementKeeps::get() * standing.reputation;
+				standing.disagreed.saturating_inc();
+			},
+			Outcome::Overruled { challenger } => {
 				slashed = Self::slash_stake(
 					who,
 					&mut provider,
-					T::DisagreementSlash::get(),
-					core::slice::from_ref(rewarded),
+					T::RefereeSlash::get(),
+					core::slice::from_ref(challenger),
 				);
-				standing.reputation = T::DisagreementKeeps::get() * standing.reputation;
+				standing.reputation = 0;
 				standing.disagreed.saturating_inc();
+			},
+			Outcome::Withheld => {
+				let share = T::DisagreementSlash::get().max(T::MissedDeadlineSlash::get());
+				slashed = Self::slash_stake(who, &mut provider, share, &[]);
+				standing.reputation = (T::DisagreementKeeps::get() * standing.reputation)
+					.min(standing.reputation.saturating_sub(T::MissedDeadlinePenalty::get()));
+				standing.missed.saturating_inc();
 			},
 			Outcome::Missed => {
 				slashed = Self::slash_stake(who, &mut provider, T::MissedDeadlineSlash::get(), &[]);

@@ -3,11 +3,13 @@
 //! A replica commits [`conun_primitives::commitment`] of its result, bound to its own account.
 //! Reveals open when every wanted replica has committed (or missed its deadline). The verdict
 //! comes with the last reveal, or at the reveal deadline: the result revealed by a strict
-//! majority of R wins. The majority is paid its price from escrow; each replica that revealed
-//! something else loses [`Config::DisagreementSlash`] of its stake, a
-//! [`Config::SlashRewardShare`] of it going to the majority and the rest burned. Without a
-//! majority the task asks for the extra replicas that could make one, while the job's margin
-//! and [`Config::MaxExtraReplicas`] allow; then it fails and its budget is refunded.
+//! majority of R wins, provisionally: the verdict is open to challenge for
+//! [`Config::ChallengePeriod`] blocks (`referee.rs`), and only when that period ends is the
+//! majority paid its price from escrow and each replica that revealed something else slashed
+//! [`Config::DisagreementSlash`] of its stake, all of it burned (paying it to the majority
+//! would pay colluders for out-voting the honest). Without a majority the task asks for the
+//! extra replicas that could make one, while the job's margin and [`Config::MaxExtraReplicas`]
+//! allow; then it fails and its budget is refunded.
 
 use crate::{
 	reputation::Outcome, BalanceOf, CommitItem, Config, Error, Event, JobInfo,
@@ -19,7 +21,7 @@ use polkadot_sdk::{
 	frame_support::{defensive, pallet_prelude::*, weights::Weight},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_core::H256,
-	sp_runtime::traits::{One, Saturating},
+	sp_runtime::traits::{One, Saturating, Zero},
 };
 
 impl<T: Config> Pallet<T> {
@@ -159,8 +161,12 @@ impl<T: Config> Pallet<T> {
 		let winner = votes.iter().find(|(_, count)| *count == top).map(|(r, _)| *r);
 		match winner {
 			Some(result) if top >= job.majority() && !tied => {
-				let revealed = Self::settle_verdict(task_ref, job, task, result);
-				T::WeightInfo::settle_task(revealed)
+				if T::ChallengePeriod::get().is_zero() {
+					let revealed = Self::settle_verdict(task_ref, job, task, result);
+					return T::WeightInfo::settle_task(revealed);
+				}
+				Self::provisional_verdict(task_ref, task, result, top);
+				T::WeightInfo::settle_task(0)
 			},
 			_ => {
 				let extra = job.majority().saturating_sub(top);
@@ -188,9 +194,50 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// A majority revealed `result`: hold the verdict open to challenge for
+	/// [`Config::ChallengePeriod`] blocks; the deadline handler makes it final then.
+	fn provisional_verdict(task_ref: TaskRef, task: &mut TaskInfo<T>, result: H256, agreeing: u32) {
+		let now = frame_system::Pallet::<T>::block_number();
+		let until = now.saturating_add(T::ChallengePeriod::get());
+		task.phase = TaskPhase::Provisional { result, until };
+		Self::schedule_verdict_end(task_ref, until, now);
+		Self::deposit_event(Event::VerdictReached {
+			job: task_ref.job,
+			task: task_ref.task,
+			result,
+			agreeing,
+			until,
+		});
+	}
+
+	/// Look at a provisional verdict again after its challenge period, or as soon as a bucket
+	/// has room: the deadline handler reschedules a visit that comes too early.
+	pub(crate) fn schedule_verdict_end(task_ref: TaskRef, until: BlockNumberFor<T>, now: BlockNumberFor<T>) {
+		let after = until.saturating_add(One::one());
+		if Self::schedule_deadline(task_ref, after).is_err() &&
+			Self::schedule_deadline(task_ref, now.saturating_add(One::one())).is_err()
+		{
+			defensive!("a deadline bucket has room within the spill of the next block");
+		}
+	}
+
+	/// Make a provisional verdict final: pay, slash and record it. Returns the weight.
+	pub(crate) fn finalize_verdict(
+		task_ref: TaskRef,
+		job: &mut JobInfo<T>,
+		task: &mut TaskInfo<T>,
+	) -> Weight {
+		let TaskPhase::Provisional { result, .. } = task.phase else {
+			defensive!("only a provisional verdict becomes final");
+			return Weight::zero();
+		};
+		let revealed = Self::settle_verdict(task_ref, job, task, result);
+		T::WeightInfo::settle_task(revealed)
+	}
+
 	/// Pay the majority, slash the dissent, record the result and refund the unspent share;
 	/// returns how many replicas revealed.
-	fn settle_verdict(
+	pub(crate) fn settle_verdict(
 		task_ref: TaskRef,
 		job: &mut JobInfo<T>,
 		task: &mut TaskInfo<T>,
@@ -209,45 +256,60 @@ impl<T: Config> Pallet<T> {
 			.map(|r| r.provider.clone())
 			.collect();
 		for who in majority.iter() {
-			let paid = Self::pay_from_escrow(job, who, job.price);
-			Self::settle_replica(task_ref, who, false, Outcome::Agreed { paid });
-			Self::deposit_event(Event::ReplicaPaid {
-				job: task_ref.job,
-				task: task_ref.task,
-				provider: who.clone(),
-				amount: paid,
-			});
+			Self::pay_replica(task_ref, job, who);
 		}
-		// Each dissenter rewards one majority replica, in turn from a place that moves with
-		// the task, so the rewards even out over tasks and a verdict stays linear in R.
-		let start = task_ref.task as usize;
-		for (i, who) in dissent.iter().enumerate() {
-			let Some(rewarded) = majority.get(start.wrapping_add(i) % majority.len().max(1)) else {
-				defensive!("a verdict has a majority");
-				continue;
-			};
-			let (amount, reputation) =
-				Self::settle_replica(task_ref, who, false, Outcome::Disagreed { rewarded });
-			Self::deposit_event(Event::ReplicaSlashed {
-				job: task_ref.job,
-				task: task_ref.task,
-				provider: who.clone(),
-				amount,
-				reputation,
-			});
+		// A dissenter's slash is burned: rewarding the majority with it would make colluding
+		// against honest replicas pay.
+		for who in dissent.iter() {
+			Self::slash_replica(task_ref, who, Outcome::Disagreed);
 		}
-		let spent = job.price.saturating_mul((majority.len() as u32).into());
+		Self::record_verified(task_ref, job, task, result, majority.len() as u32);
+		majority.len().saturating_add(dissent.len()) as u32
+	}
+
+	/// Pay `who`, a replica that revealed the task's result, the job's price from escrow.
+	pub(crate) fn pay_replica(task_ref: TaskRef, job: &mut JobInfo<T>, who: &T::AccountId) {
+		let paid = Self::pay_from_escrow(job, who, job.price);
+		Self::settle_replica(task_ref, who, false, Outcome::Agreed { paid });
+		Self::deposit_event(Event::ReplicaPaid {
+			job: task_ref.job,
+			task: task_ref.task,
+			provider: who.clone(),
+			amount: paid,
+		});
+	}
+
+	/// Settle `who`, a replica that revealed another result than the task's, with `outcome`.
+	pub(crate) fn slash_replica(
+		task_ref: TaskRef,
+		who: &T::AccountId,
+		outcome: Outcome<T::AccountId, BalanceOf<T>>,
+	) {
+		let (amount, reputation) = Self::settle_replica(task_ref, who, false, outcome);
+		Self::deposit_event(Event::ReplicaSlashed {
+			job: task_ref.job,
+			task: task_ref.task,
+			provider: who.clone(),
+			amount,
+			reputation,
+		});
+	}
+
+	/// Make `result` the task's final result, with `agreeing` replicas paid; refund the rest of
+	/// its budget.
+	pub(crate) fn record_verified(
+		task_ref: TaskRef,
+		job: &mut JobInfo<T>,
+		task: &mut TaskInfo<T>,
+		result: H256,
+		agreeing: u32,
+	) {
+		let spent = job.price.saturating_mul(agreeing.into());
 		Self::refund_escrow(job, Self::task_budget(job, task).saturating_sub(spent));
 		task.phase = TaskPhase::Verified { result };
 		job.verified.saturating_inc();
-		Self::deposit_event(Event::TaskVerified {
-			job: task_ref.job,
-			task: task_ref.task,
-			result,
-			agreeing: majority.len() as u32,
-		});
+		Self::deposit_event(Event::TaskVerified { job: task_ref.job, task: task_ref.task, result, agreeing });
 		Self::finish_job_if_done(task_ref.job, job);
-		majority.len().saturating_add(dissent.len()) as u32
 	}
 
 	/// End a task without a result: release its replicas, refund its budget.
@@ -258,6 +320,17 @@ impl<T: Config> Pallet<T> {
 		reason: FailReason,
 	) {
 		Self::release_and_refund(task_ref, job, task);
+		Self::record_failed(task_ref, job, task, reason);
+	}
+
+	/// Record that a task ended without a result, its replicas already settled and its budget
+	/// refunded.
+	pub(crate) fn record_failed(
+		task_ref: TaskRef,
+		job: &mut JobInfo<T>,
+		task: &mut TaskInfo<T>,
+		reason: FailReason,
+	) {
 		task.phase = TaskPhase::Failed { reason };
 		job.failed.saturating_inc();
 		Self::deposit_event(Event::TaskFailed { job: task_ref.job, task: task_ref.task, reason });

@@ -26,6 +26,10 @@ impl<T: Config> Pallet<T> {
 					(ReplicaState::Committed { .. }, TaskPhase::Revealing { deadline }) =>
 						AssignmentPhase::Reveal { reveal_by: deadline },
 					(ReplicaState::Committed { .. }, _) => AssignmentPhase::AwaitReveals,
+					(
+						ReplicaState::Revealed { result },
+						TaskPhase::Provisional { result: verdict, until },
+					) if result != verdict => AssignmentPhase::Contest { verdict, until },
 					_ => AssignmentPhase::AwaitVerdict,
 				};
 				Some(AssignmentView { task: task_ref, input: task.input, phase })
@@ -49,6 +53,7 @@ impl<T: Config> Pallet<T> {
 			waiting: 0,
 			running: 0,
 			revealing: 0,
+			provisional: 0,
 			verified: job.verified,
 			failed: job.failed,
 			cancelled: job.cancelled,
@@ -58,6 +63,7 @@ impl<T: Config> Pallet<T> {
 				TaskPhase::Waiting => view.waiting += 1,
 				TaskPhase::Running => view.running += 1,
 				TaskPhase::Revealing { .. } => view.revealing += 1,
+				TaskPhase::Provisional { .. } => view.provisional += 1,
 				_ => {},
 			}
 		}

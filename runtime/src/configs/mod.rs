@@ -169,13 +169,19 @@ parameter_types! {
 	pub const ExtraReplicaMargin: Perbill = Perbill::from_percent(10);
 	/// iExec's rule: a provider caught disagreeing keeps two thirds of its reputation.
 	pub const DisagreementKeeps: Perbill = Perbill::from_parts(666_666_667);
+	/// A replica the chain's referee proves wrong loses half its stake (and all reputation).
+	pub const RefereeSlash: Perbill = Perbill::from_percent(50);
 }
 
 /// The compute market. `docs/protocol.md` explains each parameter's role; in short:
 ///
 /// - providers stake at least 100 CON and wait an hour to withdraw after unbonding;
-/// - a liar loses 10 % of its stake (half to the honest majority, half burned) and a third of
-///   its reputation; a no-show loses 1 % (burned) and 50 reputation points out of 1000;
+/// - a replica out-voted loses 10 % of its stake (burned) and a third of its reputation; one
+///   that committed and withheld its reveal loses at least as much; a no-show loses 1 %
+///   (burned) and 50 reputation points out of 1000;
+/// - a verdict is open to challenge for 10 blocks (30 s); a challenger puts up 10 CON; a
+///   replica the chain's referee proves wrong loses half its stake, a quarter of it going to
+///   the challenger, and all its reputation;
 /// - below 100 reputation, or 100 CON of stake, a provider gets no work.
 impl pallet_market::Config for Runtime {
 	type Currency = Balances;
@@ -207,4 +213,14 @@ impl pallet_market::Config for Runtime {
 	type ReputationGain = ConstU32<5>;
 	type MissedDeadlinePenalty = ConstU32<50>;
 	type DisagreementKeeps = DisagreementKeeps;
+	type ChallengePeriod = ConstU32<10>;
+	type ChallengeBond = ConstU128<{ 10 * CON }>;
+	type RefereeSlash = RefereeSlash;
+	// Until the referee's weight is generated on the reference machine these are first
+	// estimates (docs/security.md): half a second of the block at most, enough for the
+	// examples' tasks (sum-range burns 13.5 million fuel a task, mandelbrot 5.9 million).
+	type MaxRefereeFuel = ConstU64<50_000_000>;
+	type MaxRefereeMemoryMib = ConstU32<64>;
+	type MaxRefereeProgram = ConstU32<{ 1 << 20 }>;
+	type MaxRefereeInput = ConstU32<{ 1 << 20 }>;
 }

@@ -60,6 +60,9 @@ impl Runner {
 		spec: &JobSpec,
 	) -> Result<Receipt, RunError> {
 		self.journal.put(task, &Entry { phase: Phase::Running, receipt: None })?;
+		if self.fault == Fault::Collude {
+			return self.collude(task);
+		}
 		let peers = conun_net::contact::from_contact(&spec.requester).into_iter().collect::<Vec<_>>();
 		let program_hash = spec.program.hash();
 		let program = self.fetch("program", program_hash, spec.program.size(), &peers).await?;
@@ -104,6 +107,28 @@ impl Runner {
 		Ok(receipt)
 	}
 
+	/// The fault `collude`: record the colluders' shared fake result without running anything.
+	fn collude(&self, task: TaskRef) -> Result<Receipt, RunError> {
+		let fake = H256(polkadot_sdk::sp_crypto_hashing::blake2_256(&codec::Encode::encode(&(b"conun/collude", task))));
+		let salt = fresh_salt().map_err(|e| RunError::Host(format!("no random salt: {e}")))?;
+		let receipt = Receipt {
+			result: fake,
+			status: TaskStatus::Exited(0),
+			work: 0,
+			bytes_in: 0,
+			bytes_out: 0,
+			logs: H256::zero(),
+		};
+		self.journal.put(task, &Entry { phase: Phase::Executed { result: fake, salt }, receipt: Some(receipt) })?;
+		Ok(receipt)
+	}
+
+	/// The program's and the input's bytes of a task this worker ran, from its blob store: what
+	/// the chain's referee needs to run it. `None` when either was collected since.
+	pub fn task_bytes(&self, program: H256, input: H256) -> Option<(Vec<u8>, Vec<u8>)> {
+		Some((self.store.read(program).ok()?, self.store.read(input).ok()?))
+	}
+
 	/// Fetches a blob of `size` bytes by hash, from the store or from peers.
 	async fn fetch(
 		&self,
@@ -129,14 +154,16 @@ impl Runner {
 		Ok(Fetched::Bytes(bytes))
 	}
 
-	/// Keeps `bytes` in the store and announces them to peers; returns their content hash.
+	/// Keeps `bytes` in the store, unannounced; returns their content hash. The DHT's
+	/// provider records name the hash to the peers that store them, and a result's hash is
+	/// what a co-replica that did not run the task would need to commit: the daemon announces
+	/// results only once the chain is done with their task.
 	async fn keep(&self, bytes: Vec<u8>) -> Result<H256, RunError> {
 		let store = self.store.clone();
 		let hash = tokio::task::spawn_blocking(move || store.import_bytes(&bytes))
 			.await
 			.map_err(|e| RunError::Store(e.to_string()))?
 			.map_err(|e| RunError::Store(e.to_string()))?;
-		self.net.announce(hash).await;
 		Ok(hash)
 	}
 

@@ -10,6 +10,7 @@
 //! | `AwaitReveals` or `Reveal` | `Executed` | notes the commitment is on chain |
 //! | `Reveal` | a result and salt | reveals them |
 //! | `AwaitVerdict` | `Executed` or `Committed` | notes the reveal is on chain |
+//! | `Contest` (the verdict went against its result) | a result | challenges the verdict once: wasm tasks with the program's and input's bytes, for the chain to referee |
 //! | (not listed at a finalized block) | anything | forgets the task |
 //!
 //! Commitments go out in one `commit_results` and reveals in one `reveal_results` per block,
@@ -142,6 +143,8 @@ pub struct Daemon {
 	best: Option<(subxt::utils::H256, u64)>,
 	/// The largest batch the chain takes.
 	max_batch: usize,
+	/// Tasks whose verdict this worker has challenged.
+	contested: BTreeSet<TaskRef>,
 }
 
 impl Daemon {
@@ -169,6 +172,7 @@ impl Daemon {
 			jobs: HashMap::new(),
 			best: None,
 			max_batch: 128,
+			contested: BTreeSet::new(),
 		}
 	}
 
@@ -243,7 +247,7 @@ impl Daemon {
 			self.metrics.chain_lag.set(best.saturating_sub(number));
 		}
 		match self.chain.finalized_number().await {
-			Ok(finalized) => self.forget_finished(number, finalized, &listed),
+			Ok(finalized) => self.forget_finished(number, finalized, &listed).await,
 			Err(error) => tracing::warn!(%error, "cannot read the finalized block"),
 		}
 		if number.is_multiple_of(10) {
@@ -277,6 +281,9 @@ impl Daemon {
 			) => {
 				self.advance(a.task, entry, Phase::Revealed { result, salt });
 				self.metrics.task("revealed", "ok");
+			},
+			(AssignmentPhase::Contest { verdict, until }, Some(phase)) if phase.commitment().is_some() => {
+				self.contest(at, number, a, *verdict, *until).await;
 			},
 			(AssignmentPhase::Reveal { .. }, found @ (None | Some(Phase::Running))) => tracing::error!(
 				task = ?a.task,
@@ -345,6 +352,51 @@ impl Daemon {
 		});
 	}
 
+	/// A verdict open to challenge went against the result this worker computed and revealed:
+	/// challenge it, once. For a wasm task the chain runs the task itself with the bytes this
+	/// worker still holds, and its result decides.
+	async fn contest(&mut self, at: &AtBlock, number: u64, a: &AssignmentView<BlockNumber>, verdict: subxt::utils::H256, until: BlockNumber) {
+		// A worker told to misbehave does not stand up for the result it faked.
+		if matches!(self.fault, Fault::Lie | Fault::Collude) || number > u64::from(until) || self.contested.contains(&a.task) {
+			return;
+		}
+		let spec = match self.jobs.get(&a.task.job) {
+			Some(spec) => spec.clone(),
+			None => match self.chain.job_spec(at, a.task.job).await {
+				Ok(Some(spec)) => spec,
+				Ok(None) => return,
+				Err(error) => return tracing::warn!(job = a.task.job, %error, "cannot read the job"),
+			},
+		};
+		self.contested.insert(a.task);
+		let task = a.task;
+		if !matches!(spec.program, conun_primitives::Program::Wasm { .. }) {
+			return tracing::warn!(
+				job = task.job,
+				task = task.task,
+				?verdict,
+				"the verdict went against this worker's result; docker verdicts are challenged by escalation, which is not built yet"
+			);
+		}
+		let Some((program, input)) = self.runner.task_bytes(spec.program.hash(), a.input.hash) else {
+			return tracing::warn!(job = task.job, task = task.task, "the verdict went against this worker's result, but its program or input is no longer in the blob store");
+		};
+		tracing::warn!(job = task.job, task = task.task, ?verdict, "the verdict went against this worker's result: challenging it");
+		let (chain, metrics) = (self.chain.clone(), self.metrics.clone());
+		tokio::spawn(async move {
+			match chain.challenge_wasm(task, program, input).await {
+				Ok(()) => {
+					tracing::info!(job = task.job, task = task.task, "challenge in a block: the chain refereed the task");
+					metrics.task("challenged", "ok");
+				},
+				Err(error) => {
+					tracing::warn!(job = task.job, task = task.task, %error, "the challenge failed");
+					metrics.task("challenged", "error");
+				},
+			}
+		});
+	}
+
 	/// Records a new phase for a task.
 	fn advance(&self, task: TaskRef, entry: Option<Entry>, phase: Phase) {
 		let receipt = entry.and_then(|e| e.receipt);
@@ -354,10 +406,10 @@ impl Daemon {
 	}
 
 	/// Forgets tasks the chain stopped listing for this provider at a block that is now final:
-	/// no reorg can bring them back, so their salt will never be needed again. (Their result
-	/// and logs stay in the blob store, and its receipt in the journal, for the retention
-	/// period.)
-	fn forget_finished(&mut self, number: u64, finalized: u64, listed: &BTreeSet<TaskRef>) {
+	/// no reorg can bring them back, so their salt will never be needed again. Their result
+	/// and logs stay in the blob store, and the receipt in the journal, for the retention
+	/// period; only now are the result and logs announced in the DHT and the receipt served.
+	async fn forget_finished(&mut self, number: u64, finalized: u64, listed: &BTreeSet<TaskRef>) {
 		let recorded = match self.journal.open_tasks() {
 			Ok(recorded) => recorded,
 			Err(error) => return tracing::error!(%error, "journal unreadable"),
@@ -380,11 +432,16 @@ impl Daemon {
 				continue;
 			}
 			self.metrics.task("closed", outcome);
+			if let Some(receipt) = entry.receipt {
+				self.runner.net.announce(receipt.result).await;
+				self.runner.net.announce(receipt.logs).await;
+			}
 			self.unlisted_since.remove(&task);
 			self.in_flight.retain(|(t, _), _| *t != task);
 			self.isolate.retain(|(t, _)| *t != task);
 			self.retry_at.remove(&task);
 			self.first_seen.remove(&task);
+			self.contested.remove(&task);
 		}
 	}
 

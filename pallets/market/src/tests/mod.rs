@@ -5,6 +5,7 @@ mod jobs;
 mod lifecycle;
 mod providers;
 mod randomized;
+mod referee;
 mod views;
 
 use crate::{mock::*, CommitItem, Event, ReplicaState, RevealItem, TaskRef, Tasks};

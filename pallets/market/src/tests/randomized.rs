@@ -100,6 +100,14 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 			}
 			Market::reveal_results(origin(provider), items.try_into().unwrap()).map(|_| ()).map_err(|e| e.error)
 		},
+		92..=93 => {
+			// A challenge of a random task with bytes that are not its program: refused.
+			let job = rng.below(crate::NextJobId::<Test>::get() + 1);
+			let task = TaskRef { job, task: rng.below(3) as u32 };
+			Market::challenge_wasm(origin(provider), task, vec![0, 97, 115, 109].try_into().unwrap(), Default::default())
+				.map(|_| ())
+				.map_err(|e| e.error)
+		},
 		_ => {
 			run_to_block(System::block_number() + 1);
 			Ok(())
@@ -108,7 +116,7 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 }
 
 fn run(seed: u64, steps: u32) {
-	ExtBuilder::default().providers(&[1, 2, 3, 4, 5, 6]).build_and_execute(|| {
+	ExtBuilder::default().providers(&[1, 2, 3, 4, 5, 6]).challenge_period(3).build_and_execute(|| {
 		let mut rng = Rng(seed);
 		let liars = [5, 11];
 		let issuance = Balances::total_issuance();
