@@ -67,9 +67,12 @@ cargo_test=(cargo test --locked --release --no-fail-fast)
 step workspace cargo "$REPO_ROOT" "${cargo_test[@]}" --workspace
 # The market's benchmarks, each run once on the mock runtime.
 step benchmarks cargo "$REPO_ROOT" "${cargo_test[@]}" -p pallet-market --features runtime-benchmarks benchmarking
-# conun-worker against conun-node --dev: three workers, a crash, a liar.
+# conun-worker against conun-node --dev: three workers, a crash, a liar, colluders.
 step worker-e2e cargo "$REPO_ROOT" "${cargo_test[@]}" -p conun-worker --features fault-injection --test e2e
-# The conun CLI against conun-node --dev and three workers: the examples, a job nobody can take.
+# The conun CLI against conun-node --dev and its workers: the examples, a job nobody can take,
+# two colluders among five workers. The colluders need the worker built with fault injection
+# (the worker-e2e step has built it so already, unless it failed to).
+step faulty-worker build "$REPO_ROOT" cargo build --locked --release -p conun-worker --features fault-injection
 step cli-e2e cargo "$REPO_ROOT" "${cargo_test[@]}" -p conun-cli --features e2e --test e2e -- --test-threads=1 --nocapture
 # conun-sandbox builds no_std for wasm32, as the runtime's referee needs it (with the cfg the
 # runtime's wasm builder sets, under which sp-io leaves out its native parts).

@@ -77,18 +77,26 @@ fn text(output: &Output) -> String {
 	format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
-/// A dev chain and three providers (Bob, Charlie, Dave), each a `conun-worker` with its own key,
-/// data directory and ports; Alice is the requester.
+/// A dev chain and providers (Bob, Charlie, Dave unless told otherwise), each a `conun-worker`
+/// with its own key, data directory and ports; Alice is the requester.
 struct Market {
 	root: tempfile::TempDir,
 	url: String,
 	cli_port: u16,
+	names: Vec<&'static str>,
 	_workers: Vec<Process>,
 	_node: Process,
 }
 
 impl Market {
 	fn start() -> Self {
+		Self::with_workers(&[("Bob", None), ("Charlie", None), ("Dave", None)])
+	}
+
+	/// A market whose workers are these dev accounts, each with the fault injected into it
+	/// (`CONUN_WORKER_FAULT`), if any: the worker binary must have the `fault-injection`
+	/// feature, which `scripts/test.sh` builds it with.
+	fn with_workers(workers_wanted: &[(&'static str, Option<&str>)]) -> Self {
 		assert!(
 			Command::new("docker").arg("info").output().is_ok_and(|o| o.status.success()),
 			"the Docker engine is not running (scripts/setup.sh starts it)"
@@ -112,7 +120,7 @@ impl Market {
 			std::thread::sleep(Duration::from_millis(300));
 		}
 		let mut workers = Vec::new();
-		for name in ["Bob", "Charlie", "Dave"] {
+		for &(name, fault) in workers_wanted {
 			let dir = root.path().join(name);
 			std::fs::create_dir_all(&dir).unwrap();
 			let p2p = free_port();
@@ -130,9 +138,14 @@ impl Market {
 			let out = worker().args(["register", "--stake", "1000"]).output().unwrap();
 			assert!(out.status.success(), "{name} could not register: {}", text(&out));
 			let log = std::fs::File::create(dir.join("worker.log")).unwrap();
-			workers.push(Process(worker().arg("run").stdout(Stdio::null()).stderr(log).spawn().unwrap()));
+			let mut run = worker();
+			if let Some(fault) = fault {
+				run.env("CONUN_WORKER_FAULT", fault);
+			}
+			workers.push(Process(run.arg("run").stdout(Stdio::null()).stderr(log).spawn().unwrap()));
 		}
-		Self { root, url, cli_port: free_port(), _workers: workers, _node: node }
+		let names = workers_wanted.iter().map(|(name, _)| *name).collect();
+		Self { root, url, cli_port: free_port(), names, _workers: workers, _node: node }
 	}
 
 	/// `conun ARGS` as Alice, with her own data directory and a fixed libp2p port; stopped
@@ -185,7 +198,7 @@ impl Market {
 
 	fn logs(&self) -> String {
 		let mut all = String::new();
-		for name in ["Bob", "Charlie", "Dave"] {
+		for name in &self.names {
 			let log = std::fs::read_to_string(self.root.path().join(name).join("worker.log")).unwrap_or_default();
 			let tail: Vec<&str> = log.lines().rev().take(15).collect();
 			all.push_str(&format!("--- {name}\n{}\n", tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
@@ -394,4 +407,101 @@ fn a_job_nobody_can_take_is_explained_and_a_broken_manifest_refused() {
 		assert!(started.elapsed() < Duration::from_secs(60), "job {job} did not finish after cancel: {status}");
 		std::thread::sleep(Duration::from_secs(1));
 	}
+}
+
+/// The collusion run of issue 13, through the CLI: five workers, two of them (Eve and Ferdie)
+/// colluding on one made-up result for every task and running nothing, and sum-range with
+/// 100 tasks and R = 3. About three tasks in ten draw both colluders, who out-vote the honest
+/// replica there; it challenges, and the chain's own run of the task decides.
+#[test]
+fn two_colluders_among_five_workers_are_overruled_and_the_sum_is_right() {
+	let honest = ["Bob", "Charlie", "Dave"];
+	let market = Market::with_workers(&[
+		("Bob", None),
+		("Charlie", None),
+		("Dave", None),
+		("Eve", Some("collude")),
+		("Ferdie", Some("collude")),
+	]);
+	let runtime = tokio::runtime::Runtime::new().unwrap();
+	let chain = runtime.block_on(Chain::connect_read_only(&market.url)).unwrap();
+	let stakes = || -> BTreeMap<String, (u128, u32)> {
+		runtime.block_on(async {
+			let at = chain.at_best().await.unwrap();
+			let providers = chain.providers(&at).await.unwrap();
+			providers
+				.into_iter()
+				.map(|(account, p)| (dev_name(&account), (p.stake, p.standing.reputation)))
+				.collect()
+		})
+	};
+	let before = stakes();
+	assert_eq!(before.len(), 5, "{before:?}");
+
+	let sum = example("sum-range/job.toml");
+	let out = market.out_dir("sum");
+	let submitted = market.ok(&["job", "submit", sum.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+	let answer = std::fs::read_to_string(out.join("answer.txt")).unwrap();
+	assert_eq!(answer.trim(), (100_000_000u64 * 100_000_001 / 2).to_string(), "{submitted}\n{}", market.logs());
+	let job = posted_job(&submitted);
+	// To its end: every verdict final, every challenge decided.
+	let watched = market.ok(&["job", "watch", &job.to_string()]);
+	assert!(watched.contains("100/100 tasks verified"), "{watched}");
+
+	// Every wrong verdict was overturned, and how soon.
+	let (wrong, corrected) = runtime.block_on(async {
+		let (mut verdicts, mut upheld) = (BTreeMap::new(), BTreeMap::new());
+		let last = chain.best_number().await.unwrap();
+		for number in 1..=last {
+			let Some(at) = chain.at_number(number).await.unwrap() else { continue };
+			for event in chain.job_events(&at, job).await.unwrap() {
+				match event {
+					JobEvent::VerdictReached { task, .. } => {
+						verdicts.entry(task).or_insert(number);
+					},
+					JobEvent::Refereed { task, upheld: true, .. } => {
+						upheld.insert(task, number);
+					},
+					JobEvent::Refereed { task, upheld: false, .. } => panic!("an honest challenge of task {task} lost"),
+					_ => {},
+				}
+			}
+		}
+		(verdicts, upheld)
+	});
+	assert!(!corrected.is_empty(), "no task drew both colluders (30 % of tasks should)\n{watched}");
+	let delays: Vec<u64> = corrected.iter().map(|(task, at)| at - wrong[task]).collect();
+	println!(
+		"BENCH collusion: {} of 100 wrong verdicts overturned; blocks from the wrong verdict to the referee's correction: min {}, median {}, max {}",
+		delays.len(),
+		delays.iter().min().unwrap(),
+		{
+			let mut sorted = delays.clone();
+			sorted.sort();
+			sorted[sorted.len() / 2]
+		},
+		delays.iter().max().unwrap()
+	);
+
+	// The honest are whole; the colluders lost stake and all the reputation that gets work.
+	let after = stakes();
+	for name in honest {
+		assert!(after[name].0 >= before[name].0, "{name}: {:?} -> {:?}", before[name], after[name]);
+	}
+	for name in ["Eve", "Ferdie"] {
+		let (stake, reputation) = after[name];
+		assert!(stake < before[name].0 / 2, "{name} keeps {stake} of {}", before[name].0);
+		assert!(reputation < 100, "{name} still gets work: reputation {reputation}");
+	}
+}
+
+/// The dev account's name, for messages.
+fn dev_name(account: &subxt::utils::AccountId32) -> String {
+	use subxt_signer::sr25519::dev;
+	for (name, pair) in [("Alice", dev::alice()), ("Bob", dev::bob()), ("Charlie", dev::charlie()), ("Dave", dev::dave()), ("Eve", dev::eve()), ("Ferdie", dev::ferdie())] {
+		if pair.public_key().to_account_id() == *account {
+			return name.to_string();
+		}
+	}
+	account.to_string()
 }

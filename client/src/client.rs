@@ -184,6 +184,15 @@ impl Chain {
 		Ok(self.api.at_block(hash).await?)
 	}
 
+	/// The chain at the block of this number on the node's best chain, if it has one.
+	pub async fn at_number(&self, number: u64) -> Result<Option<AtBlock>, ChainError> {
+		let block = subxt::rpcs::methods::legacy::BlockNumber::Number(number);
+		match self.rpc.chain_get_block_hash(Some(block)).await? {
+			Some(hash) => Ok(Some(self.api.at_block(hash).await?)),
+			None => Ok(None),
+		}
+	}
+
 	/// The provider's unfinished assignments at `at`.
 	pub async fn assignments(
 		&self,
