@@ -185,6 +185,7 @@ pub async fn logs(chain: &Chain, net: &NetHandle, job: JobId, index: u32) -> Res
 			ReplicaProgress::Committed => "committed".to_string(),
 			ReplicaProgress::Revealed(result) => format!("revealed {result:?}"),
 			ReplicaProgress::Missed => "missed its deadline".to_string(),
+			ReplicaProgress::Superseded(result) => format!("revealed {result:?} in a round without a majority, paid the base fee"),
 		};
 		println!("\nprovider {} ({state}, assigned at block {})", replica.provider, replica.assigned_at);
 		let Some((peer, addrs)) = contacts.of(&replica.provider).await? else {

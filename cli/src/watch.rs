@@ -69,6 +69,10 @@ impl Progress {
 							p.paid += job.price;
 						}
 					},
+					ReplicaProgress::Superseded(_) => {
+						p.committed += 1;
+						p.revealed += 1;
+					},
 					ReplicaProgress::Assigned | ReplicaProgress::Missed => {},
 				}
 			}
@@ -242,7 +246,8 @@ fn news(event: &JobEvent, stalled_seen: &mut BTreeSet<u8>) -> Option<String> {
 			format!("task {task}: {} challenged the verdict and the chain's own run overturned it", short(challenger)),
 		JobEvent::Refereed { task, challenger, upheld: false } =>
 			format!("task {task}: {} challenged the verdict and the chain's own run confirmed it", short(challenger)),
-		JobEvent::ExtraReplicas { task, extra } => format!("task {task}: no majority yet, {extra} more replicas asked for"),
+		JobEvent::RoundRestarted { task, replicas } =>
+			format!("task {task}: no majority; its revealers were paid the base fee, and a fresh round of {replicas} new providers decides it"),
 		JobEvent::Failed { task, reason } => format!("task {task} failed: {reason:?}"),
 		JobEvent::Cancelled { refunded } => format!("job cancelled, {} refunded now", format_con(*refunded)),
 		_ => return None,

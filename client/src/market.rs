@@ -40,6 +40,8 @@ pub enum ReplicaProgress {
 	Committed,
 	Revealed(H256),
 	Missed,
+	/// Revealed this result in a round without a majority; a fresh round decides the task.
+	Superseded(H256),
 }
 
 /// One replica of a task: who runs it and how far it got.
@@ -88,7 +90,9 @@ pub enum JobEvent {
 	/// The chain ran the challenged task itself: `upheld` when its result overturned the
 	/// verdict.
 	Refereed { task: TaskIndex, challenger: AccountId32, upheld: bool },
-	ExtraReplicas { task: TaskIndex, extra: u32 },
+	/// No majority: the revealers were paid the base fee and a fresh round of `replicas`
+	/// decides the task.
+	RoundRestarted { task: TaskIndex, replicas: u32 },
 	Failed { task: TaskIndex, reason: FailReason },
 	TaskCancelled { task: TaskIndex, refunded: Balance },
 	Paid { task: TaskIndex, provider: AccountId32, amount: Balance },
@@ -115,6 +119,7 @@ fn task_record(index: TaskIndex, info: TaskInfo) -> TaskRecord {
 					ReplicaState::Committed { .. } => ReplicaProgress::Committed,
 					ReplicaState::Revealed { result } => ReplicaProgress::Revealed(result),
 					ReplicaState::Missed => ReplicaProgress::Missed,
+					ReplicaState::Superseded { result } => ReplicaProgress::Superseded(result),
 				},
 			})
 			.collect(),
@@ -276,7 +281,7 @@ impl Chain {
 		});
 		collect!(e::ChallengeUpheld, |v| JobEvent::Refereed { task: v.task, challenger: v.challenger, upheld: true });
 		collect!(e::ChallengeRejected, |v| JobEvent::Refereed { task: v.task, challenger: v.challenger, upheld: false });
-		collect!(e::ExtraReplicasRequested, |v| JobEvent::ExtraReplicas { task: v.task, extra: v.extra });
+		collect!(e::RoundRestarted, |v| JobEvent::RoundRestarted { task: v.task, replicas: v.replicas });
 		collect!(e::TaskFailed, |v| JobEvent::Failed { task: v.task, reason: v.reason.0 });
 		collect!(e::TaskCancelled, |v| JobEvent::TaskCancelled { task: v.task, refunded: v.refunded });
 		collect!(e::ReplicaPaid, |v| JobEvent::Paid { task: v.task, provider: v.provider, amount: v.amount });

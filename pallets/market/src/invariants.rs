@@ -1,8 +1,8 @@
 //! The invariants the market keeps, checked by `try_state` after every test and by try-runtime.
 //!
 //! - Held escrow: each account's `JobEscrow` hold equals the escrow of its jobs, and each
-//!   job's escrow is exactly `price × (R + extras)` for each task still open plus
-//!   `price × spare replicas`.
+//!   job's escrow is exactly `price × (R + extras) − base fees paid` for each task still open
+//!   plus `price × spare replicas`.
 //! - Held stake: each provider's `ProviderStake` hold equals its recorded stake.
 //! - Assignments: every unsettled replica is in `Assignments` and counted by its provider;
 //!   no replica of an ended task is unsettled; a task's phase agrees with its replicas.
@@ -34,6 +34,7 @@ impl<T: Config> Pallet<T> {
 		let mut replicas_by_provider: BTreeMap<T::AccountId, (u32, u32)> = BTreeMap::new();
 		for (id, job) in Jobs::<T>::iter() {
 			let mut slots: u32 = job.spare_replicas;
+			let mut spent = BalanceOf::<T>::default();
 			let (mut verified, mut failed, mut cancelled) = (0u32, 0u32, 0u32);
 			let mut tasks = 0u32;
 			for (index, task) in Tasks::<T>::iter_prefix(id) {
@@ -43,7 +44,10 @@ impl<T: Config> Pallet<T> {
 					TaskPhase::Verified { .. } => verified += 1,
 					TaskPhase::Failed { .. } => failed += 1,
 					TaskPhase::Cancelled => cancelled += 1,
-					_ => slots = slots.saturating_add(job.replicas + task.extra),
+					_ => {
+						slots = slots.saturating_add(job.replicas + task.extra);
+						spent.saturating_accrue(task.spent);
+					},
 				}
 				let open = !task.phase.is_final();
 				for replica in task.live() {
@@ -74,7 +78,7 @@ impl<T: Config> Pallet<T> {
 			let expected = if job.state == JobState::Finished {
 				BalanceOf::<T>::default()
 			} else {
-				job.price.saturating_mul(slots.into())
+				job.price.saturating_mul(slots.into()).saturating_sub(spent)
 			};
 			ensure!(job.escrow == expected, "a job's escrow is the budget of its open tasks and spare replicas");
 			ensure!(

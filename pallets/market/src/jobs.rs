@@ -43,7 +43,12 @@ impl<T: Config> Pallet<T> {
 		ensure!(inputs.iter().all(|input| input.size > 0), Error::<T>::InvalidInput);
 		let tasks = inputs.len() as u32;
 		let slots = tasks.checked_mul(terms.replicas).ok_or(Error::<T>::BudgetOverflow)?;
-		let spare = if terms.replicas > 1 { T::ExtraReplicaMargin::get().mul_ceil(slots) } else { 0 };
+		// The margin pays for fresh rounds after rounds without a majority: at least one.
+		let spare = if terms.replicas > 1 {
+			T::ExtraReplicaMargin::get().mul_ceil(slots).max(terms.replicas)
+		} else {
+			0
+		};
 		let budget = terms
 			.price
 			.checked_mul(&BalanceOf::<T>::from(slots.saturating_add(spare)))
@@ -144,9 +149,12 @@ impl<T: Config> Pallet<T> {
 		replicas
 	}
 
-	/// The escrow a task still holds: R replicas plus the extras it took from the margin.
+	/// The escrow a task still holds: R replicas plus the fresh rounds it took from the margin,
+	/// less the base fees it already paid.
 	pub(crate) fn task_budget(job: &JobInfo<T>, task: &TaskInfo<T>) -> BalanceOf<T> {
-		job.price.saturating_mul(job.replicas.saturating_add(task.extra).into())
+		job.price
+			.saturating_mul(job.replicas.saturating_add(task.extra).into())
+			.saturating_sub(task.spent)
 	}
 
 	/// When every task of `job` has ended, refund what is left in escrow and finish it.

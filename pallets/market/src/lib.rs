@@ -133,7 +133,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReplicas: Get<u32>;
 
-		/// The most extra replicas one task may get after rounds without a majority.
+		/// The most replicas one task may get in fresh rounds after rounds without a majority
+		/// (each fresh round has R). At least `MaxReplicas` gives every task one fresh round.
 		#[pallet::constant]
 		type MaxExtraReplicas: Get<u32>;
 
@@ -217,6 +218,11 @@ pub mod pallet {
 		/// The largest task input, in bytes, a challenger may hand the referee.
 		#[pallet::constant]
 		type MaxRefereeInput: Get<u32>;
+
+		/// The share of the price each replica that revealed is paid when its round has no
+		/// majority: a program whose replicas never agree is not free compute.
+		#[pallet::constant]
+		type NoMajorityFee: Get<Perbill>;
 
 		/// A new provider's reputation.
 		#[pallet::constant]
@@ -426,14 +432,17 @@ pub mod pallet {
 			result: H256,
 			overturned: H256,
 		},
-		/// No result had a strict majority: `extra` more replicas were asked for.
-		ExtraReplicasRequested { job: JobId, task: TaskIndex, extra: u32 },
+		/// No result had a strict majority: each replica that revealed was paid the base fee
+		/// ([`Config::NoMajorityFee`]), and a fresh round of `replicas` new providers decides
+		/// the task. Earlier reveals do not count in it.
+		RoundRestarted { job: JobId, task: TaskIndex, replicas: u32 },
 		/// A task failed and its budget was refunded.
 		TaskFailed { job: JobId, task: TaskIndex, reason: FailReason },
 		/// A task was cancelled with its job before any commitment; `refunded` went back to the
 		/// job's owner.
 		TaskCancelled { job: JobId, task: TaskIndex, refunded: BalanceOf<T> },
-		/// A replica of the majority was paid.
+		/// A replica was paid: the price, for a result the verdict confirmed, or the base fee,
+		/// for a reveal in a round without a majority.
 		ReplicaPaid { job: JobId, task: TaskIndex, provider: T::AccountId, amount: BalanceOf<T> },
 		/// A replica's result disagreed with the verdict, or the referee proved it wrong: it was
 		/// slashed.

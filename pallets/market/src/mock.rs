@@ -70,6 +70,7 @@ parameter_types! {
 	pub const ExtraReplicaMargin: Perbill = Perbill::from_percent(20);
 	pub const DisagreementKeeps: Perbill = Perbill::from_parts(666_666_667);
 	pub const RefereeSlash: Perbill = Perbill::from_percent(50);
+	pub const NoMajorityFee: Perbill = Perbill::from_percent(50);
 	/// Zero (verdicts final at once) unless a test sets it with [`ExtBuilder::challenge_period`].
 	pub static ChallengePeriod: BlockNumber = 0;
 }
@@ -91,7 +92,7 @@ impl pallet_market::Config for Test {
 	type MaxProviders = ConstU32<64>;
 	type MaxTasksPerJob = ConstU32<256>;
 	type MaxReplicas = ConstU32<MAX_REPLICAS>;
-	type MaxExtraReplicas = ConstU32<2>;
+	type MaxExtraReplicas = ConstU32<MAX_REPLICAS>;
 	type MaxReplacements = ConstU32<3>;
 	type ExtraReplicaMargin = ExtraReplicaMargin;
 	type MaxBatch = ConstU32<64>;
@@ -109,6 +110,7 @@ impl pallet_market::Config for Test {
 	type ReputationGain = ConstU32<5>;
 	type MissedDeadlinePenalty = ConstU32<50>;
 	type DisagreementKeeps = DisagreementKeeps;
+	type NoMajorityFee = NoMajorityFee;
 	type ChallengePeriod = ChallengePeriod;
 	type ChallengeBond = ConstU128<CHALLENGE_BOND>;
 	type RefereeSlash = RefereeSlash;

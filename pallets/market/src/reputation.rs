@@ -32,7 +32,10 @@ pub(crate) enum Outcome<'a, AccountId, Balance> {
 	/// as much as revealing a losing result, so a cheater who sees it would lose gains nothing
 	/// by staying silent.
 	Withheld,
-	/// Released without reward or penalty: its job was cancelled, or the vote had no majority.
+	/// Its round had no majority: it was paid `paid`, the base fee, and its score is unchanged
+	/// (nobody can tell who was right).
+	Inconclusive { paid: Balance },
+	/// Released without reward or penalty: its job was cancelled before it revealed.
 	Released,
 }
 
@@ -96,6 +99,7 @@ impl<T: Config> Pallet<T> {
 					standing.reputation.saturating_sub(T::MissedDeadlinePenalty::get());
 				standing.missed.saturating_inc();
 			},
+			Outcome::Inconclusive { paid } => standing.earned.saturating_accrue(paid),
 			Outcome::Released => {},
 		}
 		standing.slashed.saturating_accrue(slashed);

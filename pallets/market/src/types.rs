@@ -13,6 +13,7 @@ use polkadot_sdk::{
 	},
 	frame_system::pallet_prelude::BlockNumberFor,
 	sp_core::H256,
+	sp_runtime::traits::Zero,
 };
 use scale_info::TypeInfo;
 
@@ -116,6 +117,10 @@ pub enum ReplicaState {
 	/// Missed its commit or reveal deadline; it no longer counts.
 	#[codec(index = 3)]
 	Missed,
+	/// Revealed `result` in a round without a majority, was paid the base fee, and no longer
+	/// counts: a fresh round decides the task, and earlier reveals, public by then, never do.
+	#[codec(index = 4)]
+	Superseded { result: H256 },
 }
 
 /// One replica of a task.
@@ -132,9 +137,10 @@ pub struct Replica<T: Config> {
 }
 
 impl<T: Config> Replica<T> {
-	/// Whether the replica still counts (it has not missed a deadline).
+	/// Whether the replica still counts (it has not missed a deadline, and its round is the
+	/// task's current one).
 	pub fn is_live(&self) -> bool {
-		self.state != ReplicaState::Missed
+		!matches!(self.state, ReplicaState::Missed | ReplicaState::Superseded { .. })
 	}
 }
 
@@ -149,11 +155,15 @@ pub struct TaskInfo<T: Config> {
 	pub phase: TaskPhase<BlockNumberFor<T>>,
 	/// Every replica the task has had, live or missed, in assignment order.
 	pub replicas: BoundedVec<Replica<T>, ReplicaSlots<T>>,
-	/// Live replicas the task wants: R, plus extras after a vote without majority, minus
-	/// replicas missed that could not be replaced.
+	/// Live replicas the task wants: R (in each round), minus replicas missed that could not
+	/// be replaced.
 	pub wanted: u32,
-	/// Extra replicas added after votes without majority.
+	/// Replicas of the fresh rounds after rounds without a majority, paid from the job's
+	/// margin.
 	pub extra: u32,
+	/// What the task's budget already paid before its verdict: the base fees of rounds
+	/// without a majority.
+	pub spent: BalanceOf<T>,
 	/// Replacements for replicas that missed a deadline.
 	pub replaced: u32,
 	/// Why the task could not be fully assigned, when it could not; cleared when it is.
@@ -169,6 +179,7 @@ impl<T: Config> TaskInfo<T> {
 			replicas: BoundedVec::new(),
 			wanted: replicas,
 			extra: 0,
+			spent: Zero::zero(),
 			replaced: 0,
 			stalled: None,
 		}

@@ -7,13 +7,16 @@
 //! [`Config::ChallengePeriod`] blocks (`referee.rs`), and only when that period ends is the
 //! majority paid its price from escrow and each replica that revealed something else slashed
 //! [`Config::DisagreementSlash`] of its stake, all of it burned (paying it to the majority
-//! would pay colluders for out-voting the honest). Without a majority the task asks for the
-//! extra replicas that could make one, while the job's margin and [`Config::MaxExtraReplicas`]
-//! allow; then it fails and its budget is refunded.
+//! would pay colluders for out-voting the honest). Without a majority each replica that
+//! revealed is paid the base fee ([`Config::NoMajorityFee`] of the price) and its round is
+//! over: a fresh round of R new providers commits and reveals on its own, while the job's
+//! margin and [`Config::MaxExtraReplicas`] allow, and the earlier reveals, public by then, never
+//! count in it. When no fresh round is left the task fails and the rest of its budget is
+//! refunded.
 
 use crate::{
 	reputation::Outcome, BalanceOf, CommitItem, Config, Error, Event, JobInfo,
-	Jobs, Pallet, Providers, ReplicaState, RevealItem, TaskInfo, Tasks, WeightInfo,
+	Jobs, Pallet, Providers, ReplicaSlots, ReplicaState, RevealItem, TaskInfo, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
 use conun_primitives::{commitment, FailReason, JobState, TaskPhase, TaskRef};
@@ -169,29 +172,52 @@ impl<T: Config> Pallet<T> {
 				T::WeightInfo::settle_task(0)
 			},
 			_ => {
-				let extra = job.majority().saturating_sub(top);
-				let can_extend = job.state == JobState::Open &&
-					task.extra.saturating_add(extra) <= T::MaxExtraReplicas::get() &&
-					job.spare_replicas >= extra;
-				if can_extend {
-					task.extra.saturating_accrue(extra);
-					task.wanted.saturating_accrue(extra);
-					job.spare_replicas.saturating_reduce(extra);
+				let revealed = Self::close_round(task_ref, job, task);
+				let round = job.replicas;
+				let can_rerun = job.state == JobState::Open &&
+					task.extra.saturating_add(round) <= T::MaxExtraReplicas::get() &&
+					job.spare_replicas >= round &&
+					(task.replicas.len() as u32).saturating_add(round) <= ReplicaSlots::<T>::get();
+				if can_rerun {
+					task.extra.saturating_accrue(round);
+					task.wanted = round;
+					job.spare_replicas.saturating_reduce(round);
 					task.phase = TaskPhase::Waiting;
 					Self::enqueue(task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
-					Self::deposit_event(Event::ExtraReplicasRequested {
+					Self::deposit_event(Event::RoundRestarted {
 						job: task_ref.job,
 						task: task_ref.task,
-						extra,
+						replicas: round,
 					});
-					T::WeightInfo::settle_task(0)
+					T::WeightInfo::settle_task(revealed)
 				} else {
-					let live = task.live().count() as u32;
 					Self::fail_task(task_ref, job, task, FailReason::NoMajority);
-					T::WeightInfo::cancel_task(live)
+					T::WeightInfo::settle_task(revealed).saturating_add(T::WeightInfo::cancel_task(0))
 				}
 			},
 		}
+	}
+
+	/// End a round without a majority: pay each replica that revealed the base fee from the
+	/// task's budget and take it out of the vote. Returns how many were paid.
+	fn close_round(task_ref: TaskRef, job: &mut JobInfo<T>, task: &mut TaskInfo<T>) -> u32 {
+		let fee = T::NoMajorityFee::get() * job.price;
+		let mut paid_replicas = 0u32;
+		for replica in task.replicas.iter_mut() {
+			let ReplicaState::Revealed { result } = replica.state else { continue };
+			let paid = Self::pay_from_escrow(job, &replica.provider, fee);
+			task.spent.saturating_accrue(paid);
+			Self::settle_replica(task_ref, &replica.provider, false, Outcome::Inconclusive { paid });
+			Self::deposit_event(Event::ReplicaPaid {
+				job: task_ref.job,
+				task: task_ref.task,
+				provider: replica.provider.clone(),
+				amount: paid,
+			});
+			replica.state = ReplicaState::Superseded { result };
+			paid_replicas.saturating_inc();
+		}
+		paid_replicas
 	}
 
 	/// A majority revealed `result`: hold the verdict open to challenge for
@@ -304,8 +330,8 @@ impl<T: Config> Pallet<T> {
 		result: H256,
 		agreeing: u32,
 	) {
-		let spent = job.price.saturating_mul(agreeing.into());
-		Self::refund_escrow(job, Self::task_budget(job, task).saturating_sub(spent));
+		let paid = job.price.saturating_mul(agreeing.into());
+		Self::refund_escrow(job, Self::task_budget(job, task).saturating_sub(paid));
 		task.phase = TaskPhase::Verified { result };
 		job.verified.saturating_inc();
 		Self::deposit_event(Event::TaskVerified { job: task_ref.job, task: task_ref.task, result, agreeing });

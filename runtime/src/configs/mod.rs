@@ -171,11 +171,15 @@ parameter_types! {
 	pub const DisagreementKeeps: Perbill = Perbill::from_parts(666_666_667);
 	/// A replica the chain's referee proves wrong loses half its stake (and all reputation).
 	pub const RefereeSlash: Perbill = Perbill::from_percent(50);
+	/// Each revealer of a round without a majority is paid a quarter of the price.
+	pub const NoMajorityFee: Perbill = Perbill::from_percent(25);
 }
 
 /// The compute market. `docs/protocol.md` explains each parameter's role; in short:
 ///
 /// - providers stake at least 100 CON and wait an hour to withdraw after unbonding;
+/// - a round without a majority pays each revealer a quarter of the price and is replaced by
+///   a fresh round of R new providers (one per task at most), whose votes alone decide;
 /// - a replica out-voted loses 10 % of its stake (burned) and a third of its reputation; one
 ///   that committed and withheld its reveal loses at least as much; a no-show loses 1 %
 ///   (burned) and 50 reputation points out of 1000;
@@ -195,7 +199,8 @@ impl pallet_market::Config for Runtime {
 	type MaxProviders = ConstU32<16_384>;
 	type MaxTasksPerJob = ConstU32<5_000>;
 	type MaxReplicas = ConstU32<7>;
-	type MaxExtraReplicas = ConstU32<3>;
+	// One fresh round for a task of any R after a round without a majority.
+	type MaxExtraReplicas = ConstU32<7>;
 	type MaxReplacements = ConstU32<4>;
 	type ExtraReplicaMargin = ExtraReplicaMargin;
 	type MaxBatch = ConstU32<128>;
@@ -213,6 +218,7 @@ impl pallet_market::Config for Runtime {
 	type ReputationGain = ConstU32<5>;
 	type MissedDeadlinePenalty = ConstU32<50>;
 	type DisagreementKeeps = DisagreementKeeps;
+	type NoMajorityFee = NoMajorityFee;
 	type ChallengePeriod = ConstU32<10>;
 	type ChallengeBond = ConstU128<{ 10 * CON }>;
 	type RefereeSlash = RefereeSlash;

@@ -55,9 +55,9 @@ fn a_job_goes_from_post_to_paid() {
 			let standing = Standings::<Test>::get(who).unwrap();
 			assert_eq!((standing.reputation, standing.verified, standing.earned), (505, 1, 10));
 		}
-		// 3 replicas paid; the margin's extra replica is refunded.
+		// 3 replicas paid; the margin (one fresh round, 3 replicas) is refunded.
 		System::assert_last_event(
-			Event::JobFinished { job, verified: 1, failed: 0, cancelled: 0, refunded: 10 }.into(),
+			Event::JobFinished { job, verified: 1, failed: 0, cancelled: 0, refunded: 30 }.into(),
 		);
 		assert_eq!(free(REQUESTER), ENDOWMENT - 30);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().state, JobState::Finished);
@@ -145,53 +145,87 @@ fn a_replica_that_does_not_reveal_is_penalised_and_the_rest_decide() {
 	});
 }
 
+/// Commit and reveal `results` for the live replicas of task 0 of `job`, in order.
+fn vote(job: JobId, results: &[u8]) -> Vec<AccountId> {
+	let who = replicas(job, 0);
+	for (replica, byte) in who.iter().zip(results) {
+		commit(*replica, job, 0, *byte);
+	}
+	for (replica, byte) in who.iter().zip(results) {
+		reveal(*replica, job, 0, *byte);
+	}
+	who
+}
+
 #[test]
-fn a_vote_without_majority_gets_extra_replicas_then_fails_and_refunds() {
-	ExtBuilder::default().providers(&[1, 2, 3, 4, 5]).build_and_execute(|| {
+fn a_round_without_majority_pays_the_base_fee_and_a_fresh_round_follows_then_the_task_fails() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4, 5, 6, 7]).build_and_execute(|| {
 		let job = post(3, 1);
 		run_to_block(2);
-		let first = replicas(job, 0);
-		for (i, who) in first.iter().enumerate() {
-			commit(*who, job, 0, 10 + i as u8);
+		let first = vote(job, &[10, 11, 12]);
+		// Nobody can tell who was right: each revealer gets half the price, nobody is slashed,
+		// and three new providers decide the task on their own.
+		System::assert_last_event(Event::RoundRestarted { job, task: 0, replicas: 3 }.into());
+		for who in &first {
+			assert!(emitted(Event::ReplicaPaid { job, task: 0, provider: *who, amount: 5 }));
+			let standing = Standings::<Test>::get(who).unwrap();
+			assert_eq!((standing.reputation, standing.earned, standing.disagreed), (500, 5, 0));
 		}
-		for (i, who) in first.iter().enumerate() {
-			reveal(*who, job, 0, 10 + i as u8);
-		}
-		System::assert_last_event(Event::ExtraReplicasRequested { job, task: 0, extra: 1 }.into());
+		assert!(!market_events().iter().any(|e| matches!(e, Event::ReplicaSlashed { .. })));
 		run_to_block(3);
-		let extra = *replicas(job, 0).iter().find(|w| !first.contains(w)).unwrap();
-		commit(extra, job, 0, 20);
-		reveal(extra, job, 0, 20);
-		// Still no majority and the margin is spent: the task fails, everything is refunded.
+		let second = vote(job, &[20, 21, 22]);
+		assert!(second.iter().all(|who| !first.contains(who)), "a fresh round has new providers");
+		// Again no majority, and the margin held one fresh round: the task fails, and the
+		// requester paid the six base fees and nothing else.
 		assert!(emitted(Event::TaskFailed { job, task: 0, reason: FailReason::NoMajority }));
 		assert_eq!(
 			Tasks::<Test>::get(job, 0).unwrap().phase,
 			TaskPhase::Failed { reason: FailReason::NoMajority }
 		);
-		assert_eq!(free(REQUESTER), ENDOWMENT);
+		assert_eq!(free(REQUESTER), ENDOWMENT - 6 * 5);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().state, JobState::Finished);
 	});
 }
 
 #[test]
-fn an_extra_replica_can_break_a_tie() {
-	ExtBuilder::default().providers(&[1, 2, 3, 4]).build_and_execute(|| {
+fn a_fresh_round_decides_alone_and_earlier_reveals_never_count() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4, 5, 6]).build_and_execute(|| {
 		let job = post(3, 1);
 		run_to_block(2);
-		let first = replicas(job, 0);
-		commit(first[0], job, 0, HONEST);
-		commit(first[1], job, 0, 0x66);
-		commit(first[2], job, 0, 0x67);
-		reveal(first[0], job, 0, HONEST);
-		reveal(first[1], job, 0, 0x66);
-		reveal(first[2], job, 0, 0x67);
+		// HONEST, 0x66 and 0x67: no majority. Counting these votes on, one extra replica that
+		// read them could decide the task by siding with one.
+		let first = vote(job, &[HONEST, 0x66, 0x67]);
 		run_to_block(3);
-		let extra = *replicas(job, 0).iter().find(|w| !first.contains(w)).unwrap();
-		commit(extra, job, 0, HONEST);
-		reveal(extra, job, 0, HONEST);
+		// The fresh round: 0x66 from a replica that copied the public reveal, HONEST and 0x68.
+		// With the first round counted 0x66 (or HONEST) would have two votes and win.
+		let second = vote(job, &[0x66, HONEST, 0x68]);
+		assert!(second.iter().all(|who| !first.contains(who)));
+		assert!(emitted(Event::TaskFailed { job, task: 0, reason: FailReason::NoMajority }));
+		assert!(!market_events().iter().any(|e| matches!(e, Event::TaskVerified { .. })));
+	});
+}
+
+#[test]
+fn a_fresh_round_with_a_majority_is_verified_and_pays_the_first_round_only_its_base_fee() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4, 5, 6]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		let first = vote(job, &[HONEST, 0x66, 0x67]);
+		run_to_block(3);
+		let second = vote(job, &[HONEST, HONEST, 0x70]);
 		assert!(verified(job, 0));
 		assert!(emitted(Event::TaskVerified { job, task: 0, result: result(HONEST), agreeing: 2 }));
-		assert!(emitted(Event::ReplicaSlashed { job, task: 0, provider: first[1], amount: 1_000, reputation: 333 }));
+		// The first round is settled already: base fees, no slash, whatever its results were.
+		for who in &first {
+			assert_eq!(Standings::<Test>::get(who).unwrap().earned, 5);
+			assert_eq!(Standings::<Test>::get(who).unwrap().disagreed, 0);
+		}
+		for who in &second[..2] {
+			assert_eq!(Standings::<Test>::get(who).unwrap().earned, 10);
+		}
+		assert!(emitted(Event::ReplicaSlashed { job, task: 0, provider: second[2], amount: 1_000, reputation: 333 }));
+		// Three base fees and two prices.
+		assert_eq!(free(REQUESTER), ENDOWMENT - 3 * 5 - 2 * 10);
 	});
 }
 
