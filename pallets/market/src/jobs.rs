@@ -123,7 +123,9 @@ impl<T: Config> Pallet<T> {
 			return 0;
 		};
 		let replicas = task.replicas.len() as u32;
-		if task.phase.is_final() {
+		// A verdict, final or still open to challenge, stands: the deadline handler makes an
+		// open one final when its period ends.
+		if task.phase.is_final() || matches!(task.phase, TaskPhase::Provisional { .. }) {
 			return replicas;
 		}
 		if task.any_committed() {

@@ -160,6 +160,23 @@ fn a_verdict_pays_only_when_its_challenge_period_is_over() {
 }
 
 #[test]
+fn cancelling_the_job_leaves_an_open_verdict_to_its_challenge_period() {
+	ExtBuilder::default().providers(&[1, 2, 3]).challenge_period(PERIOD).build_and_execute(|| {
+		let job = post_echo();
+		decide(job, [truth(); 3]);
+		let until = System::block_number() + PERIOD;
+		assert_ok!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), job));
+		run_to_block(System::block_number() + 1);
+		// The verdict stands, still open to challenge, and becomes final when its period ends.
+		assert_eq!(phase(job), TaskPhase::Provisional { result: truth(), until });
+		run_to_block(until + 1);
+		assert_eq!(phase(job), TaskPhase::Verified { result: truth() });
+		assert_eq!(free(1), ENDOWMENT - 10_000 + 10);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().state, crate::JobState::Finished);
+	});
+}
+
+#[test]
 fn two_colluders_are_overruled_by_the_chain_and_the_honest_replica_is_paid() {
 	ExtBuilder::default().providers(&[1, 2, 3]).challenge_period(PERIOD).build_and_execute(|| {
 		let issuance = Balances::total_issuance();
