@@ -243,9 +243,11 @@ fn news(event: &JobEvent, stalled_seen: &mut BTreeSet<u8>) -> Option<String> {
 		JobEvent::Slashed { task, provider, amount } =>
 			format!("task {task}: {} revealed a losing result, slashed {}", short(provider), format_con(*amount)),
 		JobEvent::Refereed { task, challenger, upheld: true } =>
-			format!("task {task}: {} challenged the verdict and the chain's own run overturned it", short(challenger)),
+			format!("task {task}: {} challenged the verdict, and the chain (its own run, or a fresh committee) overturned it", short(challenger)),
 		JobEvent::Refereed { task, challenger, upheld: false } =>
-			format!("task {task}: {} challenged the verdict and the chain's own run confirmed it", short(challenger)),
+			format!("task {task}: {} challenged the verdict, and the chain (its own run, or a fresh committee) confirmed it", short(challenger)),
+		JobEvent::Escalated { task, challenger, committee } =>
+			format!("task {task}: {} escalated the verdict; a fresh committee of {committee} providers decides it", short(challenger)),
 		JobEvent::RoundRestarted { task, replicas } =>
 			format!("task {task}: no majority; its revealers were paid the base fee, and a fresh round of {replicas} new providers decides it"),
 		JobEvent::Failed { task, reason } => format!("task {task} failed: {reason:?}"),

@@ -275,6 +275,13 @@ impl Chain {
 		self.submit_and_wait(&call).await
 	}
 
+	/// Escalates the verdict on a task the chain cannot referee itself (docker, or wasm beyond
+	/// the referee's limits) while it is open to challenge: a fresh committee decides it.
+	/// Holds the escalation's bond; waits until the challenge is in a block.
+	pub async fn challenge_escalate(&self, task: conun_primitives::TaskRef) -> Result<(), ChainError> {
+		self.submit_and_wait(&conun::tx().market().challenge_escalate(Static(task))).await
+	}
+
 	/// Registers the provider.
 	pub async fn register(
 		&self,

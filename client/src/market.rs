@@ -87,9 +87,11 @@ pub enum JobEvent {
 	Verified { task: TaskIndex, result: H256, agreeing: u32 },
 	/// A majority revealed `result`; open to challenge until block `until`.
 	VerdictReached { task: TaskIndex, result: H256, agreeing: u32, until: BlockNumber },
-	/// The chain ran the challenged task itself: `upheld` when its result overturned the
-	/// verdict.
+	/// The challenge was decided, by the chain's own run or an escalation's committee:
+	/// `upheld` when its result overturned the verdict.
 	Refereed { task: TaskIndex, challenger: AccountId32, upheld: bool },
+	/// `challenger` escalated the verdict: a fresh committee of `committee` decides it.
+	Escalated { task: TaskIndex, challenger: AccountId32, committee: u32 },
 	/// No majority: the revealers were paid the base fee and a fresh round of `replicas`
 	/// decides the task.
 	RoundRestarted { task: TaskIndex, replicas: u32 },
@@ -279,6 +281,7 @@ impl Chain {
 			agreeing: v.agreeing,
 			until: v.until
 		});
+		collect!(e::Escalated, |v| JobEvent::Escalated { task: v.task, challenger: v.challenger, committee: v.committee });
 		collect!(e::ChallengeUpheld, |v| JobEvent::Refereed { task: v.task, challenger: v.challenger, upheld: true });
 		collect!(e::ChallengeRejected, |v| JobEvent::Refereed { task: v.task, challenger: v.challenger, upheld: false });
 		collect!(e::RoundRestarted, |v| JobEvent::RoundRestarted { task: v.task, replicas: v.replicas });

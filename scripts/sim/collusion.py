@@ -11,8 +11,9 @@ The model (docs/security.md explains it and what it leaves out):
 - Plain majority: the wrong result is final as soon as colluders hold a majority of R.
 - Escalation (docker tasks, and wasm tasks too large for the referee): an honest replica that
   lost challenges, and a fresh committee of 2R + 1 providers who never ran the task decides.
-  Colluders in the committee again win only with a strict majority. A committee with an honest
-  loser can be escalated again, up to E escalations; a verdict nobody honest lost is final.
+  Colluders in the committee again win only with a strict majority. With E > 1 a committee
+  with an honest loser can be escalated again, up to E escalations (the market allows one: a
+  committee's verdict is final); a verdict nobody honest lost is final.
 - Wasm referee: an honest replica that lost challenges and the chain re-runs the task, so a
   wrong result is final only when all R replicas collude (nobody honest lost).
 - The requester may spot-check (`conun job results --spot-check`): with probability s it
@@ -128,7 +129,7 @@ def main() -> int:
     parser.add_argument("--providers", type=int, default=10_000)
     parser.add_argument("--shares", default="0.1,0.2,0.3,0.4", help="colluding shares f")
     parser.add_argument("--replicas", default="3,5", help="replication factors R")
-    parser.add_argument("--escalations", type=int, default=2, help="escalations allowed (E)")
+    parser.add_argument("--escalations", type=int, default=1, help="escalations allowed (E); the market allows one")
     parser.add_argument("--spot-check", type=float, default=0.0, help="requester spot-check rate s")
     parser.add_argument("--trials", type=int, default=200_000, help="Monte Carlo tasks per point")
     parser.add_argument("--seed", type=int, default=2026)

@@ -3,7 +3,8 @@
 //! assignment, commit, reveal and payment, while one worker is killed between its commit and
 //! its reveal, restarts, and still reveals; a worker that lies is outvoted and slashed; two
 //! colluders are overruled by the chain's referee when the honest replica challenges; three
-//! colluders are caught by the requester's spot check; and workers whose node restarts
+//! colluders are caught by the requester's spot check; a docker verdict two colluders won
+//! is overturned by a fresh committee of seven; and workers whose node restarts
 //! reconnect and carry on.
 //!
 //! Needs the release node (`cargo build --release -p conun-node`, which `scripts/test.sh` does)
@@ -88,26 +89,27 @@ fn start_node(dir: &Path, rpc_port: u16) -> Process {
 	)
 }
 
-/// One provider's worker: its key, data directory and ports.
+/// One provider's worker: its key, data directory, ports and runtimes.
 struct Provider {
 	name: &'static str,
 	key: String,
 	dir: PathBuf,
 	p2p_port: u16,
 	metrics_port: u16,
+	runtimes: &'static str,
 }
 
 impl Provider {
 	fn new(root: &Path, name: &'static str) -> Self {
 		let dir = root.join(name);
 		std::fs::create_dir_all(&dir).unwrap();
-		Self { name, key: format!("//{name}"), dir, p2p_port: free_port(), metrics_port: free_port() }
+		Self { name, key: format!("//{name}"), dir, p2p_port: free_port(), metrics_port: free_port(), runtimes: "wasm" }
 	}
 
 	fn command(&self, url: &str) -> Command {
 		let mut command = Command::new(env!("CARGO_BIN_EXE_conun-worker"));
 		command
-			.args(["--node", url, "--key", &self.key, "--runtimes", "wasm"])
+			.args(["--node", url, "--key", &self.key, "--runtimes", self.runtimes])
 			.arg("--data-dir")
 			.arg(&self.dir)
 			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port)])
@@ -242,15 +244,53 @@ impl Market {
 
 	/// Registers providers with these dev names.
 	fn providers(&self, names: &[&'static str]) -> Vec<Provider> {
-		let providers: Vec<Provider> = names.iter().map(|name| Provider::new(self.root.path(), name)).collect();
+		self.providers_with(names, "wasm")
+	}
+
+	/// Registers providers with these names (dev accounts, or new ones Alice funds first)
+	/// offering `runtimes`.
+	fn providers_with(&self, names: &[&'static str], runtimes: &'static str) -> Vec<Provider> {
+		let providers: Vec<Provider> =
+			names.iter().map(|name| Provider { runtimes, ..Provider::new(self.root.path(), name) }).collect();
 		for provider in &providers {
 			provider.register(&self.url);
 		}
 		providers
 	}
 
+	/// Gives `names`' accounts CON from Alice, enough to stake and pay fees.
+	async fn fund(&self, names: &[&'static str]) {
+		for name in names {
+			let account = Provider::new(self.root.path(), name).account();
+			self.requester.transfer(&account, 2_000 * 1_000_000_000_000).await.expect("Alice pays");
+		}
+	}
+
+	/// Posts a docker job of one task with R = 3 (job 0): the probe image, run in `echo` mode.
+	async fn post_docker_job(&self, tarball: &[u8]) {
+		assert_eq!(self.store.import_bytes(tarball).unwrap(), content_hash(tarball));
+		let docker = Program::Docker {
+			hash: content_hash(tarball),
+			size: tarball.len() as u64,
+			command: b"/probe".to_vec().try_into().unwrap(),
+			args: vec![b"echo".to_vec().try_into().unwrap()].try_into().unwrap(),
+		};
+		self.post(docker).await;
+	}
+
 	/// Posts a job of one task with R = 3 (job 0).
 	async fn post_job(&self) {
+		let wasm = Program::Wasm {
+			hash: content_hash(&self.program),
+			size: self.program.len() as u64,
+			entry_point: b"_start".to_vec().try_into().unwrap(),
+			fuel: FUEL,
+		};
+		self.post(wasm).await;
+	}
+
+	/// Posts `program` as a job of one task (the input) with R = 3.
+	async fn post(&self, program: Program) {
 		let terms = JobTerms {
 			resources: Resources { cores: 1, memory_mib: 64, gpus: 0 },
 			replicas: 3,
@@ -258,17 +298,11 @@ impl Market {
 			min_reputation: 0,
 			deadlines: Deadlines { execution: 10, commit: 10, reveal: 20 },
 		};
-		let wasm = Program::Wasm {
-			hash: content_hash(&self.program),
-			size: self.program.len() as u64,
-			entry_point: b"_start".to_vec().try_into().unwrap(),
-			fuel: FUEL,
-		};
 		let input = TaskInput { hash: content_hash(&self.input), size: self.input.len() as u64 };
 		let contact =
 			conun_net::contact::to_contact(&self.net.peer_id(), &self.net.listen_addrs().await.unwrap()).unwrap();
 		let post = conun::tx().market().post_job(
-			Static(wasm),
+			Static(program),
 			BoundedVec(vec![Static(input)]),
 			Static(terms),
 			Static(contact),
@@ -477,4 +511,59 @@ async fn when_every_replica_colludes_the_requesters_spot_check_catches_it() {
 	}
 	let job = market.requester.job(&at, 0).await.unwrap().unwrap();
 	assert_eq!((job.failed, job.verified), (1, 0));
+}
+
+#[path = "../../sandbox/tests/fixtures/probe_image.rs"]
+mod probe_image;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_docker_verdict_two_colluders_won_is_overturned_by_a_fresh_committee() {
+	let market = Market::start().await;
+	let image_dir = tempfile::tempdir().unwrap();
+	let tarball = probe_image::build("conun-probe:e2e", image_dir.path());
+	// The first round is exactly these three: the committee's providers register only once
+	// the task's replicas are drawn.
+	let first = market.providers_with(&["Eve", "Ferdie", "Charlie"], "wasm,docker");
+	let _eve = first[0].run(&market.url, Some("collude"));
+	let _ferdie = first[1].run(&market.url, Some("collude"));
+	let _charlie = first[2].run(&market.url, None);
+	let mut stakes = Vec::new();
+	for provider in &first {
+		stakes.push(market.standing(provider).await.1);
+	}
+	market.post_docker_job(&tarball).await;
+	wait_for("the first round's replicas", Duration::from_secs(60), || async {
+		let at = market.requester.at_best().await.ok()?;
+		let task = market.requester.task(&at, 0, 0).await.ok()??;
+		(task.replicas.len() == 3).then_some(())
+	})
+	.await;
+	const COMMITTEE: [&str; 7] = ["Member1", "Member2", "Member3", "Member4", "Member5", "Member6", "Member7"];
+	market.fund(&COMMITTEE).await;
+	let committee = market.providers_with(&COMMITTEE, "wasm,docker");
+	let _members: Vec<Process> = committee.iter().map(|p| p.run(&market.url, None)).collect();
+
+	// The colluders' result wins the vote; Charlie cannot hand a docker task to the chain, so
+	// it escalates, and seven providers who never ran the task decide it.
+	let verdict = market.verdict().await;
+	let log = first[2].log();
+	assert!(log.contains("escalated: a fresh committee decides the task"), "{log}");
+	let at = market.requester.at_best().await.unwrap();
+	let task = market.requester.task(&at, 0, 0).await.unwrap().unwrap();
+	let charlie = first[2].account();
+	let charlies = task.replicas.iter().find(|r| r.provider == charlie).expect("Charlie ran it");
+	assert_eq!(charlies.progress, conun_worker::chain::market::ReplicaProgress::Superseded(verdict), "the committee sided with Charlie");
+	let (honest, stake) = market.standing(&first[2]).await;
+	assert_eq!((honest.verified, honest.earned), (1, PRICE), "{log}");
+	assert!(stake >= stakes[2], "the honest provider is whole");
+	for (colluder, before) in first[..2].iter().zip(&stakes) {
+		let (standing, stake) = market.standing(colluder).await;
+		assert_eq!((standing.verified, standing.reputation), (0, 0), "out of the market: {standing:?}");
+		assert!(stake <= before / 2 + 1, "slashed: {stake} of {before}");
+	}
+	let mut paid = 0;
+	for member in &committee {
+		paid += usize::from(market.standing(member).await.0.earned == PRICE);
+	}
+	assert!(paid >= 4, "the committee's majority is paid: {paid} of 7");
 }

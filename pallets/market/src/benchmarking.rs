@@ -337,7 +337,7 @@ mod benchmarks {
 	/// replicas agree and win, every other one revealed a result of its own and is slashed, and
 	/// the task is its job's last, so the job ends and its margin is refunded.
 	#[benchmark]
-	fn settle_task(r: Linear<1, { T::MaxReplicas::get() + T::MaxExtraReplicas::get() }>) {
+	fn settle_task(r: Linear<1, { crate::committee_size(T::MaxReplicas::get()) + T::MaxReplicas::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		let all = providers::<T>(r, 4);
 		// R = 3 makes two votes a majority; fewer replicas than that must all agree.
@@ -554,6 +554,30 @@ mod benchmarks {
 
 		let phase = Tasks::<T>::get(job, 0).unwrap().phase;
 		assert_eq!(phase, TaskPhase::Failed { reason: conun_primitives::FailReason::OverruledByReferee });
+	}
+
+	/// Escalate the verdict on a docker task of R = `r` replicas: its replicas go on trial
+	/// and the task waits for a committee of 2R + 1.
+	#[benchmark]
+	fn challenge_escalate(r: Linear<1, { T::MaxReplicas::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let all = providers::<T>(r, 4);
+		let job = post::<T>(1, r);
+		assign_all::<T>();
+		for who in all.iter() {
+			Market::<T>::do_commit_results(who.clone(), commit_items::<T>(who, job, 1, 1)).unwrap();
+		}
+		for who in all.iter() {
+			Market::<T>::do_reveal_results(who.clone(), reveal_items::<T>(job, 1, 1)).unwrap();
+		}
+		assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Provisional { .. }));
+		let challenger = all[0].clone();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(challenger), TaskRef { job, task: 0 });
+
+		assert!(crate::Escalations::<T>::contains_key(TaskRef { job, task: 0 }));
+		assert_eq!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Waiting);
 	}
 
 	impl_benchmark_test_suite!(

@@ -1,6 +1,7 @@
-//! Every movement of CON the market makes: stakes and escrow are holds on the native currency;
-//! payments move escrow to providers, refunds release it, slashes move stake to the majority
-//! and burn the rest. Nothing else in the pallet touches the currency.
+//! Every movement of CON the market makes: stakes, escrow and challengers' bonds are holds on
+//! the native currency; payments move escrow (or an escalation's bond) to providers, refunds
+//! release it, slashes move part of a stake to a challenger who won and burn the rest. Nothing
+//! else in the pallet touches the currency.
 
 use crate::{BalanceOf, Burned, Config, Error, HoldReason, JobInfo, Pallet, ProviderInfo};
 use polkadot_sdk::{
@@ -82,6 +83,57 @@ impl<T: Config> Pallet<T> {
 		});
 		job.escrow.saturating_reduce(refunded);
 		refunded
+	}
+
+	/// Hold `amount` of `who`'s free balance as a challenger's bond.
+	pub(crate) fn hold_bond(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		T::Currency::hold(&HoldReason::ChallengeBond.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance.into())
+	}
+
+	/// Pay `amount` of `challenger`'s bond to `to` (a member of an escalation's committee);
+	/// returns what was paid.
+	pub(crate) fn pay_from_bond(
+		challenger: &T::AccountId,
+		to: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		T::Currency::transfer_on_hold(
+			&HoldReason::ChallengeBond.into(),
+			challenger,
+			to,
+			amount,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.unwrap_or_default()
+	}
+
+	/// Burn `amount` of `who`'s bond: its challenge lost. Returns what was burned.
+	pub(crate) fn burn_bond(who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		let burned = T::Currency::burn_held(
+			&HoldReason::ChallengeBond.into(),
+			who,
+			amount,
+			Precision::BestEffort,
+			Fortitude::Force,
+		)
+		.unwrap_or_default();
+		Burned::<T>::mutate(|total| total.saturating_accrue(burned));
+		burned
+	}
+
+	/// Return `amount` of `who`'s bond to its free balance; returns what was released.
+	pub(crate) fn release_bond(who: &T::AccountId, amount: BalanceOf<T>) -> BalanceOf<T> {
+		if amount.is_zero() {
+			return amount;
+		}
+		T::Currency::release(&HoldReason::ChallengeBond.into(), who, amount, Precision::BestEffort)
+			.unwrap_or_else(|_| {
+				defensive!("a challenger's bond is held until its challenge is decided");
+				Zero::zero()
+			})
 	}
 
 	/// Slash `share` of `provider`'s stake. When `rewarded` is not empty, it shares

@@ -4,13 +4,17 @@
 //!   job's escrow is exactly `price × (R + extras) − base fees paid` for each task still open
 //!   plus `price × spare replicas`.
 //! - Held stake: each provider's `ProviderStake` hold equals its recorded stake.
-//! - Assignments: every unsettled replica is in `Assignments` and counted by its provider;
-//!   no replica of an ended task is unsettled; a task's phase agrees with its replicas.
+//! - Assignments: every unsettled replica (live, or on trial in an escalation) is in
+//!   `Assignments` and counted by its provider; no replica of an ended task is unsettled; a
+//!   task's phase agrees with its replicas.
+//! - Escalations: each is of an open task with replicas on trial, and each account's
+//!   `ChallengeBond` hold equals the bonds of its escalations (a `challenge_wasm` bond never
+//!   outlives its call).
 //! - Pools: each runtime's pool is dense and holds exactly the providers available for it.
 
 use crate::{
-	Assignments, BalanceOf, Config, HoldReason, Jobs, Pallet, Pool, PoolIndex, PoolLen,
-	ProviderCount, Providers, ReplicaState, RuntimeProviders, Standings, Tasks,
+	Assignments, BalanceOf, Config, Escalations, HoldReason, Jobs, Pallet, Pool, PoolIndex,
+	PoolLen, ProviderCount, Providers, ReplicaState, RuntimeProviders, Standings, Tasks,
 };
 use alloc::collections::btree_map::BTreeMap;
 use conun_primitives::{JobState, RuntimeKind, TaskPhase};
@@ -23,6 +27,7 @@ impl<T: Config> Pallet<T> {
 	/// Check every invariant of the market.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
 		Self::check_jobs_and_escrow()?;
+		Self::check_escalations()?;
 		Self::check_providers_and_stake()?;
 		Self::check_pools()?;
 		Ok(())
@@ -50,7 +55,7 @@ impl<T: Config> Pallet<T> {
 					},
 				}
 				let open = !task.phase.is_final();
-				for replica in task.live() {
+				for replica in task.unsettled() {
 					let task_ref = conun_primitives::TaskRef { job: id, task: index };
 					let listed = Assignments::<T>::contains_key(&replica.provider, task_ref);
 					ensure!(listed == open, "a replica is unsettled exactly while its task is open");
@@ -95,7 +100,10 @@ impl<T: Config> Pallet<T> {
 		}
 		for (who, task_ref, ()) in Assignments::<T>::iter() {
 			let task = Tasks::<T>::get(task_ref.job, task_ref.task).ok_or("an assignment to a missing task")?;
-			ensure!(task.replica_of(&who).is_some(), "an assignment without a live replica");
+			ensure!(
+				task.unsettled().any(|r| r.provider == who),
+				"an assignment without an unsettled replica"
+			);
 		}
 		for (who, provider) in Providers::<T>::iter() {
 			let (running, unsettled) = replicas_by_provider.remove(&who).unwrap_or_default();
@@ -103,6 +111,30 @@ impl<T: Config> Pallet<T> {
 			ensure!(provider.unsettled == unsettled, "a provider's unsettled count matches its replicas");
 		}
 		ensure!(replicas_by_provider.is_empty(), "unsettled replicas belong to registered providers");
+		Ok(())
+	}
+
+	fn check_escalations() -> Result<(), TryRuntimeError> {
+		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (task_ref, escalation) in Escalations::<T>::iter() {
+			let task = Tasks::<T>::get(task_ref.job, task_ref.task).ok_or("an escalation of a missing task")?;
+			ensure!(!task.phase.is_final(), "an escalated task is open");
+			ensure!(
+				task.replicas.iter().any(|r| matches!(r.state, ReplicaState::OnTrial { .. })),
+				"an escalated task has replicas on trial"
+			);
+			bonds.entry(escalation.challenger).or_default().saturating_accrue(escalation.bond);
+		}
+		for (task_ref, task) in Tasks::<T>::iter().map(|(job, index, task)| (conun_primitives::TaskRef { job, task: index }, task)) {
+			let on_trial = task.replicas.iter().any(|r| matches!(r.state, ReplicaState::OnTrial { .. }));
+			ensure!(!on_trial || Escalations::<T>::contains_key(task_ref), "replicas on trial belong to an escalation");
+		}
+		for (who, bond) in bonds.iter() {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ChallengeBond.into(), who) == *bond,
+				"held challenge bonds equal the bonds of open escalations"
+			);
+		}
 		Ok(())
 	}
 

@@ -137,6 +137,7 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		} else {
+			Self::abandon_escalation(task_ref, &mut task);
 			let refunded = Self::release_and_refund(task_ref, job, &task);
 			task.phase = TaskPhase::Cancelled;
 			job.cancelled.saturating_inc();

@@ -40,6 +40,7 @@ extern crate alloc;
 
 mod assignment;
 mod deadlines;
+mod escalation;
 mod funds;
 mod invariants;
 mod jobs;
@@ -354,6 +355,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
+	/// Escalated verdicts whose committee has not decided yet. At most one per task.
+	#[pallet::storage]
+	pub type Escalations<T: Config> = StorageMap<_, Blake2_128Concat, TaskRef, Escalation<T>>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -419,18 +424,29 @@ pub mod pallet {
 		/// A task's result is final: its replicas were paid and its dissenters slashed.
 		/// `agreeing` replicas revealed `result`.
 		TaskVerified { job: JobId, task: TaskIndex, result: H256, agreeing: u32 },
-		/// The chain ran a challenged task itself and got the verdict's result: the verdict is
-		/// final and the challenger's `bond` was burned.
+		/// The chain ran a challenged task itself, or an escalation's committee decided it, and
+		/// got the verdict's result: the verdict is final and the challenger's `bond` was
+		/// burned.
 		ChallengeRejected { job: JobId, task: TaskIndex, challenger: T::AccountId, bond: BalanceOf<T> },
-		/// The chain ran a challenged task itself and got `result`, not the verdict's
-		/// `overturned`: the replicas that revealed `result` are paid, the others slashed, and
-		/// the challenger's bond returned.
+		/// The chain ran a challenged task itself, or an escalation's committee decided it, and
+		/// got `result`, not the verdict's `overturned`: the replicas that revealed `result` are
+		/// paid, the others slashed, and the challenger's bond returned (less an escalation's
+		/// committee).
 		ChallengeUpheld {
 			job: JobId,
 			task: TaskIndex,
 			challenger: T::AccountId,
 			result: H256,
 			overturned: H256,
+		},
+		/// `challenger` escalated the verdict on a task: a fresh committee of `committee`
+		/// providers, none of whom ran it, decides it, paid from the `bond` held.
+		Escalated {
+			job: JobId,
+			task: TaskIndex,
+			challenger: T::AccountId,
+			bond: BalanceOf<T>,
+			committee: u32,
 		},
 		/// No result had a strict majority: each replica that revealed was paid the base fee
 		/// ([`Config::NoMajorityFee`]), and a fresh round of `replicas` new providers decides
@@ -552,6 +568,8 @@ pub mod pallet {
 		ProgramMismatch,
 		/// The input given does not hash to the task's input.
 		InputMismatch,
+		/// The chain referees this wasm task itself: challenge it with `challenge_wasm`.
+		UseTheReferee,
 	}
 
 	#[pallet::hooks]
@@ -805,6 +823,30 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::do_challenge_wasm(who, task, program, input)
+		}
+
+		/// Challenge a verdict the chain cannot referee itself (a docker task, or a wasm task
+		/// beyond the referee's limits) while it is open to challenge: a fresh committee of
+		/// 2R + 1 providers, none of whom ran the task, runs it with its own commit and reveal,
+		/// and its strict majority decides.
+		///
+		/// - origin: a replica of the task, or the job's owner.
+		///
+		/// The caller's bond, [`Config::ChallengeBond`] plus the committee's price (2R + 1
+		/// times the job's price), is held; the committee's majority is paid from it. When the
+		/// committee's result is the verdict's, the verdict stands, the rest of the bond up to
+		/// `ChallengeBond` is burned and the remainder returned ([`Event::ChallengeRejected`]).
+		/// Otherwise the replicas that revealed the committee's result are paid from escrow,
+		/// the others lose [`Config::RefereeSlash`] of their stake (a
+		/// [`Config::SlashRewardShare`] to the challenger) and all reputation, and the rest of
+		/// the bond is returned ([`Event::ChallengeUpheld`]). A committee without a majority
+		/// fails the task, refunded, and returns the rest of the bond. The committee's verdict
+		/// is final: a task is escalated once.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::challenge_escalate(T::MaxReplicas::get()))]
+		pub fn challenge_escalate(origin: OriginFor<T>, task: TaskRef) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			Self::do_challenge_escalate(who, task)
 		}
 	}
 }

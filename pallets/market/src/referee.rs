@@ -14,8 +14,8 @@
 //! [`Config::MaxRefereeInput`]. Larger tasks, and docker tasks, are not refereed here.
 
 use crate::{
-	reputation::Outcome, BalanceOf, Burned, Config, Error, Event, HoldReason, JobInfo,
-	JobPrograms, Jobs, Pallet, ReplicaState, TaskInfo, Tasks, WeightInfo,
+	reputation::Outcome, Config, Error, Event, JobInfo, JobPrograms, Jobs, Pallet, ReplicaState,
+	TaskInfo, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
 use conun_primitives::{content_hash, FailReason, Program, TaskPhase, TaskRef, TaskStatus};
@@ -24,10 +24,6 @@ use polkadot_sdk::{
 	frame_support::{
 		dispatch::{DispatchResultWithPostInfo, Pays, PostDispatchInfo},
 		pallet_prelude::*,
-		traits::{
-			fungible::MutateHold,
-			tokens::{Fortitude, Precision},
-		},
 	},
 	frame_system,
 	sp_core::H256,
@@ -86,23 +82,14 @@ impl<T: Config> Pallet<T> {
 		// Every check passed and the run is done (it changes no storage): only now is anything
 		// written, so a refused challenge leaves no trace but its fee.
 		let bond = T::ChallengeBond::get();
-		T::Currency::hold(&HoldReason::ChallengeBond.into(), &who, bond)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		Self::hold_bond(&who, bond)?;
 		let truth = run.output.result_hash();
 		let fuel = run.fuel_used.div_ceil(FUEL_UNIT) as u32;
 		let bytes = (program.len() as u32).saturating_add(input.len() as u32);
 		let mut weight = T::WeightInfo::challenge_wasm(bytes, fuel);
 
 		let pays = if truth == verdict {
-			let burned = T::Currency::burn_held(
-				&HoldReason::ChallengeBond.into(),
-				&who,
-				bond,
-				Precision::BestEffort,
-				Fortitude::Force,
-			)
-			.unwrap_or_default();
-			Burned::<T>::mutate(|total| total.saturating_accrue(burned));
+			let burned = Self::burn_bond(&who, bond);
 			Self::deposit_event(Event::ChallengeRejected {
 				job: task_ref.job,
 				task: task_ref.task,
@@ -129,14 +116,6 @@ impl<T: Config> Pallet<T> {
 		Tasks::<T>::insert(task_ref.job, task_ref.task, task);
 		Jobs::<T>::insert(task_ref.job, job);
 		Ok(PostDispatchInfo { actual_weight: Some(weight), pays_fee: pays })
-	}
-
-	fn release_bond(who: &T::AccountId, bond: BalanceOf<T>) {
-		let released =
-			T::Currency::release(&HoldReason::ChallengeBond.into(), who, bond, Precision::BestEffort);
-		if released.is_err() {
-			polkadot_sdk::frame_support::defensive!("a challenger's bond was just held");
-		}
 	}
 
 	/// The referee computed `truth`: pay every replica that revealed it, slash every replica

@@ -92,14 +92,36 @@ pub struct JobProgram {
 	pub requester: Contact,
 }
 
-/// The bound on replicas one task may have had: R, plus extras, plus replacements.
+/// The bound on replicas one task may have had: R, plus a fresh round, plus replacements,
+/// plus one escalation's committee.
 pub struct ReplicaSlots<T>(PhantomData<T>);
 impl<T: Config> Get<u32> for ReplicaSlots<T> {
 	fn get() -> u32 {
 		T::MaxReplicas::get()
 			.saturating_add(T::MaxExtraReplicas::get())
 			.saturating_add(T::MaxReplacements::get())
+			.saturating_add(committee_size(T::MaxReplicas::get()))
 	}
+}
+
+/// The size of the committee that decides an escalated task of `replicas` replicas: 2R + 1.
+pub fn committee_size(replicas: u32) -> u32 {
+	replicas.saturating_mul(2).saturating_add(1)
+}
+
+/// An escalated verdict: who challenged it, what it said, and the challenger's bond still
+/// held (the committee is paid from it).
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct Escalation<T: Config> {
+	pub challenger: T::AccountId,
+	/// The escalated verdict's result.
+	pub verdict: H256,
+	/// What is left of the bond, held from the challenger.
+	pub bond: BalanceOf<T>,
 }
 
 /// Where one replica is in commit-reveal.
@@ -121,6 +143,11 @@ pub enum ReplicaState {
 	/// counts: a fresh round decides the task, and earlier reveals, public by then, never do.
 	#[codec(index = 4)]
 	Superseded { result: H256 },
+	/// Revealed `result` in a verdict that was escalated: a fresh committee decides the task,
+	/// and this replica is paid or slashed by its verdict. It no longer votes, but it stays
+	/// unsettled (it cannot unbond) until then.
+	#[codec(index = 5)]
+	OnTrial { result: H256 },
 }
 
 /// One replica of a task.
@@ -140,7 +167,15 @@ impl<T: Config> Replica<T> {
 	/// Whether the replica still counts (it has not missed a deadline, and its round is the
 	/// task's current one).
 	pub fn is_live(&self) -> bool {
-		!matches!(self.state, ReplicaState::Missed | ReplicaState::Superseded { .. })
+		!matches!(
+			self.state,
+			ReplicaState::Missed | ReplicaState::Superseded { .. } | ReplicaState::OnTrial { .. }
+		)
+	}
+
+	/// Whether the replica still awaits its settlement: live, or on trial.
+	pub fn is_unsettled(&self) -> bool {
+		self.is_live() || matches!(self.state, ReplicaState::OnTrial { .. })
 	}
 }
 
@@ -188,6 +223,11 @@ impl<T: Config> TaskInfo<T> {
 	/// Replicas that have not missed a deadline.
 	pub fn live(&self) -> impl Iterator<Item = &Replica<T>> {
 		self.replicas.iter().filter(|r| r.is_live())
+	}
+
+	/// Replicas awaiting their settlement: the live ones and those on trial.
+	pub fn unsettled(&self) -> impl Iterator<Item = &Replica<T>> {
+		self.replicas.iter().filter(|r| r.is_unsettled())
 	}
 
 	/// How many more replicas must be assigned.

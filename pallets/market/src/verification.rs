@@ -16,7 +16,8 @@
 
 use crate::{
 	reputation::Outcome, BalanceOf, CommitItem, Config, Error, Event, JobInfo,
-	Jobs, Pallet, Providers, ReplicaSlots, ReplicaState, RevealItem, TaskInfo, Tasks, WeightInfo,
+	Escalations, Jobs, Pallet, Providers, ReplicaSlots, ReplicaState, RevealItem, TaskInfo, Tasks,
+	WeightInfo,
 };
 use alloc::vec::Vec;
 use conun_primitives::{commitment, FailReason, JobState, TaskPhase, TaskRef};
@@ -111,11 +112,14 @@ impl<T: Config> Pallet<T> {
 		Ok(settled)
 	}
 
-	/// The most one verdict may weigh: a task of R plus extra replicas paid, failed, or with
-	/// every replica but two slashed.
+	/// The most one verdict may weigh: the most replicas a verdict settles at once (an
+	/// escalation's committee and the replicas on trial), paid, slashed or failed.
 	pub(crate) fn worst_verdict_weight() -> Weight {
-		let replicas = T::MaxReplicas::get().saturating_add(T::MaxExtraReplicas::get());
-		T::WeightInfo::settle_task(replicas).max(T::WeightInfo::cancel_task(replicas))
+		let max = T::MaxReplicas::get();
+		let replicas = crate::committee_size(max).saturating_add(max);
+		T::WeightInfo::settle_task(replicas)
+			.saturating_add(T::WeightInfo::cancel_task(0))
+			.max(T::WeightInfo::cancel_task(replicas))
 	}
 
 	/// `count` replicas of `who` committed: they free its task slots.
@@ -150,6 +154,9 @@ impl<T: Config> Pallet<T> {
 		job: &mut JobInfo<T>,
 		task: &mut TaskInfo<T>,
 	) -> Weight {
+		if let Some(escalation) = Escalations::<T>::get(task_ref) {
+			return Self::conclude_escalation(task_ref, job, task, escalation);
+		}
 		let mut votes: Vec<(H256, u32)> = Vec::new();
 		for replica in task.live() {
 			if let ReplicaState::Revealed { result } = replica.state {
@@ -338,13 +345,15 @@ impl<T: Config> Pallet<T> {
 		Self::finish_job_if_done(task_ref.job, job);
 	}
 
-	/// End a task without a result: release its replicas, refund its budget.
+	/// End a task without a result: release its replicas (those on trial of an escalation
+	/// too, returning the challenger's bond), refund its budget.
 	pub(crate) fn fail_task(
 		task_ref: TaskRef,
 		job: &mut JobInfo<T>,
 		task: &mut TaskInfo<T>,
 		reason: FailReason,
 	) {
+		Self::abandon_escalation(task_ref, task);
 		Self::release_and_refund(task_ref, job, task);
 		Self::record_failed(task_ref, job, task, reason);
 	}

@@ -55,6 +55,7 @@ pub trait WeightInfo {
 	fn process_deadline(r: u32, ) -> Weight;
 	fn assign_with_queue(q: u32, ) -> Weight;
 	fn challenge_wasm(b: u32, f: u32, ) -> Weight;
+	fn challenge_escalate(r: u32, ) -> Weight;
 }
 
 /// Weights measured on the reference machine, with the runtime's database weights.
@@ -244,6 +245,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(8))
 	}
+	/// NOT GENERATED YET: replaced by `scripts/benchmark.sh`.
+	fn challenge_escalate(r: u32, ) -> Weight {
+		Weight::from_parts(60_000_000, 8_000)
+			.saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().writes(6))
+	}
 }
 
 /// The same weights with ParityDB's database weights, for tests.
@@ -382,5 +390,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(10_000_000_000, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(8))
+	}
+	/// NOT GENERATED YET: replaced by `scripts/benchmark.sh`.
+	fn challenge_escalate(r: u32, ) -> Weight {
+		Weight::from_parts(60_000_000, 8_000)
+			.saturating_add(Weight::from_parts(1_000_000, 0).saturating_mul(r.into()))
+			.saturating_add(ParityDbWeight::get().reads(9))
+			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 }

@@ -10,7 +10,7 @@
 //! | `AwaitReveals` or `Reveal` | `Executed` | notes the commitment is on chain |
 //! | `Reveal` | a result and salt | reveals them |
 //! | `AwaitVerdict` | `Executed` or `Committed` | notes the reveal is on chain |
-//! | `Contest` (the verdict went against its result) | a result | challenges the verdict once: wasm tasks with the program's and input's bytes, for the chain to referee |
+//! | `Contest` (the verdict went against its result) | a result | challenges the verdict once: wasm tasks with the program's and input's bytes, for the chain to referee; docker tasks (and wasm tasks too large for the referee) by escalation to a fresh committee |
 //! | (not listed at a finalized block) | anything | forgets the task |
 //!
 //! Commitments go out in one `commit_results` and reveals in one `reveal_results` per block,
@@ -354,7 +354,8 @@ impl Daemon {
 
 	/// A verdict open to challenge went against the result this worker computed and revealed:
 	/// challenge it, once. For a wasm task the chain runs the task itself with the bytes this
-	/// worker still holds, and its result decides.
+	/// worker still holds, and its result decides; a docker task, or a wasm task too large for
+	/// the referee, is escalated to a fresh committee.
 	async fn contest(&mut self, at: &AtBlock, number: u64, a: &AssignmentView<BlockNumber>, verdict: subxt::utils::H256, until: BlockNumber) {
 		// A worker told to misbehave does not stand up for the result it faked.
 		if matches!(self.fault, Fault::Lie | Fault::Collude) || number > u64::from(until) || self.contested.contains(&a.task) {
@@ -370,23 +371,35 @@ impl Daemon {
 		};
 		self.contested.insert(a.task);
 		let task = a.task;
-		if !matches!(spec.program, conun_primitives::Program::Wasm { .. }) {
-			return tracing::warn!(
-				job = task.job,
-				task = task.task,
-				?verdict,
-				"the verdict went against this worker's result; docker verdicts are challenged by escalation, which is not built yet"
-			);
-		}
-		let Some((program, input)) = self.runner.task_bytes(spec.program.hash(), a.input.hash) else {
-			return tracing::warn!(job = task.job, task = task.task, "the verdict went against this worker's result, but its program or input is no longer in the blob store");
+		let bytes = match spec.program {
+			conun_primitives::Program::Wasm { .. } => match self.runner.task_bytes(spec.program.hash(), a.input.hash) {
+				Some(bytes) => Some(bytes),
+				None => {
+					tracing::warn!(job = task.job, task = task.task, "the program or input is no longer in the blob store: escalating instead of asking the referee");
+					None
+				},
+			},
+			conun_primitives::Program::Docker { .. } => None,
 		};
 		tracing::warn!(job = task.job, task = task.task, ?verdict, "the verdict went against this worker's result: challenging it");
 		let (chain, metrics) = (self.chain.clone(), self.metrics.clone());
 		tokio::spawn(async move {
-			match chain.challenge_wasm(task, program, input).await {
-				Ok(()) => {
-					tracing::info!(job = task.job, task = task.task, "challenge in a block: the chain refereed the task");
+			let refereed = match bytes {
+				Some((program, input)) => match chain.challenge_wasm(task, program, input).await {
+					Ok(()) => Some(Ok("the chain refereed the task")),
+					// Beyond the referee's limits: a committee decides instead.
+					Err(error) if error.to_string().contains("TooLargeToReferee") => None,
+					Err(error) => Some(Err(error)),
+				},
+				None => None,
+			};
+			let outcome = match refereed {
+				Some(outcome) => outcome,
+				None => chain.challenge_escalate(task).await.map(|()| "escalated: a fresh committee decides the task"),
+			};
+			match outcome {
+				Ok(what) => {
+					tracing::info!(job = task.job, task = task.task, "challenge in a block: {what}");
 					metrics.task("challenged", "ok");
 				},
 				Err(error) => {
