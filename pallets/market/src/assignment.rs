@@ -2,16 +2,18 @@
 //! providers that run them.
 //!
 //! Each block, `on_initialize` takes queue entries from the front and fills their tasks'
-//! replicas until its weight budget is spent. For every replica it looks at up to
-//! [`Config::MaxSamplingAttempts`] members of the runtime's pool (all of them, in a random
-//! rotation, when the pool is that small; random indexes otherwise), keeps the first
-//! [`Config::CandidatesPerReplica`] that are eligible, and draws one of them with probability
-//! proportional to `min(stake, StakeWeightCap) × reputation`. Randomness is BABE's VRF output
-//! of the block, so neither requesters nor providers choose who runs what; the block author
-//! cannot choose it either, only withhold its block.
+//! replicas until its weight budget is spent. Every replica is drawn with probability
+//! proportional to `min(stake, StakeWeightCap)` over the runtime's whole pool: a pool no
+//! larger than [`Config::MaxSamplingAttempts`] is looked at whole and the draw is among its
+//! eligible members; a larger one is sampled through its stake tree (`stake_tree.rs`), up to
+//! that many times, until an eligible member comes up. Splitting stake over many identities
+//! buys no more draws. Reputation decides who is eligible, not how often it is drawn.
+//! Randomness is BABE's VRF output of the block, so neither requesters nor providers choose
+//! who runs what; the block author cannot choose it either, only withhold its block.
 //!
-//! The cost of one replica is bounded by the attempts, whatever the number of providers or
-//! queued tasks: pools are dense arrays read by index, the queue is read at its front.
+//! The cost of one replica is bounded by the attempts (each a descent of the stake tree,
+//! O(log MaxProviders) reads), whatever the number of providers or queued tasks: pools are
+//! dense arrays read by index, the queue is read at its front.
 
 use crate::{
 	Assignments, BalanceOf, Config, Event, JobInfo, Jobs, Pallet, Pool, PoolLen, ProviderInfo,
@@ -29,7 +31,7 @@ use polkadot_sdk::{
 	},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_crypto_hashing::blake2_256,
-	sp_runtime::traits::{Get, Saturating, UniqueSaturatedInto},
+	sp_runtime::traits::{Get, Saturating},
 };
 
 /// A stream of random numbers derived from one seed.
@@ -52,12 +54,7 @@ impl Draws {
 	}
 
 	/// A number in `0..n` (`n` > 0).
-	pub(crate) fn below(&mut self, n: u32) -> u32 {
-		(self.next_u64() % u64::from(n.max(1))) as u32
-	}
-
-	/// A number in `0..n` (`n` > 0).
-	fn below_u128(&mut self, n: u128) -> u128 {
+	pub(crate) fn below_u128(&mut self, n: u128) -> u128 {
 		let wide = (u128::from(self.next_u64()) << 64) | u128::from(self.next_u64());
 		wide % n.max(1)
 	}
@@ -343,8 +340,11 @@ impl<T: Config> Pallet<T> {
 		Providers::<T>::insert(who, provider);
 	}
 
-	/// Draw one provider for a replica of `task`, or say why none could be found.
-	fn draw_provider(
+	/// Draw one provider for a replica of `task`, weighted by stake, or say why none could be
+	/// found. A pool no larger than [`Config::MaxSamplingAttempts`] is looked at whole and the
+	/// draw is among its eligible members; a larger one is sampled through the stake tree
+	/// until an eligible member comes up or the attempts run out.
+	pub(crate) fn draw_provider(
 		job: &JobInfo<T>,
 		task: &TaskInfo<T>,
 		draws: &mut Draws,
@@ -359,62 +359,66 @@ impl<T: Config> Pallet<T> {
 				Unassignable::NoSpareCapacity
 			});
 		}
-		let max_attempts = T::MaxSamplingAttempts::get();
-		let exhaustive = len <= max_attempts;
-		let start = draws.below(len);
-		let wanted = T::CandidatesPerReplica::get() as usize;
-		let cap = T::StakeWeightCap::get();
 		let mut rejections = Rejections::default();
-		let mut candidates: Vec<(T::AccountId, u128)> = Vec::with_capacity(wanted);
-		for i in 0..len.min(max_attempts) {
+		let max_attempts = T::MaxSamplingAttempts::get();
+		if len <= max_attempts {
+			let mut candidates: Vec<(T::AccountId, u128)> = Vec::new();
+			for index in 0..len {
+				attempts.saturating_inc();
+				match Self::eligible(job, task, kind, index) {
+					Some(Ok((who, weight))) => candidates.push((who, weight)),
+					Some(Err(misfit)) => rejections.count(misfit),
+					None => {},
+				}
+			}
+			let total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
+			let mut point = draws.below_u128(total);
+			for (who, weight) in candidates.iter() {
+				if point < *weight {
+					return Ok(who.clone());
+				}
+				point -= weight;
+			}
+			// Only reached with no candidate at all (or weights that saturated).
+			return candidates.pop().map(|(who, _)| who).ok_or(
+				rejections.most_common().unwrap_or(Unassignable::TooFewDistinctProviders),
+			);
+		}
+		for _ in 0..max_attempts {
 			attempts.saturating_inc();
-			let index = if exhaustive { (start + i) % len } else { draws.below(len) };
-			let Some(who) = Pool::<T>::get(kind, index) else {
-				defensive!("the pool is dense below its length");
-				continue;
-			};
-			if task.replicas.iter().any(|r| r.provider == who) ||
-				candidates.iter().any(|(c, _)| *c == who)
-			{
-				continue;
-			}
-			let Some(provider) = Providers::<T>::get(&who) else {
-				defensive!("pooled providers are registered");
-				continue;
-			};
-			let reputation = match fit(
-				&provider,
-				|| Self::reputation(&who),
-				&job.resources,
-				job.price,
-				job.min_reputation,
-			) {
-				Ok(reputation) => reputation,
-				Err(misfit) => {
-					rejections.count(misfit);
-					continue;
-				},
-			};
-			let stake: u128 = provider.stake.min(cap).unique_saturated_into();
-			let weight = stake.saturating_mul(reputation.into()).max(1);
-			candidates.push((who, weight));
-			if candidates.len() >= wanted {
-				break;
+			let Some(index) = Self::draw_pool_index(kind, draws) else { break };
+			match Self::eligible(job, task, kind, index) {
+				Some(Ok((who, _))) => return Ok(who),
+				Some(Err(misfit)) => rejections.count(misfit),
+				None => {},
 			}
 		}
-		if candidates.is_empty() {
-			// Every provider looked at either misfit or already runs the task.
-			return Err(rejections.most_common().unwrap_or(Unassignable::TooFewDistinctProviders));
+		// Every provider drawn either misfit or already runs the task.
+		Err(rejections.most_common().unwrap_or(Unassignable::TooFewDistinctProviders))
+	}
+
+	/// The member at `index` of `kind`'s pool and its draw weight if it can take a replica of
+	/// `task`, the requirement it fails if not, or `None` when it already ran the task.
+	pub(crate) fn eligible(
+		job: &JobInfo<T>,
+		task: &TaskInfo<T>,
+		kind: conun_primitives::RuntimeKind,
+		index: u32,
+	) -> Option<Result<(T::AccountId, u128), Misfit>> {
+		let Some(who) = Pool::<T>::get(kind, index) else {
+			defensive!("the pool is dense below its length");
+			return None;
+		};
+		if task.replicas.iter().any(|r| r.provider == who) {
+			return None;
 		}
-		let total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
-		let mut point = draws.below_u128(total);
-		for (who, weight) in candidates.iter() {
-			if point < *weight {
-				return Ok(who.clone());
-			}
-			point -= weight;
-		}
-		// Only reached if the weights saturated: take the last candidate.
-		candidates.pop().map(|(who, _)| who).ok_or(Unassignable::TooFewDistinctProviders)
+		let Some(provider) = Providers::<T>::get(&who) else {
+			defensive!("pooled providers are registered");
+			return None;
+		};
+		Some(
+			fit(&provider, || Self::reputation(&who), &job.resources, job.price, job.min_reputation)
+				.map(|_| (who, Self::draw_weight(provider.stake))),
+		)
 	}
 }

@@ -384,7 +384,7 @@ mod benchmarks {
 		providers::<T>(p, 4);
 		let kind = RuntimeKind::Docker;
 		let len = PoolLen::<T>::get(kind);
-		let draws = T::MaxReplicas::get().saturating_mul(T::CandidatesPerReplica::get());
+		let draws = T::MaxReplicas::get();
 		let mut found = 0u32;
 
 		#[block]
@@ -432,24 +432,36 @@ mod benchmarks {
 		assert_eq!(Tasks::<T>::get(job, 0).unwrap().live().count() as u32, r);
 	}
 
-	/// Look at `a` providers for a replica and find none of them eligible.
+	/// `a` draws through the stake tree of a pool too large to look at whole, each finding a
+	/// provider that cannot take the replica: the cost of one failed attempt, the dearest kind
+	/// (a tree descent, then the member and its record).
 	#[benchmark]
-	fn sampling_misses(a: Linear<1, { T::MaxSamplingAttempts::get() }>) {
+	fn sampling_misses(a: Linear<1, { T::MaxReplicas::get() * T::MaxSamplingAttempts::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
-		for who in providers::<T>(a, 4) {
+		let pool = T::MaxSamplingAttempts::get().saturating_mul(4).min(T::MaxProviders::get());
+		for who in providers::<T>(pool, 4) {
 			// Too dear for the job.
 			let mut record = Providers::<T>::get(&who).unwrap();
 			record.price_floor = BalanceOf::<T>::max_value();
 			Providers::<T>::insert(&who, record);
 		}
 		let job = post::<T>(1, 1);
+		let info = Jobs::<T>::get(job).unwrap();
+		let task = Tasks::<T>::get(job, 0).unwrap();
+		let mut draws = crate::assignment::Draws::new([7u8; 32]);
+		let mut missed = 0u32;
 
 		#[block]
 		{
-			assign_all::<T>();
+			for _ in 0..a {
+				let index = Market::<T>::draw_pool_index(info.runtime, &mut draws).unwrap();
+				if let Some(Err(_)) = Market::<T>::eligible(&info, &task, info.runtime, index) {
+					missed += 1;
+				}
+			}
 		}
 
-		assert_eq!(Tasks::<T>::get(job, 0).unwrap().stalled, Some(Unassignable::PriceTooLow));
+		assert_eq!(missed, a);
 	}
 
 	/// Cancel one task of a cancelled job, releasing its `r` running replicas.

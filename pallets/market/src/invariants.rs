@@ -10,16 +10,21 @@
 //! - Escalations: each is of an open task with replicas on trial, and each account's
 //!   `ChallengeBond` hold equals the bonds of its escalations (a `challenge_wasm` bond never
 //!   outlives its call).
-//! - Pools: each runtime's pool is dense and holds exactly the providers available for it.
+//! - Pools: each runtime's pool is dense and holds exactly the providers available for it;
+//!   its stake tree holds each member's capped stake, its nodes the sums of their ranges.
 
 use crate::{
 	Assignments, BalanceOf, Config, Escalations, HoldReason, Jobs, Pallet, Pool, PoolIndex,
-	PoolLen, ProviderCount, Providers, ReplicaState, RuntimeProviders, Standings, Tasks,
+	PoolLen, PoolStakes, PoolTotal, PoolTree, ProviderCount, Providers, ReplicaState,
+	RuntimeProviders, Standings, Tasks,
 };
 use alloc::collections::btree_map::BTreeMap;
 use conun_primitives::{JobState, RuntimeKind, TaskPhase};
 use polkadot_sdk::{
-	frame_support::{ensure, traits::fungible::InspectHold},
+	frame_support::{
+		ensure,
+		traits::{fungible::InspectHold, Get},
+	},
 	sp_runtime::{traits::Saturating, TryRuntimeError},
 };
 
@@ -162,6 +167,27 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	fn check_stake_tree(kind: RuntimeKind, len: u32) -> Result<(), TryRuntimeError> {
+		let capacity = T::MaxProviders::get();
+		let mut total = 0u128;
+		for index in 0..len {
+			let who = Pool::<T>::get(kind, index).ok_or("the pool is dense")?;
+			let stake = Providers::<T>::get(&who).ok_or("pooled providers are registered")?.stake;
+			let weight = PoolStakes::<T>::get(kind, index);
+			ensure!(weight == Self::draw_weight(stake), "a pool member's draw weight is its capped stake");
+			total = total.saturating_add(weight);
+		}
+		ensure!(PoolStakes::<T>::iter_prefix(kind).all(|(index, _)| index < len), "no draw weight beyond the pool");
+		ensure!(PoolTotal::<T>::get(kind) == total, "the pool's draw weight is its members'");
+		for (node, sum) in PoolTree::<T>::iter_prefix(kind) {
+			ensure!(node >= 1 && node <= capacity, "stake tree nodes are 1-based, up to MaxProviders");
+			let low = node - (node & node.wrapping_neg());
+			let expected = (low..node).map(|index| PoolStakes::<T>::get(kind, index)).fold(0u128, |a, b| a.saturating_add(b));
+			ensure!(sum == expected, "a stake tree node sums its range");
+		}
+		Ok(())
+	}
+
 	fn check_pools() -> Result<(), TryRuntimeError> {
 		for kind in RuntimeKind::ALL {
 			let len = PoolLen::<T>::get(kind);
@@ -181,6 +207,7 @@ impl<T: Config> Pallet<T> {
 				available += wanted as u32;
 			}
 			ensure!(available == len, "the pool's length matches");
+			Self::check_stake_tree(kind, len)?;
 		}
 		Ok(())
 	}

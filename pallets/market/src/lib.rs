@@ -47,6 +47,7 @@ mod jobs;
 mod providers;
 mod referee;
 mod reputation;
+mod stake_tree;
 pub mod types;
 mod verification;
 mod view;
@@ -166,10 +167,6 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxSamplingAttempts: Get<u32>;
 
-		/// Eligible providers gathered before one is drawn, weighted by stake and reputation.
-		#[pallet::constant]
-		type CandidatesPerReplica: Get<u32>;
-
 		/// Weight `on_initialize` may use for deadlines and assignment in one block.
 		#[pallet::constant]
 		type HookWeightLimit: Get<Weight>;
@@ -287,7 +284,8 @@ pub mod pallet {
 	pub type RuntimeProviders<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, u32, ValueQuery>;
 
 	/// The pool of providers that can take new work, per runtime, as a dense array:
-	/// `Pool[runtime][0..PoolLen[runtime]]`. Assignment draws random indexes into it.
+	/// `Pool[runtime][0..PoolLen[runtime]]`. Assignment draws indexes into it by stake
+	/// (`stake_tree.rs`).
 	#[pallet::storage]
 	pub type Pool<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, RuntimeKind, Twox64Concat, u32, T::AccountId>;
@@ -295,6 +293,20 @@ pub mod pallet {
 	/// The length of each runtime's pool.
 	#[pallet::storage]
 	pub type PoolLen<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, u32, ValueQuery>;
+
+	/// The draw weight (capped stake) of each pool member, by runtime and index.
+	#[pallet::storage]
+	pub type PoolStakes<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, RuntimeKind, Twox64Concat, u32, u128, ValueQuery>;
+
+	/// Each runtime's Fenwick tree of draw weights over pool indexes (1-based nodes).
+	#[pallet::storage]
+	pub type PoolTree<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, RuntimeKind, Twox64Concat, u32, u128, ValueQuery>;
+
+	/// The draw weight of each runtime's whole pool.
+	#[pallet::storage]
+	pub type PoolTotal<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, u128, ValueQuery>;
 
 	/// Where each pooled provider sits in each runtime's pool, for removal in constant time.
 	#[pallet::storage]
@@ -592,7 +604,6 @@ pub mod pallet {
 			assert!(T::MaxBatch::get() >= 1, "MaxBatch must be at least 1");
 			assert!(T::MaxDeadlinesPerBlock::get() >= 1, "MaxDeadlinesPerBlock must be at least 1");
 			assert!(T::MaxSamplingAttempts::get() >= 1, "MaxSamplingAttempts must be at least 1");
-			assert!(T::CandidatesPerReplica::get() >= 1, "CandidatesPerReplica must be at least 1");
 			assert!(
 				T::ReputationThreshold::get() <= T::InitialReputation::get() &&
 					T::InitialReputation::get() <= T::MaxReputation::get(),

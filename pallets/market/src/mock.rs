@@ -99,7 +99,6 @@ impl pallet_market::Config for Test {
 	type MaxDeadlinesPerBlock = ConstU32<64>;
 	type MaxDeadline = ConstU64<1_000>;
 	type MaxSamplingAttempts = ConstU32<16>;
-	type CandidatesPerReplica = ConstU32<3>;
 	type HookWeightLimit = HookWeightLimit;
 	type DisagreementSlash = DisagreementSlash;
 	type MissedDeadlineSlash = MissedDeadlineSlash;

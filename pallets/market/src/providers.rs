@@ -2,8 +2,8 @@
 //! assignment draws from.
 
 use crate::{
-	BalanceOf, Config, Error, Event, Pallet, Pool, PoolIndex, PoolLen, ProviderInfo, ProviderContacts,
-	ProviderCount, Providers, RuntimeProviders, Standings,
+	BalanceOf, Config, Error, Event, Pallet, Pool, PoolIndex, PoolLen, PoolStakes, ProviderInfo,
+	ProviderContacts, ProviderCount, Providers, RuntimeProviders, Standings,
 };
 use conun_primitives::{Capabilities, Contact, ProviderStatus, RuntimeKind, RuntimeSet};
 use polkadot_sdk::{
@@ -186,14 +186,18 @@ impl<T: Config> Pallet<T> {
 		let available = provider.is_available(reputation);
 		for kind in RuntimeKind::ALL {
 			let wanted = available && provider.capabilities.runtimes.contains(kind);
-			let pooled = PoolIndex::<T>::contains_key(kind, who);
-			if wanted && !pooled {
-				let len = PoolLen::<T>::get(kind);
-				Pool::<T>::insert(kind, len, who);
-				PoolIndex::<T>::insert(kind, who, len);
-				PoolLen::<T>::insert(kind, len.saturating_add(1));
-			} else if !wanted && pooled {
-				Self::remove_from_pool(kind, who);
+			match (wanted, PoolIndex::<T>::get(kind, who)) {
+				(true, None) => {
+					let len = PoolLen::<T>::get(kind);
+					Pool::<T>::insert(kind, len, who);
+					PoolIndex::<T>::insert(kind, who, len);
+					PoolLen::<T>::insert(kind, len.saturating_add(1));
+					Self::set_draw_weight(kind, len, Self::draw_weight(provider.stake));
+				},
+				// Its stake may have changed.
+				(true, Some(index)) => Self::set_draw_weight(kind, index, Self::draw_weight(provider.stake)),
+				(false, Some(_)) => Self::remove_from_pool(kind, who),
+				(false, None) => {},
 			}
 		}
 	}
@@ -210,8 +214,10 @@ impl<T: Config> Pallet<T> {
 			if let Some(moved) = Pool::<T>::get(kind, last) {
 				Pool::<T>::insert(kind, index, &moved);
 				PoolIndex::<T>::insert(kind, moved, index);
+				Self::set_draw_weight(kind, index, PoolStakes::<T>::get(kind, last));
 			}
 		}
+		Self::set_draw_weight(kind, last, 0);
 		Pool::<T>::remove(kind, last);
 		PoolLen::<T>::insert(kind, last);
 	}

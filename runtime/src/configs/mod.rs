@@ -207,7 +207,6 @@ impl pallet_market::Config for Runtime {
 	type MaxDeadlinesPerBlock = ConstU32<1_024>;
 	type MaxDeadline = ConstU32<DAYS>;
 	type MaxSamplingAttempts = ConstU32<16>;
-	type CandidatesPerReplica = ConstU32<3>;
 	type HookWeightLimit = MarketHookWeight;
 	type DisagreementSlash = DisagreementSlash;
 	type MissedDeadlineSlash = MissedDeadlineSlash;

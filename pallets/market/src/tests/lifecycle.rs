@@ -365,6 +365,28 @@ fn assignment_favours_stake() {
 }
 
 #[test]
+fn many_small_identities_do_not_crowd_out_large_stakes() {
+	ExtBuilder::default().build_and_execute(|| {
+		// 60 Sybils at the minimum stake (60,000 in all) against two providers of 100,000
+		// each: by stake, the two should get about 200 / 260 of the draws. Sampling pool
+		// members uniformly would give the Sybils nearly all of them.
+		let mut roomy = caps();
+		roomy.max_tasks = 1_000;
+		for big in [1, 2] {
+			assert_ok!(Market::register(RuntimeOrigin::signed(big), 100_000, roomy.clone(), contact(big as u8), 1));
+		}
+		for sybil in 10..70 {
+			assert_ok!(Market::register(RuntimeOrigin::signed(sybil), MIN_STAKE, roomy.clone(), contact(sybil as u8), 1));
+		}
+		assert_eq!(crate::PoolLen::<Test>::get(RuntimeKind::Wasm), 62);
+		let job = post(1, 200);
+		run_to_block(2);
+		let to_big = (0..200).filter(|t| [1, 2].contains(&replicas(job, *t)[0])).count();
+		assert!(to_big > 120 && to_big < 190, "the two large stakes got {to_big} of 200 tasks");
+	});
+}
+
+#[test]
 fn commit_errors() {
 	ExtBuilder::default().providers(&[1, 2, 3, 4]).build_and_execute(|| {
 		let job = post(3, 1);
