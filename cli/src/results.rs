@@ -185,7 +185,8 @@ pub async fn logs(chain: &Chain, net: &NetHandle, job: JobId, index: u32) -> Res
 			ReplicaProgress::Committed => "committed".to_string(),
 			ReplicaProgress::Revealed(result) => format!("revealed {result:?}"),
 			ReplicaProgress::Missed => "missed its deadline".to_string(),
-			ReplicaProgress::Superseded(result) => format!("revealed {result:?} in a round without a majority, paid the base fee"),
+			ReplicaProgress::Superseded(result) => format!("revealed {result:?} in an earlier round (no majority, or escalated)"),
+			ReplicaProgress::OnTrial(result) => format!("revealed {result:?}; the verdict is escalated, a fresh committee decides"),
 		};
 		println!("\nprovider {} ({state}, assigned at block {})", replica.provider, replica.assigned_at);
 		let Some((peer, addrs)) = contacts.of(&replica.provider).await? else {

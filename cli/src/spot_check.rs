@@ -56,23 +56,18 @@ pub async fn spot_check(
 	};
 	let decided: Vec<&TaskRecord> = tasks.iter().filter(|t| t.phase.result().is_some()).collect();
 	let picked = rand::seq::index::sample(&mut rand::thread_rng(), decided.len(), count.min(decided.len()));
+	let picked: Vec<&TaskRecord> = picked.into_iter().filter_map(|index| decided.get(index).copied()).collect();
 	let requester: Vec<Peer> = conun_net::contact::from_contact(&spec.requester).into_iter().collect();
 	let mut contacts = Contacts::new(chain, &at);
 	let mut report = Report::default();
-	let mut program = None;
-	for index in picked {
-		let task = decided[index];
+	let Some(first) = picked.first() else { return Ok(report) };
+	let peers = peers_of(&mut contacts, &requester, first).await?;
+	let program = blob(net, spec.program.hash(), spec.program.size(), peers).await?;
+	for task in picked {
 		let Some(verdict) = task.phase.result() else { continue };
-		let mut peers = requester.clone();
-		for replica in &task.replicas {
-			peers.extend(contacts.of(&replica.provider).await?);
-		}
-		let program = match &program {
-			Some(bytes) => bytes,
-			None => program.insert(blob(net, spec.program.hash(), spec.program.size(), peers.clone()).await?),
-		};
+		let peers = peers_of(&mut contacts, &requester, task).await?;
 		let input = blob(net, task.input.hash, task.input.size, peers).await?;
-		let run = WasmExecutor::new().run(program, &entry_point[..], &input, limits);
+		let run = WasmExecutor::new().run(&program, &entry_point[..], &input, limits);
 		if run.output.result_hash() == verdict {
 			report.agreed.push(task.index);
 			continue;
@@ -80,7 +75,7 @@ pub async fn spot_check(
 		match task.phase {
 			TaskPhase::Provisional { .. } => {
 				chain
-					.challenge_wasm(TaskRef { job, task: task.index }, program.clone(), input)
+					.challenge_wasm(TaskRef { job, task: task.index }, program.clone(), input, run.fuel_used)
 					.await
 					.map_err(|e| CliError::Unrunnable(format!("task {}: the challenge was refused: {e}", task.index)))?;
 				report.challenged.push(task.index);
@@ -89,6 +84,15 @@ pub async fn spot_check(
 		}
 	}
 	Ok(report)
+}
+
+/// Where a task's bytes are: the requester, and the task's replicas, which keep what they ran.
+async fn peers_of(contacts: &mut Contacts<'_>, requester: &[Peer], task: &TaskRecord) -> Result<Vec<Peer>, CliError> {
+	let mut peers = requester.to_vec();
+	for replica in &task.replicas {
+		peers.extend(contacts.of(&replica.provider).await?);
+	}
+	Ok(peers)
 }
 
 /// A blob by hash: from this machine's store, else from `peers` (the requester and the task's

@@ -69,7 +69,7 @@ impl Progress {
 							p.paid += job.price;
 						}
 					},
-					ReplicaProgress::Superseded(_) => {
+					ReplicaProgress::Superseded(_) | ReplicaProgress::OnTrial(_) => {
 						p.committed += 1;
 						p.revealed += 1;
 					},

@@ -291,8 +291,17 @@ fn the_three_examples_come_back_verified() {
 	assert_eq!(status["state"], "finished");
 	assert_eq!(status["verified"], 100);
 	assert_eq!(status["revealed_replicas"], 300);
-	// Any task's receipts and logs, from the providers that ran it.
-	let logs = market.ok(&["job", "logs", &job.to_string(), "7"]);
+	// Any task's receipts and logs, from the providers that ran it: once each has forgotten
+	// the task, at a finalized block after the verdict (until then a receipt, which names the
+	// result, is given to nobody).
+	let started = Instant::now();
+	let logs = loop {
+		let logs = market.ok(&["job", "logs", &job.to_string(), "7"]);
+		if logs.matches("status Exited(0)").count() == 3 || started.elapsed() > Duration::from_secs(60) {
+			break logs;
+		}
+		std::thread::sleep(Duration::from_secs(2));
+	};
 	assert_eq!(logs.matches("status Exited(0)").count(), 3, "{logs}");
 	// The results again, in a fresh process: fetched from the providers, not from the requester.
 	let again = market.out_dir("sum-again");
@@ -490,7 +499,7 @@ fn two_colluders_among_five_workers_are_overruled_and_the_sum_is_right() {
 	}
 	for name in ["Eve", "Ferdie"] {
 		let (stake, reputation) = after[name];
-		assert!(stake < before[name].0 / 2, "{name} keeps {stake} of {}", before[name].0);
+		assert!(stake <= before[name].0 / 2, "{name} keeps {stake} of {}", before[name].0);
 		assert!(reputation < 100, "{name} still gets work: reputation {reputation}");
 	}
 }

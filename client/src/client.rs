@@ -263,15 +263,18 @@ impl Chain {
 	}
 
 	/// Challenges the verdict on a wasm task while it is open to challenge: the chain runs the
-	/// task itself on `program` and `input` (checked against their hashes on chain) and its
-	/// result decides. Waits until the challenge is in a block.
+	/// task itself on `program` and `input` (checked against their hashes on chain) with
+	/// `fuel`, what the challenger's own run burned, and its result decides. Waits until the
+	/// challenge is in a block.
 	pub async fn challenge_wasm(
 		&self,
 		task: conun_primitives::TaskRef,
 		program: Vec<u8>,
 		input: Vec<u8>,
+		fuel: u64,
 	) -> Result<(), ChainError> {
-		let call = conun::tx().market().challenge_wasm(Static(task), BoundedVec(program), BoundedVec(input));
+		let call =
+			conun::tx().market().challenge_wasm(Static(task), BoundedVec(program), BoundedVec(input), fuel);
 		self.submit_and_wait(&call).await
 	}
 

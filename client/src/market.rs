@@ -40,8 +40,11 @@ pub enum ReplicaProgress {
 	Committed,
 	Revealed(H256),
 	Missed,
-	/// Revealed this result in a round without a majority; a fresh round decides the task.
+	/// Revealed this result in a round without a majority (a fresh round decides the task), or
+	/// in a verdict an escalation has since decided.
 	Superseded(H256),
+	/// Revealed this result in a verdict that was escalated: a fresh committee decides.
+	OnTrial(H256),
 }
 
 /// One replica of a task: who runs it and how far it got.
@@ -122,6 +125,7 @@ fn task_record(index: TaskIndex, info: TaskInfo) -> TaskRecord {
 					ReplicaState::Revealed { result } => ReplicaProgress::Revealed(result),
 					ReplicaState::Missed => ReplicaProgress::Missed,
 					ReplicaState::Superseded { result } => ReplicaProgress::Superseded(result),
+					ReplicaState::OnTrial { result } => ReplicaProgress::OnTrial(result),
 				},
 			})
 			.collect(),

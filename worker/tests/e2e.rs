@@ -363,6 +363,23 @@ async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveal
 	})
 	.await;
 	assert!(!crashed.success(), "the fault aborts the process");
+	// Bob has run the task and committed, but the task is open: its receipt, which names the
+	// result, is refused to whoever asks (a co-replica could commit that hash as its own).
+	let bob_account = providers[0].account();
+	wait_for("Bob's commitment", Duration::from_secs(60), || async {
+		let at = market.requester.at_best().await.ok()?;
+		let task = market.requester.task(&at, 0, 0).await.ok()??;
+		let bob = task.replicas.iter().find(|r| r.provider == bob_account)?;
+		(bob.progress != conun_worker::chain::market::ReplicaProgress::Assigned).then_some(())
+	})
+	.await;
+	let at = market.requester.at_best().await.unwrap();
+	let contacts = conun::storage().market().provider_contacts();
+	let contact = at.storage().try_fetch(contacts, (providers[0].account(),)).await.unwrap().unwrap();
+	let bob = conun_net::contact::from_contact(&contact.decode().unwrap().0).unwrap();
+	market.net.add_peer(bob.0, bob.1.clone()).await.unwrap();
+	let early = market.net.request(bob.0, conun_net::protocol::Request::Receipt { job: 0, task: 0 }).await;
+	assert!(matches!(early, Ok(conun_net::protocol::Response::NotFound)), "{early:?}");
 	assert!(providers[2].log().contains("fault injection: crashing"), "{}", providers[2].log());
 	drop(dave);
 	let _dave = providers[2].run(&market.url, None);
@@ -381,19 +398,20 @@ async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveal
 	}
 
 	// The result is served: the requester fetches it from a worker and checks it.
-	let at = market.requester.at_best().await.unwrap();
-	let contacts = conun::storage().market().provider_contacts();
-	let contact = at.storage().try_fetch(contacts, (providers[0].account(),)).await.unwrap().unwrap();
-	let bob = conun_net::contact::from_contact(&contact.decode().unwrap().0).unwrap();
 	let result_size = codec::Encode::encoded_size(&expected) as u64;
 	market.net.fetch(verified, result_size, vec![bob.clone()]).await.expect("the result is served");
 	let blob = market.store.read(verified).unwrap();
 	assert_eq!(<TaskOutput as codec::Decode>::decode(&mut &blob[..]).unwrap(), expected);
 
-	// A requester can ask a worker for the task's receipt, then fetch its logs by their hash.
-	market.net.add_peer(bob.0, bob.1.clone()).await.unwrap();
-	let answer = market.net.request(bob.0, conun_net::protocol::Request::Receipt { job: 0, task: 0 }).await;
-	let Ok(conun_net::protocol::Response::Receipt(bytes)) = answer else { panic!("no receipt: {answer:?}") };
+	// A requester can ask a worker for the task's receipt, then fetch its logs by their hash:
+	// once the worker has forgotten the task, at a finalized block after the verdict.
+	let bytes = wait_for("Bob's receipt", Duration::from_secs(60), || async {
+		match market.net.request(bob.0, conun_net::protocol::Request::Receipt { job: 0, task: 0 }).await {
+			Ok(conun_net::protocol::Response::Receipt(bytes)) => Some(bytes),
+			_ => None,
+		}
+	})
+	.await;
 	let receipt = <conun_worker::journal::Receipt as codec::Decode>::decode(&mut &bytes[..]).unwrap();
 	assert_eq!((receipt.result, receipt.status), (verified, expected.status));
 	assert!(receipt.work > 0 && receipt.bytes_in == (market.program.len() + market.input.len()) as u64);

@@ -562,6 +562,7 @@ mod benchmarks {
 			TaskRef { job, task: 0 },
 			BoundedVec::truncate_from(code),
 			BoundedVec::truncate_from(input),
+			u64::from(f) * crate::referee::FUEL_UNIT,
 		);
 
 		let phase = Tasks::<T>::get(job, 0).unwrap().phase;

@@ -580,6 +580,9 @@ pub mod pallet {
 		ProgramMismatch,
 		/// The input given does not hash to the task's input.
 		InputMismatch,
+		/// The referee's run used up the fuel the challenge declared before the task ended,
+		/// within the job's limit: declare the fuel the task burns.
+		NotEnoughFuel,
 		/// The chain referees this wasm task itself: challenge it with `challenge_wasm`.
 		UseTheReferee,
 	}
@@ -627,7 +630,8 @@ pub mod pallet {
 			assert!(
 				max_extrinsic.all_gte(Self::worst_challenge_weight(
 					T::MaxRefereeProgram::get(),
-					T::MaxRefereeInput::get()
+					T::MaxRefereeInput::get(),
+					T::MaxRefereeFuel::get()
 				)),
 				"the referee's limits (MaxRefereeFuel, MaxRefereeProgram, MaxRefereeInput) must fit one extrinsic"
 			);
@@ -810,7 +814,10 @@ pub mod pallet {
 		///
 		/// - origin: a replica of the task, or the job's owner;
 		/// - `program` and `input`: the bytes of the job's program and the task's input, checked
-		///   against their hashes on chain.
+		///   against their hashes on chain;
+		/// - `fuel`: the fuel to run it with, at most [`Config::MaxRefereeFuel`]: what the
+		///   challenger's own run burned. A run that needs more, within the job's limit, fails
+		///   the call with [`Error::NotEnoughFuel`].
 		///
 		/// [`Config::ChallengeBond`] is held from the caller. The runtime runs the task in
 		/// `conun-sandbox` (the sandbox every worker runs) under the job's fuel and memory, and
@@ -822,18 +829,19 @@ pub mod pallet {
 		/// challenger, and the fee is waived ([`Event::ChallengeUpheld`]). When no replica
 		/// revealed the chain's hash the task fails and is refunded.
 		///
-		/// Weight: linear in the bytes given and in the task's fuel, charged up front for
-		/// [`Config::MaxRefereeFuel`] and refunded down to the fuel burned.
+		/// Weight: linear in the bytes given and in the task's fuel, charged up front for the
+		/// fuel declared and refunded down to the fuel burned.
 		#[pallet::call_index(11)]
-		#[pallet::weight(Pallet::<T>::worst_challenge_weight(program.len() as u32, input.len() as u32))]
+		#[pallet::weight(Pallet::<T>::worst_challenge_weight(program.len() as u32, input.len() as u32, *fuel))]
 		pub fn challenge_wasm(
 			origin: OriginFor<T>,
 			task: TaskRef,
 			program: BoundedVec<u8, T::MaxRefereeProgram>,
 			input: BoundedVec<u8, T::MaxRefereeInput>,
+			fuel: u64,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_challenge_wasm(who, task, program, input)
+			Self::do_challenge_wasm(who, task, program, input, fuel)
 		}
 
 		/// Challenge a verdict the chain cannot referee itself (a docker task, or a wasm task

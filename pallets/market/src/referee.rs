@@ -34,10 +34,11 @@ use polkadot_sdk::{
 pub(crate) const FUEL_UNIT: u64 = 1_000_000;
 
 impl<T: Config> Pallet<T> {
-	/// The weight a challenge is charged up front: the referee run at the most fuel the chain
-	/// referees, plus settling the task whichever way it goes.
-	pub(crate) fn worst_challenge_weight(program: u32, input: u32) -> Weight {
-		let fuel = T::MaxRefereeFuel::get().div_ceil(FUEL_UNIT) as u32;
+	/// The weight a challenge is charged up front: the referee run with the fuel the
+	/// challenger declared (at most what the chain referees), plus settling the task whichever
+	/// way it goes.
+	pub(crate) fn worst_challenge_weight(program: u32, input: u32, fuel: u64) -> Weight {
+		let fuel = fuel.min(T::MaxRefereeFuel::get()).div_ceil(FUEL_UNIT) as u32;
 		T::WeightInfo::challenge_wasm(program.saturating_add(input), fuel)
 			.saturating_add(Self::worst_verdict_weight())
 	}
@@ -47,6 +48,7 @@ impl<T: Config> Pallet<T> {
 		task_ref: TaskRef,
 		program: BoundedVec<u8, T::MaxRefereeProgram>,
 		input: BoundedVec<u8, T::MaxRefereeInput>,
+		fuel: u64,
 	) -> DispatchResultWithPostInfo {
 		let mut job = Jobs::<T>::get(task_ref.job).ok_or(Error::<T>::JobNotFound)?;
 		let mut task =
@@ -66,19 +68,27 @@ impl<T: Config> Pallet<T> {
 		};
 		let mut limits = wasm_limits(&job_program, &job.resources).ok_or(Error::<T>::NotRefereeable)?;
 		ensure!(job.resources.memory_mib <= T::MaxRefereeMemoryMib::get(), Error::<T>::TooLargeToReferee);
-		// A job's fuel is a limit, most tasks burn far less: the referee runs any task with up
-		// to MaxRefereeFuel, and only one that needs more than that is too large for it.
+		// A job's fuel is a limit, most tasks burn far less: the referee runs the task with the
+		// fuel the challenger declared (a worker knows what its run burned), up to
+		// MaxRefereeFuel; only a task that needs more than that is too large for it. The
+		// weight charged up front follows the declaration, so many challenges fit a block.
+		ensure!(fuel <= T::MaxRefereeFuel::get(), Error::<T>::TooLargeToReferee);
 		let job_fuel = limits.fuel;
-		limits.fuel = limits.fuel.min(T::MaxRefereeFuel::get());
+		limits.fuel = limits.fuel.min(fuel);
 		ensure!(content_hash(&program) == *hash, Error::<T>::ProgramMismatch);
 		ensure!(content_hash(&input) == task.input.hash, Error::<T>::InputMismatch);
 		let run = WasmExecutor::new().run(&program, &entry_point[..], &input, limits);
-		// Out of the referee's fuel but not of the job's: the chain cannot tell. The call fails
-		// (the bond is not taken) and its weight is paid, as for any failed call.
-		ensure!(
-			!(run.output.status == TaskStatus::OutOfFuel && job_fuel > limits.fuel),
-			Error::<T>::TooLargeToReferee
-		);
+		// Out of the declared fuel but not of the job's: the chain cannot tell what the task
+		// gives. The call fails (the bond is not taken) and its weight is paid, as for any
+		// failed call.
+		if run.output.status == TaskStatus::OutOfFuel && job_fuel > limits.fuel {
+			return Err(if limits.fuel >= T::MaxRefereeFuel::get() {
+				Error::<T>::TooLargeToReferee
+			} else {
+				Error::<T>::NotEnoughFuel
+			}
+			.into());
+		}
 		// Every check passed and the run is done (it changes no storage): only now is anything
 		// written, so a refused challenge leaves no trace but its fee.
 		let bond = T::ChallengeBond::get();

@@ -283,7 +283,8 @@ impl Daemon {
 				self.metrics.task("revealed", "ok");
 			},
 			(AssignmentPhase::Contest { verdict, until }, Some(phase)) if phase.commitment().is_some() => {
-				self.contest(at, number, a, *verdict, *until).await;
+				let burned = entry.as_ref().and_then(|e| e.receipt).map(|r| r.work);
+				self.contest(at, number, a, *verdict, *until, burned).await;
 			},
 			(AssignmentPhase::Reveal { .. }, found @ (None | Some(Phase::Running))) => tracing::error!(
 				task = ?a.task,
@@ -356,7 +357,15 @@ impl Daemon {
 	/// challenge it, once. For a wasm task the chain runs the task itself with the bytes this
 	/// worker still holds, and its result decides; a docker task, or a wasm task too large for
 	/// the referee, is escalated to a fresh committee.
-	async fn contest(&mut self, at: &AtBlock, number: u64, a: &AssignmentView<BlockNumber>, verdict: subxt::utils::H256, until: BlockNumber) {
+	async fn contest(
+		&mut self,
+		at: &AtBlock,
+		number: u64,
+		a: &AssignmentView<BlockNumber>,
+		verdict: subxt::utils::H256,
+		until: BlockNumber,
+		fuel_burned: Option<u64>,
+	) {
 		// A worker told to misbehave does not stand up for the result it faked.
 		if matches!(self.fault, Fault::Lie | Fault::Collude) || number > u64::from(until) || self.contested.contains(&a.task) {
 			return;
@@ -372,8 +381,9 @@ impl Daemon {
 		self.contested.insert(a.task);
 		let task = a.task;
 		let bytes = match spec.program {
-			conun_primitives::Program::Wasm { .. } => match self.runner.task_bytes(spec.program.hash(), a.input.hash) {
-				Some(bytes) => Some(bytes),
+			conun_primitives::Program::Wasm { fuel: job_fuel, .. } => match self.runner.task_bytes(spec.program.hash(), a.input.hash) {
+				// The referee runs it with what this worker's run burned (its receipt says).
+				Some((program, input)) => Some((program, input, fuel_burned.unwrap_or(job_fuel))),
 				None => {
 					tracing::warn!(job = task.job, task = task.task, "the program or input is no longer in the blob store: escalating instead of asking the referee");
 					None
@@ -385,7 +395,7 @@ impl Daemon {
 		let (chain, metrics) = (self.chain.clone(), self.metrics.clone());
 		tokio::spawn(async move {
 			let refereed = match bytes {
-				Some((program, input)) => match chain.challenge_wasm(task, program, input).await {
+				Some((program, input, fuel)) => match chain.challenge_wasm(task, program, input, fuel).await {
 					Ok(()) => Some(Ok("the chain refereed the task")),
 					// Beyond the referee's limits: a committee decides instead.
 					Err(error) if error.to_string().contains("TooLargeToReferee") => None,

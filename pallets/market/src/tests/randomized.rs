@@ -104,7 +104,7 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 			// A challenge of a random task with bytes that are not its program: refused.
 			let job = rng.below(crate::NextJobId::<Test>::get() + 1);
 			let task = TaskRef { job, task: rng.below(3) as u32 };
-			Market::challenge_wasm(origin(provider), task, vec![0, 97, 115, 109].try_into().unwrap(), Default::default())
+			Market::challenge_wasm(origin(provider), task, vec![0, 97, 115, 109].try_into().unwrap(), Default::default(), 1_000)
 				.map(|_| ())
 				.map_err(|e| e.error)
 		},

@@ -121,12 +121,21 @@ fn decide(job: JobId, results: [H256; 3]) -> Vec<AccountId> {
 	assigned
 }
 
+/// The most fuel the mock's referee spends (its `MaxRefereeFuel`).
+const REFEREE_FUEL: u64 = 10_000_000;
+
+/// Challenge task 0 of `job`, declaring all the fuel the referee spends.
 fn challenge(who: AccountId, job: JobId, code: Vec<u8>, input: &[u8]) -> DispatchResultWithPostInfo {
+	challenge_with(who, job, code, input, REFEREE_FUEL)
+}
+
+fn challenge_with(who: AccountId, job: JobId, code: Vec<u8>, input: &[u8], fuel: u64) -> DispatchResultWithPostInfo {
 	Market::challenge_wasm(
 		RuntimeOrigin::signed(who),
 		TaskRef { job, task: 0 },
 		BoundedVec::truncate_from(code),
 		BoundedVec::truncate_from(input.to_vec()),
+		fuel,
 	)
 }
 
@@ -294,7 +303,8 @@ fn challenge_errors() {
 				RuntimeOrigin::signed(REQUESTER),
 				TaskRef { job: 99, task: 0 },
 				BoundedVec::new(),
-				BoundedVec::new()
+				BoundedVec::new(),
+				REFEREE_FUEL
 			),
 			Error::<Test>::JobNotFound
 		);
@@ -303,7 +313,8 @@ fn challenge_errors() {
 				RuntimeOrigin::signed(REQUESTER),
 				TaskRef { job, task: 5 },
 				BoundedVec::new(),
-				BoundedVec::new()
+				BoundedVec::new(),
+				REFEREE_FUEL
 			),
 			Error::<Test>::TaskNotFound
 		);
@@ -363,5 +374,27 @@ fn tasks_beyond_the_referee_s_limits_or_not_wasm_are_not_refereed() {
 		assert_noop!(challenge(REQUESTER, greedy, endless(), INPUT), Error::<Test>::TooLargeToReferee);
 		assert_noop!(challenge(REQUESTER, big, code(), INPUT), Error::<Test>::TooLargeToReferee);
 		assert_noop!(challenge(REQUESTER, docker, code(), INPUT), Error::<Test>::NotRefereeable);
+		// More fuel declared than the chain spends on a referee run.
+		assert_noop!(
+			challenge_with(REQUESTER, greedy, endless(), INPUT, REFEREE_FUEL + 1),
+			Error::<Test>::TooLargeToReferee
+		);
+	});
+}
+
+#[test]
+fn a_challenge_declaring_less_fuel_than_the_task_burns_fails_and_can_be_made_again() {
+	ExtBuilder::default().providers(&[1, 2, 3]).challenge_period(PERIOD).build_and_execute(|| {
+		let job = post_echo();
+		let assigned = decide_with_liars(job, 2);
+		// The echo burns more than 10 fuel: the referee cannot finish, and the chain cannot
+		// tell what the task gives. Nothing is held or settled.
+		assert_noop!(challenge_with(assigned[2], job, code(), INPUT, 10), Error::<Test>::NotEnoughFuel);
+		// With what its own run burned, the challenge goes through.
+		let burned = conun_sandbox::WasmExecutor::new()
+			.run(&code(), "_start", INPUT, conun_sandbox::Limits { fuel: 1_000_000, memory_bytes: 1 << 20, max_output: 1 << 20 })
+			.fuel_used;
+		assert_ok!(challenge_with(assigned[2], job, code(), INPUT, burned));
+		assert_eq!(phase(job), TaskPhase::Verified { result: truth() });
 	});
 }
