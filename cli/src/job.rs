@@ -73,8 +73,13 @@ pub async fn submit(settings: &Settings, path: &Path, options: SubmitOptions<'_>
 			)));
 		},
 	};
-	let after = chain.balance_of(&chain.at_best().await?, chain.account()).await?;
-	summary(&outcome, Some(before.free.saturating_sub(after.free)), net.stats().bytes_served);
+	let at = chain.at_best().await?;
+	let after = chain.balance_of(&at, chain.account()).await?;
+	// Payments come out of the escrow held at posting: what left the free balance is the fees,
+	// the payments and what is still held for verdicts not yet final.
+	let held = chain.job(&at, job).await?.map(|view| view.escrow).unwrap_or_default();
+	let spent = before.free.saturating_sub(after.free).saturating_sub(held);
+	summary(&outcome, Some((spent, held)), net.stats().bytes_served);
 	check_some(&chain, &net, job, options.spot_checks).await?;
 	finish(&chain, &net, &outcome, job, options.out, manifest.reduce).await
 }
@@ -108,7 +113,9 @@ async fn finish(
 	Ok(())
 }
 
-fn summary(outcome: &Outcome, spent: Option<u128>, served: u64) {
+/// The closing lines of a watch; `spent` is what the account spent so far (fees and payments)
+/// and what it still holds in escrow, when this machine posted the job.
+fn summary(outcome: &Outcome, spent: Option<(u128, u128)>, served: u64) {
 	let (job, progress) = (&outcome.job, &outcome.progress);
 	println!(
 		"finished: {}/{} tasks verified, {} failed, {} cancelled, in {} blocks ({})",
@@ -126,8 +133,14 @@ fn summary(outcome: &Outcome, spent: Option<u128>, served: u64) {
 		);
 	}
 	let mut line = format!("CON paid to providers: {}", format_con(outcome.progress.paid));
-	if let Some(spent) = spent {
-		line.push_str(&format!("; the account spent {} in all (fees included, refunds deducted)", format_con(spent)));
+	if progress.provisional > 0 {
+		line.push_str(" so far (open verdicts are paid when final)");
+	}
+	if let Some((spent, held)) = spent {
+		line.push_str(&format!("; the account spent {} (fees included, refunds deducted)", format_con(spent)));
+		if held > 0 {
+			line.push_str(&format!(" and holds {} in escrow until the job ends", format_con(held)));
+		}
 	}
 	println!("{line}; {served} bytes served to workers");
 }
