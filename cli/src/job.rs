@@ -171,6 +171,8 @@ struct StatusJson {
 	waiting: u32,
 	running: u32,
 	revealing: u32,
+	/// Tasks whose verdict is still open to challenge (verified, not yet final or paid).
+	open_to_challenge: u32,
 	verified: u32,
 	failed: u32,
 	cancelled: u32,
@@ -214,6 +216,7 @@ pub async fn status(settings: &Settings, job: JobId, json: bool) -> Result<(), C
 		waiting: view.waiting,
 		running: view.running,
 		revealing: view.revealing,
+		open_to_challenge: view.provisional,
 		verified: view.verified,
 		failed: view.failed,
 		cancelled: view.cancelled,
@@ -230,8 +233,8 @@ pub async fn status(settings: &Settings, job: JobId, json: bool) -> Result<(), C
 	println!("job {job} ({}), {} program {}, owner {}", status.state, status.runtime, status.program, status.owner);
 	println!("  {} tasks × {} replicas at {} each; {} in escrow; posted at block {}, now {}", status.tasks, status.replicas, status.price, status.escrow, status.posted_at, status.block);
 	println!(
-		"  tasks: {} waiting, {} running, {} revealing, {} verified, {} failed, {} cancelled",
-		status.waiting, status.running, status.revealing, status.verified, status.failed, status.cancelled
+		"  tasks: {} waiting, {} running, {} revealing, {} open to challenge, {} verified (final), {} failed, {} cancelled",
+		status.waiting, status.running, status.revealing, status.open_to_challenge, status.verified, status.failed, status.cancelled
 	);
 	println!(
 		"  replicas: {} assigned, {} committed, {} revealed; paid {}",
@@ -264,6 +267,21 @@ pub async fn results(settings: &Settings, job: JobId, out: &Path, spot_checks: u
 	let outputs = results::download(&chain, &net, job, out).await?;
 	let verified = outputs.iter().flatten().count();
 	println!("{verified} of {} results of job {job} fetched, checked against the chain, in {}", outputs.len(), out.display());
+	let tasks = chain.tasks(&chain.at_best().await?, job).await?;
+	let open: Vec<u64> = tasks
+		.iter()
+		.filter_map(|t| match t.phase {
+			conun_primitives::TaskPhase::Provisional { until, .. } => Some(u64::from(until)),
+			_ => None,
+		})
+		.collect();
+	match open.iter().max() {
+		Some(until) => println!(
+			"{} of them still open to challenge (the last until block {until}), the others final; summary.json says which",
+			open.len()
+		),
+		None => println!("every result is final"),
+	}
 	let how = JobRecord::load(&settings.data_dir, job)?.map(|r| r.reduce).unwrap_or_default();
 	println!("{}", reduce::reduce(how, &outputs, out)?);
 	Ok(())
