@@ -221,9 +221,10 @@ impl pallet_market::Config for Runtime {
 	type ChallengePeriod = ConstU32<10>;
 	type ChallengeBond = ConstU128<{ 10 * CON }>;
 	type RefereeSlash = RefereeSlash;
-	// Until the referee's weight is generated on the reference machine these are first
-	// estimates (docs/security.md): half a second of the block at most, enough for the
-	// examples' tasks (sum-range burns 13.5 million fuel a task, mandelbrot 5.9 million).
+	// The referee burns a million fuel in 5.72 ms (weights.rs, docs/benchmarks.md): the dearest
+	// challenge, 50 million fuel and 1 MiB each of program and input, weighs about 0.35 s, within
+	// one normal extrinsic (integrity_test checks it); the examples' tasks need far less
+	// (sum-range 13.5 million fuel a task, mandelbrot 5.9 million).
 	type MaxRefereeFuel = ConstU64<50_000_000>;
 	type MaxRefereeMemoryMib = ConstU32<64>;
 	type MaxRefereeProgram = ConstU32<{ 1 << 20 }>;
