@@ -112,15 +112,7 @@ impl<T: Config> Pallet<T> {
 		Escalations::<T>::remove(task_ref);
 		let Escalation { challenger, verdict, mut bond } = escalation;
 		let committee = committee_size(job.replicas);
-		let mut votes: Vec<(H256, u32)> = Vec::new();
-		for replica in task.live() {
-			if let ReplicaState::Revealed { result } = replica.state {
-				match votes.iter_mut().find(|(r, _)| *r == result) {
-					Some((_, count)) => count.saturating_inc(),
-					None => votes.push((result, 1)),
-				}
-			}
-		}
+		let votes = task.votes();
 		let majority = committee / 2 + 1;
 		let decided = votes.iter().find(|(_, count)| *count >= majority).map(|(r, _)| *r);
 		let settled = task.unsettled().count() as u32;

@@ -6,6 +6,7 @@ use conun_primitives::{
 	Capabilities, Contact, Deadlines, JobId, JobState, Program, ProviderStatus, Resources,
 	RuntimeKind, Salt, TaskIndex, TaskInput, TaskPhase, TaskRef, Unassignable,
 };
+use alloc::vec::Vec;
 use core::marker::PhantomData;
 use polkadot_sdk::{
 	frame_support::{
@@ -13,7 +14,7 @@ use polkadot_sdk::{
 	},
 	frame_system::pallet_prelude::BlockNumberFor,
 	sp_core::H256,
-	sp_runtime::traits::Zero,
+	sp_runtime::traits::{Saturating, Zero},
 };
 use scale_info::TypeInfo;
 
@@ -248,6 +249,21 @@ impl<T: Config> TaskInfo<T> {
 	/// Whether every live replica has revealed.
 	pub fn all_revealed(&self) -> bool {
 		self.live().all(|r| matches!(r.state, ReplicaState::Revealed { .. }))
+	}
+
+	/// Each result the live replicas revealed, with how many revealed it, in first-revealed
+	/// order: the votes of the task's current round.
+	pub fn votes(&self) -> Vec<(H256, u32)> {
+		let mut votes: Vec<(H256, u32)> = Vec::new();
+		for replica in self.live() {
+			if let ReplicaState::Revealed { result } = replica.state {
+				match votes.iter_mut().find(|(r, _)| *r == result) {
+					Some((_, count)) => count.saturating_inc(),
+					None => votes.push((result, 1)),
+				}
+			}
+		}
+		votes
 	}
 
 	/// Whether any live replica has committed (or revealed).

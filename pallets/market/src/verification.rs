@@ -157,15 +157,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(escalation) = Escalations::<T>::get(task_ref) {
 			return Self::conclude_escalation(task_ref, job, task, escalation);
 		}
-		let mut votes: Vec<(H256, u32)> = Vec::new();
-		for replica in task.live() {
-			if let ReplicaState::Revealed { result } = replica.state {
-				match votes.iter_mut().find(|(r, _)| *r == result) {
-					Some((_, count)) => count.saturating_inc(),
-					None => votes.push((result, 1)),
-				}
-			}
-		}
+		let votes = task.votes();
 		let top = votes.iter().map(|(_, count)| *count).max().unwrap_or(0);
 		let tied = votes.iter().filter(|(_, count)| *count == top).count() > 1;
 		let winner = votes.iter().find(|(_, count)| *count == top).map(|(r, _)| *r);
