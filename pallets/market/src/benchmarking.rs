@@ -114,6 +114,19 @@ fn post<T: Config>(tasks: u32, replicas: u32) -> JobId {
 	id
 }
 
+/// Assign task 0 of `job` to `all`, who commit and reveal the same result: its verdict is
+/// then open to challenge.
+fn open_verdict<T: Config>(all: &[T::AccountId], job: JobId) {
+	assign_all::<T>();
+	for who in all.iter() {
+		Market::<T>::do_commit_results(who.clone(), commit_items::<T>(who, job, 1, 1)).unwrap();
+	}
+	for who in all.iter() {
+		Market::<T>::do_reveal_results(who.clone(), reveal_items::<T>(job, 1, 1)).unwrap();
+	}
+	assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Provisional { .. }));
+}
+
 fn now<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number()
 }
@@ -545,14 +558,7 @@ mod benchmarks {
 		let input_ref = TaskInput { hash: conun_primitives::content_hash(&input), size: input.len() as u64 };
 		Market::<T>::do_post_job(owner, program, BoundedVec::truncate_from(vec![input_ref]), terms::<T>(3), contact())
 			.expect("a funded requester posts");
-		assign_all::<T>();
-		for who in all.iter() {
-			Market::<T>::do_commit_results(who.clone(), commit_items::<T>(who, job, 1, 1)).unwrap();
-		}
-		for who in all.iter() {
-			Market::<T>::do_reveal_results(who.clone(), reveal_items::<T>(job, 1, 1)).unwrap();
-		}
-		assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Provisional { .. }));
+		open_verdict::<T>(&all, job);
 		let challenger = all[0].clone();
 		T::Currency::set_balance(&challenger, T::ChallengeBond::get().saturating_mul(10u32.into()));
 
@@ -576,14 +582,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		let all = providers::<T>(r, 4);
 		let job = post::<T>(1, r);
-		assign_all::<T>();
-		for who in all.iter() {
-			Market::<T>::do_commit_results(who.clone(), commit_items::<T>(who, job, 1, 1)).unwrap();
-		}
-		for who in all.iter() {
-			Market::<T>::do_reveal_results(who.clone(), reveal_items::<T>(job, 1, 1)).unwrap();
-		}
-		assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Provisional { .. }));
+		open_verdict::<T>(&all, job);
 		let challenger = all[0].clone();
 
 		#[extrinsic_call]
