@@ -4,8 +4,9 @@
 //! - the three examples (sum-range, mandelbrot, wordfreq) go through CLI, chain and workers with
 //!   R = 3 and come back verified and reduced: the sum equals n(n+1)/2, the image is a
 //!   2048×2048 PNG, the word counts equal a local run of the same program;
-//! - a job nobody can take is explained by `job check` (exit code 2, with the fix), and, once
-//!   posted, by the chain (`TaskUnassignable`, shown by `job status`), then cancelled;
+//! - a job nobody can take is explained by `job check` (exit code 2, with the fix) and refused
+//!   by the chain (`ResourcesUnavailable`); one that waits for a reputation nobody has yet is
+//!   explained by the chain (`TaskUnassignable`, shown by `job status`), then cancelled;
 //! - a broken manifest is refused with the line at fault, before anything is posted.
 //!
 //! Needs the release binaries (`scripts/setup.sh` builds them), the example artefacts
@@ -373,8 +374,17 @@ fn a_job_nobody_can_take_is_explained_and_a_broken_manifest_refused() {
 	assert!(explained.contains("InsufficientResources"), "{explained}");
 	assert!(explained.contains("the largest offers are 1 cores and 256 MiB"), "{explained}");
 
-	// Posted anyway, the chain says why its tasks wait, in an event and in the task's record.
-	let submitted = market.ok(&["job", "submit", too_big.to_str().unwrap(), "--detach"]);
+	// Posted anyway, the chain refuses it: no registered provider lends that much memory.
+	let out = market.conun(&["job", "submit", too_big.to_str().unwrap(), "--detach"]);
+	let refused = text(&out);
+	assert_ne!(out.status.code(), Some(0), "{refused}");
+	assert!(refused.contains("ResourcesUnavailable"), "{refused}");
+
+	// A reputation nobody has yet passes (a provider could earn it): the chain says why its
+	// tasks wait, in an event and in the task's record.
+	let demanding = dir.join("demanding.toml");
+	std::fs::write(&demanding, format!("{}min_reputation = 600\n", manifest(16, "3"))).unwrap();
+	let submitted = market.ok(&["job", "submit", demanding.to_str().unwrap(), "--detach"]);
 	let job = posted_job(&submitted);
 	let runtime = tokio::runtime::Runtime::new().unwrap();
 	let reason = runtime.block_on(async {
@@ -397,11 +407,11 @@ fn a_job_nobody_can_take_is_explained_and_a_broken_manifest_refused() {
 			tokio::time::sleep(Duration::from_millis(500)).await;
 		}
 	});
-	assert_eq!(reason, Unassignable::InsufficientResources);
+	assert_eq!(reason, Unassignable::ReputationTooLow);
 	let status = market.job_status(job);
 	assert_eq!(status["waiting"], 4, "{status}");
 	let stalled = status["stalled"].to_string();
-	assert!(stalled.contains("InsufficientResources"), "{status}");
+	assert!(stalled.contains("ReputationTooLow"), "{status}");
 
 	// Cancelled, every task is refunded and the job ends.
 	market.ok(&["job", "cancel", &job.to_string()]);

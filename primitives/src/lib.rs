@@ -357,6 +357,10 @@ pub enum FailReason {
 	/// it computed: nobody holds the right output, so the task's budget was refunded.
 	#[codec(index = 2)]
 	OverruledByReferee,
+	/// No providers could be found for its replicas within the market's bounded wait
+	/// (`UnassignableTimeout`), and too few replicas were left to decide it.
+	#[codec(index = 3)]
+	Unassignable,
 }
 
 /// The phase of one task.

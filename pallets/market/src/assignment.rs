@@ -16,13 +16,17 @@
 //! dense arrays read by index, the queue is read at its front.
 
 use crate::{
-	Assignments, BalanceOf, Config, Event, JobInfo, Jobs, Pallet, Pool, PoolLen, ProviderInfo,
-	Providers, Queue, QueueEntry, QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState,
-	RuntimeProviders, TaskInfo, Tasks, WeightInfo,
+	committee_size, Assignments, BalanceOf, Config, Escalations, Event, JobInfo, Jobs, Pallet,
+	Parked, ParkedHead, ParkedTail, Pool, PoolLen, ProviderInfo, Providers, Queue, QueueEntry,
+	QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState, RuntimeProviders, TaskInfo, Tasks,
+	WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
-use conun_primitives::{JobId, JobState, Resources, TaskIndex, TaskPhase, TaskRef, Unassignable};
+use conun_primitives::{
+	FailReason, JobId, JobState, Resources, TaskIndex, TaskPhase, TaskRef, Unassignable,
+};
+use core::marker::PhantomData;
 use polkadot_sdk::{
 	frame_support::{
 		defensive,
@@ -126,16 +130,85 @@ impl Rejections {
 enum Step {
 	/// Every replica it wants is assigned (or it wants none any more).
 	Done,
-	/// It still misses replicas; it goes to the back of the queue.
+	/// It could not get all its replicas, and none was assigned.
 	Stuck,
+	/// It stopped waiting: it ended, or goes on with the replicas it has. Its job changed.
+	GaveUp,
+}
+
+/// What became of one queue entry in its turn.
+enum Visit {
+	/// Every task of it was handled.
+	Done,
+	/// It used its turn ([`Config::TasksPerTurn`]) with tasks left: it goes to the back.
+	TurnOver(QueueEntry),
+	/// Its first task left could not be assigned: it is parked.
+	Stuck(QueueEntry),
+	/// The block's weight ran out: it keeps its place.
+	OutOfWeight(QueueEntry),
+}
+
+/// A FIFO of queue entries in storage: the queue of fresh work, or the parked entries.
+trait EntryQueue {
+	fn head() -> u64;
+	fn tail() -> u64;
+	fn set_bounds(head: u64, tail: u64);
+	fn take(at: u64) -> Option<QueueEntry>;
+	fn put(at: u64, entry: QueueEntry);
+
+	fn push_back(entry: QueueEntry) {
+		let tail = Self::tail();
+		Self::put(tail, entry);
+		Self::set_bounds(Self::head(), tail.saturating_add(1));
+	}
+}
+
+/// The queue of fresh work.
+struct Fresh<T>(PhantomData<T>);
+impl<T: Config> EntryQueue for Fresh<T> {
+	fn head() -> u64 {
+		QueueHead::<T>::get()
+	}
+	fn tail() -> u64 {
+		QueueTail::<T>::get()
+	}
+	fn set_bounds(head: u64, tail: u64) {
+		QueueHead::<T>::put(head);
+		QueueTail::<T>::put(tail);
+	}
+	fn take(at: u64) -> Option<QueueEntry> {
+		Queue::<T>::take(at)
+	}
+	fn put(at: u64, entry: QueueEntry) {
+		Queue::<T>::insert(at, entry)
+	}
+}
+
+/// The parked entries.
+struct Parking<T>(PhantomData<T>);
+impl<T: Config> EntryQueue for Parking<T> {
+	fn head() -> u64 {
+		ParkedHead::<T>::get()
+	}
+	fn tail() -> u64 {
+		ParkedTail::<T>::get()
+	}
+	fn set_bounds(head: u64, tail: u64) {
+		ParkedHead::<T>::put(head);
+		ParkedTail::<T>::put(tail);
+	}
+	fn take(at: u64) -> Option<QueueEntry> {
+		Parked::<T>::take(at)
+	}
+	fn put(at: u64, entry: QueueEntry) {
+		Parked::<T>::insert(at, entry)
+	}
 }
 
 impl<T: Config> Pallet<T> {
 	/// Append tasks `next..end` of `job` to the queue.
 	pub(crate) fn enqueue(job: JobId, next: TaskIndex, end: TaskIndex) {
-		let tail = QueueTail::<T>::get();
-		Queue::<T>::insert(tail, QueueEntry { job, next, end });
-		QueueTail::<T>::put(tail.saturating_add(1));
+		Fresh::<T>::push_back(QueueEntry { job, next, end });
 	}
 
 	/// Put tasks `next..end` of `job` at the front of the queue (a cancellation, which should
@@ -160,76 +233,147 @@ impl<T: Config> Pallet<T> {
 		blake2_256(&material)
 	}
 
-	/// Work through the front of the queue while `meter` allows: assign replicas for open jobs,
-	/// cancel the tasks of cancelled jobs. Each entry present at the start is visited at most
-	/// once per block, so entries that cannot be assigned do not spin.
+	/// Assign replicas and cancel tasks while `meter` allows: first a few parked entries
+	/// ([`Config::ParkedRetriesPerBlock`]), so that waiting tasks are retried, and their wait
+	/// ends, however busy the queue; then the queue of fresh work, each entry in turns of
+	/// [`Config::TasksPerTurn`] tasks; then the other parked entries with the weight left.
+	/// Each parked entry is visited at most once per block, so entries that cannot be assigned
+	/// neither spin nor hold up fresh work.
 	pub(crate) fn process_queue(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
-		let mut head = QueueHead::<T>::get();
-		let mut tail = QueueTail::<T>::get();
-		let mut visits = tail.saturating_sub(head);
 		let mut draws: Option<Draws> = None;
-		let worst_task = Self::worst_task_weight();
-		while visits > 0 && head < tail && meter.can_consume(worst_task) {
-			visits -= 1;
-			let Some(mut entry) = Queue::<T>::take(head) else {
+		let mut parked = Parking::<T>::tail().saturating_sub(Parking::<T>::head());
+		let first = parked.min(u64::from(T::ParkedRetriesPerBlock::get()));
+		parked.saturating_reduce(first);
+		Self::retry_parked(now, meter, &mut draws, first);
+		Self::work_queue(now, meter, &mut draws);
+		Self::retry_parked(now, meter, &mut draws, parked);
+	}
+
+	/// What one visit of a queue entry costs besides its tasks: the entry and its job read,
+	/// the entry written back (or its queue's bounds).
+	pub(crate) fn visit_weight() -> Weight {
+		T::DbWeight::get().reads_writes(3, 2)
+	}
+
+	/// The fresh queue, entry by entry, while weight lasts.
+	fn work_queue(now: BlockNumberFor<T>, meter: &mut WeightMeter, draws: &mut Option<Draws>) {
+		let (mut head, mut tail) = (Fresh::<T>::head(), Fresh::<T>::tail());
+		let least = Self::worst_task_weight().saturating_add(Self::visit_weight());
+		// Every visit either ends its entry, parks it, or assigns a whole turn of tasks, so
+		// this ends when the entries or the weight do.
+		while head < tail && meter.can_consume(least) {
+			let Some(entry) = Fresh::<T>::take(head) else {
 				defensive!("the queue is dense between head and tail");
 				head.saturating_inc();
 				continue;
 			};
 			head.saturating_inc();
-			let Some(mut job) = Jobs::<T>::get(entry.job) else {
-				defensive!("queued jobs are stored");
-				continue;
-			};
-			let cancelling = job.state == JobState::Cancelled;
-			let mut stuck = false;
-			let mut out_of_weight = false;
-			while entry.next < entry.end {
-				if !meter.can_consume(worst_task) {
-					out_of_weight = true;
+			match Self::visit(now, entry, meter, draws) {
+				Visit::Done => {},
+				Visit::TurnOver(entry) => {
+					Fresh::<T>::put(tail, entry);
+					tail.saturating_inc();
+				},
+				Visit::Stuck(entry) => Parking::<T>::push_back(entry),
+				Visit::OutOfWeight(entry) => {
+					head.saturating_dec();
+					Fresh::<T>::put(head, entry);
 					break;
-				}
-				let task_ref = TaskRef { job: entry.job, task: entry.next };
-				match job.state {
-					JobState::Open => {
-						let draws = draws.get_or_insert_with(|| Draws::new(Self::block_seed()));
-						if let Step::Stuck = Self::assign_task(now, &job, task_ref, draws, meter) {
-							stuck = true;
-							break;
-						}
-					},
-					JobState::Cancelled => {
-						let replicas = Self::cancel_task(task_ref, &mut job, now);
-						meter.consume(T::WeightInfo::cancel_task(replicas));
-					},
-					// A finished job's leftover entries are dropped.
-					JobState::Finished => {
-						entry.next = entry.end;
-						break;
-					},
-				}
-				entry.next.saturating_inc();
-			}
-			if cancelling {
-				Jobs::<T>::insert(entry.job, job);
-			}
-			if out_of_weight {
-				// Keep its place at the front for the next block.
-				head.saturating_dec();
-				Queue::<T>::insert(head, entry);
-				break;
-			}
-			if stuck {
-				// Let the tasks behind it have their turn.
-				Queue::<T>::insert(tail, entry);
-				tail.saturating_inc();
+				},
 			}
 		}
-		QueueHead::<T>::put(head);
-		QueueTail::<T>::put(tail);
+		Fresh::<T>::set_bounds(head, tail);
 	}
 
-	/// The most one task at the front of the queue may cost.
+	/// Retry up to `visits` parked entries from the front while weight lasts. One that
+	/// assigns again goes back to the fresh queue; one still stuck to the back of the parked.
+	fn retry_parked(
+		now: BlockNumberFor<T>,
+		meter: &mut WeightMeter,
+		draws: &mut Option<Draws>,
+		visits: u64,
+	) {
+		let least = Self::worst_task_weight().saturating_add(Self::visit_weight());
+		for _ in 0..visits {
+			let head = Parking::<T>::head();
+			if head >= Parking::<T>::tail() || !meter.can_consume(least) {
+				break;
+			}
+			let taken = Parking::<T>::take(head);
+			Parking::<T>::set_bounds(head.saturating_add(1), Parking::<T>::tail());
+			let Some(entry) = taken else {
+				defensive!("the parked entries are dense between head and tail");
+				continue;
+			};
+			match Self::visit(now, entry, meter, draws) {
+				Visit::Done => {},
+				Visit::TurnOver(entry) => Fresh::<T>::push_back(entry),
+				Visit::Stuck(entry) => Parking::<T>::push_back(entry),
+				Visit::OutOfWeight(entry) => {
+					Parking::<T>::put(head, entry);
+					Parking::<T>::set_bounds(head, Parking::<T>::tail());
+					break;
+				},
+			}
+		}
+	}
+
+	/// One turn of a queue entry: assign its open job's tasks (up to a turn's worth), cancel
+	/// a cancelled job's, drop a finished job's. Charged to `meter` whatever it finds.
+	fn visit(
+		now: BlockNumberFor<T>,
+		mut entry: QueueEntry,
+		meter: &mut WeightMeter,
+		draws: &mut Option<Draws>,
+	) -> Visit {
+		meter.consume(Self::visit_weight());
+		let Some(mut job) = Jobs::<T>::get(entry.job) else {
+			defensive!("queued jobs are stored");
+			return Visit::Done;
+		};
+		let worst_task = Self::worst_task_weight();
+		let mut changed = false;
+		let mut assigned = 0u32;
+		let mut visit = Visit::Done;
+		while entry.next < entry.end {
+			if !meter.can_consume(worst_task) {
+				visit = Visit::OutOfWeight(entry);
+				break;
+			}
+			let task_ref = TaskRef { job: entry.job, task: entry.next };
+			match job.state {
+				JobState::Open => {
+					if assigned >= T::TasksPerTurn::get() {
+						visit = Visit::TurnOver(entry);
+						break;
+					}
+					let draws = draws.get_or_insert_with(|| Draws::new(Self::block_seed()));
+					match Self::assign_task(now, &mut job, task_ref, draws, meter) {
+						Step::Done => assigned.saturating_inc(),
+						Step::GaveUp => changed = true,
+						Step::Stuck => {
+							visit = Visit::Stuck(entry);
+							break;
+						},
+					}
+				},
+				JobState::Cancelled => {
+					let replicas = Self::cancel_task(task_ref, &mut job, now);
+					meter.consume(T::WeightInfo::cancel_task(replicas));
+					changed = true;
+				},
+				// A finished job's leftover entries are dropped.
+				JobState::Finished => break,
+			}
+			entry.next.saturating_inc();
+		}
+		if changed {
+			Jobs::<T>::insert(entry.job, job);
+		}
+		visit
+	}
+
+	/// The most one task at the front of the queue may cost: its draws, or ending its wait.
 	pub(crate) fn worst_task_weight() -> Weight {
 		let replicas = T::MaxReplicas::get();
 		T::WeightInfo::assign_task(replicas, T::MaxProviders::get())
@@ -237,12 +381,27 @@ impl<T: Config> Pallet<T> {
 				T::WeightInfo::sampling_misses(replicas.saturating_mul(T::MaxSamplingAttempts::get())),
 			)
 			.max(T::WeightInfo::cancel_task(ReplicaSlots::<T>::get()))
+			.max(Self::worst_give_up_weight())
 	}
 
-	/// Fill the missing replicas of one task, charging `meter` for the work done.
+	/// The most ending one task's wait may cost: its draws missed, then its replicas released
+	/// or its verdict settled, a deadline scheduled.
+	fn worst_give_up_weight() -> Weight {
+		let replicas = T::MaxReplicas::get();
+		T::WeightInfo::assign_task(0, 0)
+			.saturating_add(
+				T::WeightInfo::sampling_misses(replicas.saturating_mul(T::MaxSamplingAttempts::get())),
+			)
+			.saturating_add(Self::worst_verdict_weight())
+			.saturating_add(Self::schedule_deadline_weight())
+	}
+
+	/// Fill the missing replicas of one task, all of them or none, charging `meter` for the
+	/// work done. A task that could not be filled for [`Config::UnassignableTimeout`] blocks
+	/// stops waiting (`give_up`).
 	fn assign_task(
 		now: BlockNumberFor<T>,
-		job: &JobInfo<T>,
+		job: &mut JobInfo<T>,
 		task_ref: TaskRef,
 		draws: &mut Draws,
 		meter: &mut WeightMeter,
@@ -252,9 +411,20 @@ impl<T: Config> Pallet<T> {
 			defensive!("queued tasks are stored");
 			return Step::Done;
 		};
-		if task.phase != TaskPhase::Waiting || task.missing() == 0 {
+		let missing = task.missing();
+		if task.phase != TaskPhase::Waiting || missing == 0 {
 			meter.consume(T::WeightInfo::assign_task(0, 0));
 			return Step::Done;
+		}
+		// An expired job's tasks without replicas end without a draw; so does a task with no
+		// room left for the replicas it wants.
+		let no_room = task.replicas.len().saturating_add(missing as usize) >
+			ReplicaSlots::<T>::get() as usize;
+		if (job.expired && task.replicas.is_empty()) || no_room {
+			meter.consume(T::WeightInfo::cancel_task(task.replicas.len() as u32));
+			Self::fail_task(task_ref, job, &mut task, FailReason::Unassignable);
+			Tasks::<T>::insert(job_id, index, task);
+			return Step::GaveUp;
 		}
 		let commit_by = now
 			.saturating_add(job.deadlines.execution)
@@ -262,7 +432,7 @@ impl<T: Config> Pallet<T> {
 		let mut attempts = 0u32;
 		let mut stalled = None;
 		let first_new = task.replicas.len();
-		while task.missing() > 0 {
+		for _ in 0..missing {
 			match Self::draw_provider(job, &task, draws, &mut attempts) {
 				Ok(provider) => {
 					let replica = Replica::<T> {
@@ -272,7 +442,8 @@ impl<T: Config> Pallet<T> {
 						state: ReplicaState::Assigned,
 					};
 					if task.replicas.try_push(replica).is_err() {
-						defensive!("replicas are bounded by R plus extras plus replacements");
+						defensive!("room for the missing replicas was checked");
+						stalled = Some(Unassignable::TooFewDistinctProviders);
 						break;
 					}
 				},
@@ -282,19 +453,16 @@ impl<T: Config> Pallet<T> {
 				},
 			}
 		}
-		let assigned = (task.replicas.len() - first_new) as u32;
-		// Only a task that got replicas needs its commit deadline watched.
-		if assigned > 0 &&
-			Self::schedule_deadline(task_ref, commit_by.saturating_add(1u32.into())).is_err()
-		{
-			// Every deadline bucket in reach is full: drop this block's draws (nothing was
-			// stored yet) and try again next block.
+		if let Some(reason) = stalled {
+			// Not all of them: assign none, so that nobody is locked by a half-assigned task.
+			task.replicas.truncate(first_new);
 			meter.consume(
 				T::WeightInfo::assign_task(0, 0)
 					.saturating_add(T::WeightInfo::sampling_misses(attempts)),
 			);
-			return Step::Stuck;
+			return Self::stall(now, job, task_ref, task, reason, meter);
 		}
+		Self::schedule_deadline(task_ref, commit_by.saturating_add(1u32.into()));
 		for replica in &task.replicas[first_new..] {
 			Self::occupy_slot(&replica.provider);
 			Assignments::<T>::insert(&replica.provider, task_ref, ());
@@ -308,24 +476,84 @@ impl<T: Config> Pallet<T> {
 		// Drawing reads a larger trie when the pool is larger: the benchmark measures that.
 		let pool = PoolLen::<T>::get(job.runtime);
 		meter.consume(
-			T::WeightInfo::assign_task(assigned, pool)
-				.saturating_add(T::WeightInfo::sampling_misses(attempts)),
+			T::WeightInfo::assign_task(missing, pool)
+				.saturating_add(T::WeightInfo::sampling_misses(attempts))
+				.saturating_add(Self::schedule_deadline_weight()),
 		);
-		let step = if task.missing() == 0 {
+		task.phase = TaskPhase::Running;
+		task.stalled = None;
+		task.stalled_since = None;
+		Tasks::<T>::insert(job_id, index, task);
+		Step::Done
+	}
+
+	/// `task` could not get its replicas, for `reason`: say why (once per reason), start its
+	/// wait, and give up on it when the wait is over.
+	fn stall(
+		now: BlockNumberFor<T>,
+		job: &mut JobInfo<T>,
+		task_ref: TaskRef,
+		mut task: TaskInfo<T>,
+		reason: Unassignable,
+		meter: &mut WeightMeter,
+	) -> Step {
+		if task.stalled != Some(reason) {
+			task.stalled = Some(reason);
+			Self::deposit_event(Event::TaskUnassignable { job: task_ref.job, task: task_ref.task, reason });
+		}
+		// Every wait ends, whatever its reason: replicas may be locked waiting, terms may find
+		// nobody, and providers that are paused or leaving may never come back.
+		let since = *task.stalled_since.get_or_insert(now);
+		if now >= since.saturating_add(T::UnassignableTimeout::get()) {
+			meter.consume(Self::worst_verdict_weight().saturating_add(Self::schedule_deadline_weight()));
+			Self::give_up(now, job, task_ref, &mut task, reason);
+			Tasks::<T>::insert(task_ref.job, task_ref.task, task);
+			return Step::GaveUp;
+		}
+		Tasks::<T>::insert(task_ref.job, task_ref.task, task);
+		Step::Stuck
+	}
+
+	/// Stop waiting for `task`'s replicas. It goes on with the live replicas it has when they
+	/// are enough for a strict majority; otherwise an escalation lapses (its verdict stands),
+	/// a task that never had a replica expires its job, and any other task fails and is
+	/// refunded.
+	fn give_up(
+		now: BlockNumberFor<T>,
+		job: &mut JobInfo<T>,
+		task_ref: TaskRef,
+		task: &mut TaskInfo<T>,
+		reason: Unassignable,
+	) {
+		let escalation = Escalations::<T>::get(task_ref);
+		let needed = match escalation {
+			Some(_) => committee_size(job.replicas) / 2 + 1,
+			None => job.majority(),
+		};
+		let live = task.live().count() as u32;
+		if live > 0 && live >= needed {
+			task.wanted = live;
 			task.phase = TaskPhase::Running;
 			task.stalled = None;
-			Step::Done
-		} else {
-			if stalled.is_some() && task.stalled != stalled {
-				task.stalled = stalled;
-				if let Some(reason) = stalled {
-					Self::deposit_event(Event::TaskUnassignable { job: job_id, task: index, reason });
-				}
+			task.stalled_since = None;
+			Self::deposit_event(Event::TaskShortened {
+				job: task_ref.job,
+				task: task_ref.task,
+				replicas: live,
+			});
+			if task.all_committed() {
+				Self::open_reveals(task_ref, task, job, now);
 			}
-			Step::Stuck
-		};
-		Tasks::<T>::insert(job_id, index, task);
-		step
+		} else if let Some(escalation) = escalation {
+			Self::lapse_escalation(task_ref, job, task, escalation);
+		} else {
+			if task.replicas.is_empty() && !job.expired {
+				// Every task of a job has the same terms: the rest would wait as long.
+				job.expired = true;
+				Self::deposit_event(Event::JobExpired { job: task_ref.job, reason });
+			}
+			Self::fail_task(task_ref, job, task, FailReason::Unassignable);
+		}
 	}
 
 	/// A provider just assigned a replica: one more running and unsettled replica.
@@ -336,7 +564,7 @@ impl<T: Config> Pallet<T> {
 		};
 		provider.running.saturating_inc();
 		provider.unsettled.saturating_inc();
-		Self::sync_pool(who, &provider, Self::reputation(who));
+		Self::sync_pool(who, &provider, &Self::standing(who));
 		Providers::<T>::insert(who, provider);
 	}
 

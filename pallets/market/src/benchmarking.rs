@@ -71,7 +71,7 @@ fn terms<T: Config>(replicas: u32) -> JobTerms<BalanceOf<T>, BlockNumberFor<T>> 
 	JobTerms {
 		resources: Resources { cores: 1, memory_mib: 1, gpus: 0 },
 		replicas,
-		price: 1_000u32.into(),
+		price: T::MinPrice::get().max(1_000u32.into()),
 		min_reputation: 0,
 		deadlines: conun_primitives::Deadlines {
 			execution: 10u32.into(),
@@ -93,10 +93,20 @@ fn inputs<T: Config>(tasks: u32) -> BoundedVec<TaskInput, T::MaxTasksPerJob> {
 	)
 }
 
-/// A registered provider that takes up to `max_tasks` tasks at once.
+/// A registered provider that takes up to `max_tasks` tasks at once: staked and with the
+/// record (verified replicas) that many slots need.
 fn provider<T: Config>(index: u32, max_tasks: u32) -> T::AccountId {
 	let who = funded::<T>("provider", index);
-	Market::<T>::do_register(who.clone(), stake::<T>(), capabilities(max_tasks), contact(), 1u32.into())
+	let stake = stake::<T>().max(T::StakePerTask::get().saturating_mul(max_tasks.into()));
+	crate::Standings::<T>::insert(
+		&who,
+		conun_primitives::Standing {
+			reputation: T::InitialReputation::get(),
+			verified: max_tasks,
+			..Default::default()
+		},
+	);
+	Market::<T>::do_register(who.clone(), stake, capabilities(max_tasks), contact(), 1u32.into())
 		.expect("a funded account registers");
 	who
 }
@@ -233,7 +243,7 @@ mod benchmarks {
 		// Suspended: bonding reinstates it and puts it back in both pools.
 		let mut record = Providers::<T>::get(&who).unwrap();
 		record.status = ProviderStatus::Suspended;
-		Market::<T>::sync_pool(&who, &record, Market::<T>::reputation(&who));
+		Market::<T>::sync_pool(&who, &record, &Market::<T>::standing(&who));
 		Providers::<T>::insert(&who, record);
 
 		#[extrinsic_call]
@@ -287,6 +297,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn post_job(n: Linear<1, { T::MaxTasksPerJob::get() }>) {
+		// Enough providers of the runtime for its feasibility checks to pass.
+		providers::<T>(T::MaxReplicas::get(), 4);
 		let owner = funded::<T>("requester", 0);
 
 		#[extrinsic_call]
@@ -297,6 +309,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn cancel_job() {
+		providers::<T>(T::MaxReplicas::get(), 4);
 		let job = post::<T>(1, T::MaxReplicas::get());
 		let owner = Jobs::<T>::get(job).unwrap().owner;
 
@@ -523,7 +536,9 @@ mod benchmarks {
 		for _ in 1..q {
 			Market::<T>::enqueue(job, 0, 1);
 		}
-		let mut meter = WeightMeter::with_limit(Market::<T>::worst_task_weight());
+		let mut meter = WeightMeter::with_limit(
+			Market::<T>::worst_task_weight().saturating_add(Market::<T>::visit_weight()),
+		);
 
 		#[block]
 		{

@@ -1,15 +1,17 @@
-//! Deadlines: per-block buckets of tasks to look at, processed in `on_initialize` under the
+//! Deadlines: per-block lists of tasks to look at, processed in `on_initialize` under the
 //! weight meter.
 //!
-//! A task is put in the bucket of the block after a deadline of one of its replicas (commit)
-//! or of its reveals. A bucket that is full spills into the following blocks, and a bucket the
-//! meter could not finish is carried over: deadlines can be late under extreme load, never
-//! lost. Handling a task whose deadline moved on (it committed, revealed or ended meanwhile)
-//! does nothing.
+//! A task is put in the list of the block after a deadline of one of its replicas (commit)
+//! or of its reveals. A block's list is kept in pages of [`Config::MaxDeadlinesPerBlock`]
+//! tasks, and a block has as many pages as it needs: scheduling a deadline costs two reads and
+//! two writes and never fails, so no honest commit is ever refused for want of room. A block
+//! whose pages the meter could not finish is carried over: deadlines can be late under extreme
+//! load, never lost. Handling a task whose deadline moved on (it committed, revealed or ended
+//! meanwhile) does nothing.
 
 use crate::{
-	reputation::Outcome, Config, DeadlineBuckets, DeadlineCursor, Error, Event, Jobs, Pallet,
-	ReplicaSlots, ReplicaState, Tasks, WeightInfo,
+	reputation::Outcome, Config, DeadlineBuckets, DeadlineCursor, DeadlinePages, Event, Jobs,
+	Pallet, ReplicaSlots, ReplicaState, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
 use conun_primitives::{FailReason, JobState, TaskPhase, TaskRef};
@@ -19,48 +21,60 @@ use polkadot_sdk::{
 	sp_runtime::traits::Saturating,
 };
 
-/// How many buckets after the wanted one a deadline may spill into.
-const MAX_SPILL: u32 = 64;
-
 impl<T: Config> Pallet<T> {
-	/// Look at `task` again at block `at` (or the first block after it with room).
-	pub(crate) fn schedule_deadline(
-		task: TaskRef,
-		at: BlockNumberFor<T>,
-	) -> Result<BlockNumberFor<T>, Error<T>> {
-		let mut block = at;
-		for _ in 0..MAX_SPILL {
-			let placed = DeadlineBuckets::<T>::mutate(block, |bucket| {
-				bucket.last() == Some(&task) || bucket.try_push(task).is_ok()
+	/// Look at `task` again at block `at`: append it to the block's last page, or to a new
+	/// page when that one is full. A task already last on the page is not added twice.
+	pub(crate) fn schedule_deadline(task: TaskRef, at: BlockNumberFor<T>) {
+		let pages = DeadlinePages::<T>::get(at);
+		if let Some(last) = pages.checked_sub(1) {
+			let placed = DeadlineBuckets::<T>::mutate(at, last, |page| {
+				page.last() == Some(&task) || page.try_push(task).is_ok()
 			});
 			if placed {
-				return Ok(block);
+				return;
 			}
-			block.saturating_inc();
 		}
-		Err(Error::<T>::DeadlinesFull)
+		DeadlineBuckets::<T>::insert(at, pages, BoundedVec::truncate_from(alloc::vec![task]));
+		DeadlinePages::<T>::insert(at, pages.saturating_add(1));
 	}
 
-	/// Handle the deadlines of every bucket up to `now` while `meter` allows.
+	/// The weight of [`Self::schedule_deadline`]: the page count and the last page read, both
+	/// written.
+	pub(crate) fn schedule_deadline_weight() -> Weight {
+		T::DbWeight::get().reads_writes(2, 2)
+	}
+
+	/// Handle the deadlines of every block up to `now` while `meter` allows, a block's pages
+	/// from the last one down (nothing is added to a block once it is due).
 	pub(crate) fn process_deadlines(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
 		let mut cursor = DeadlineCursor::<T>::get();
 		let worst = Self::worst_deadline_weight();
-		let bucket_read = T::DbWeight::get().reads_writes(1, 1);
-		while cursor <= now && meter.try_consume(bucket_read).is_ok() {
-			let bucket = DeadlineBuckets::<T>::take(cursor);
-			let mut handled = 0;
-			for task in bucket.iter() {
-				if !meter.can_consume(worst) {
-					break;
+		let page_read = T::DbWeight::get().reads_writes(2, 2);
+		'blocks: while cursor <= now && meter.try_consume(page_read).is_ok() {
+			let mut pages = DeadlinePages::<T>::get(cursor);
+			while let Some(last) = pages.checked_sub(1) {
+				let page = DeadlineBuckets::<T>::take(cursor, last);
+				let mut handled = 0;
+				for task in page.iter() {
+					if !meter.can_consume(worst) {
+						break;
+					}
+					meter.consume(Self::handle_deadline(*task, now));
+					handled += 1;
 				}
-				meter.consume(Self::handle_deadline(*task, now));
-				handled += 1;
+				if handled < page.len() {
+					let rest: Vec<TaskRef> = page.into_iter().skip(handled).collect();
+					DeadlineBuckets::<T>::insert(cursor, last, BoundedVec::truncate_from(rest));
+					DeadlinePages::<T>::insert(cursor, pages);
+					break 'blocks;
+				}
+				pages = last;
+				if pages > 0 && meter.try_consume(page_read).is_err() {
+					DeadlinePages::<T>::insert(cursor, pages);
+					break 'blocks;
+				}
 			}
-			if handled < bucket.len() {
-				let rest: Vec<TaskRef> = bucket.into_iter().skip(handled).collect();
-				DeadlineBuckets::<T>::insert(cursor, BoundedVec::truncate_from(rest));
-				break;
-			}
+			DeadlinePages::<T>::remove(cursor);
 			cursor.saturating_inc();
 		}
 		DeadlineCursor::<T>::put(cursor);
@@ -88,7 +102,7 @@ impl<T: Config> Pallet<T> {
 					if replica.state == ReplicaState::Assigned && replica.commit_by < now {
 						replica.state = ReplicaState::Missed;
 						missed.saturating_inc();
-						Self::penalise(task_ref, &replica.provider, true, Outcome::Missed);
+						Self::penalise(task_ref, &replica.provider, true, Outcome::Missed { price: job.price });
 					}
 				}
 				if missed > 0 {
@@ -112,7 +126,7 @@ impl<T: Config> Pallet<T> {
 				}
 				let ready = matches!(task.phase, TaskPhase::Running) && task.all_committed();
 				if ready {
-					Self::open_reveals_or_retry(task_ref, &mut task, &job, now);
+					Self::open_reveals(task_ref, &mut task, &job, now);
 				}
 				if missed == 0 && !ready {
 					return weight;
@@ -122,7 +136,7 @@ impl<T: Config> Pallet<T> {
 				for replica in task.replicas.iter_mut() {
 					if matches!(replica.state, ReplicaState::Committed { .. }) {
 						replica.state = ReplicaState::Missed;
-						Self::penalise(task_ref, &replica.provider, false, Outcome::Withheld);
+						Self::penalise(task_ref, &replica.provider, false, Outcome::Withheld { price: job.price });
 					}
 				}
 				weight.saturating_accrue(Self::conclude(task_ref, &mut job, &mut task));
@@ -130,11 +144,8 @@ impl<T: Config> Pallet<T> {
 			TaskPhase::Provisional { until, .. } if until < now => {
 				weight.saturating_accrue(Self::finalize_verdict(task_ref, &mut job, &mut task));
 			},
-			// Too early (the bucket it wanted was full and it spilled into an earlier one).
-			TaskPhase::Provisional { until, .. } => {
-				Self::schedule_verdict_end(task_ref, until, now);
-				return weight;
-			},
+			// Too early (a commit deadline of a task that reached its verdict since): the end
+			// of its challenge period is scheduled already.
 			_ => return weight,
 		}
 		Tasks::<T>::insert(task_ref.job, task_ref.task, task);

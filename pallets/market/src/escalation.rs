@@ -88,6 +88,7 @@ impl<T: Config> Pallet<T> {
 		task.wanted = committee;
 		task.phase = TaskPhase::Waiting;
 		task.stalled = None;
+		task.stalled_since = None;
 		Tasks::<T>::insert(task_ref.job, task_ref.task, task);
 		Escalations::<T>::insert(task_ref, Escalation { challenger: who.clone(), verdict, bond });
 		Self::enqueue(task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
@@ -196,6 +197,40 @@ impl<T: Config> Pallet<T> {
 		}
 		Self::mark_settled(task);
 		Self::release_bond(&challenger, bond);
+	}
+
+	/// No committee could be drawn for an escalated task (or too few of it are left) within
+	/// [`Config::UnassignableTimeout`]: the verdict stands, final, as if it had not been
+	/// challenged; the committee members drawn are released and the challenger's bond is
+	/// returned (nobody showed the verdict wrong, nor the challenge frivolous).
+	pub(crate) fn lapse_escalation(
+		task_ref: TaskRef,
+		job: &mut JobInfo<T>,
+		task: &mut TaskInfo<T>,
+		escalation: Escalation<T>,
+	) {
+		Escalations::<T>::remove(task_ref);
+		let Escalation { challenger, verdict, bond } = escalation;
+		for replica in task.live() {
+			let running = replica.state == ReplicaState::Assigned;
+			Self::settle_replica(task_ref, &replica.provider, running, Outcome::Released);
+		}
+		// The committee members released no longer count; the replicas on trial vote again.
+		for replica in task.replicas.iter_mut() {
+			match replica.state {
+				ReplicaState::OnTrial { result } => replica.state = ReplicaState::Revealed { result },
+				ReplicaState::Assigned | ReplicaState::Committed { .. } =>
+					replica.state = ReplicaState::Missed,
+				_ => {},
+			}
+		}
+		Self::release_bond(&challenger, bond);
+		Self::deposit_event(Event::EscalationLapsed {
+			job: task_ref.job,
+			task: task_ref.task,
+			challenger,
+		});
+		Self::settle_verdict(task_ref, job, task, verdict);
 	}
 
 	/// The live replicas that revealed a result `keep` accepts.

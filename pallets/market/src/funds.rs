@@ -136,17 +136,19 @@ impl<T: Config> Pallet<T> {
 			})
 	}
 
-	/// Slash `share` of `provider`'s stake. When `rewarded` is not empty, it shares
+	/// Slash `share` of `provider`'s stake, and at least `at_least` (all of it when it has
+	/// less). When `rewarded` is not empty, it shares
 	/// [`Config::SlashRewardShare`] of the slash equally; the rest is burned. Returns the amount
 	/// slashed, already taken off `provider.stake`.
 	pub(crate) fn slash_stake(
 		who: &T::AccountId,
 		provider: &mut ProviderInfo<T>,
 		share: Perbill,
+		at_least: BalanceOf<T>,
 		rewarded: &[T::AccountId],
 	) -> BalanceOf<T> {
 		let reason = HoldReason::ProviderStake.into();
-		let amount = share.mul_floor(provider.stake);
+		let amount = share.mul_floor(provider.stake).max(at_least).min(provider.stake);
 		let mut slashed = BalanceOf::<T>::zero();
 		if !rewarded.is_empty() {
 			let each = (T::SlashRewardShare::get() * amount) / (rewarded.len() as u32).into();

@@ -10,13 +10,15 @@
 //! - Escalations: each is of an open task with replicas on trial, and each account's
 //!   `ChallengeBond` hold equals the bonds of its escalations (a `challenge_wasm` bond never
 //!   outlives its call).
+//! - Queues: the fresh queue and the parked entries are dense, and every task waiting for
+//!   replicas is in one of them.
 //! - Pools: each runtime's pool is dense and holds exactly the providers available for it;
 //!   its stake tree holds each member's capped stake, its nodes the sums of their ranges.
 
 use crate::{
-	Assignments, BalanceOf, Config, Escalations, HoldReason, Jobs, Pallet, Pool, PoolIndex,
-	PoolLen, PoolStakes, PoolTotal, PoolTree, ProviderCount, Providers, ReplicaState,
-	RuntimeProviders, Standings, Tasks,
+	Assignments, BalanceOf, Config, Escalations, HoldReason, Jobs, Pallet, Parked, ParkedHead,
+	ParkedTail, Pool, PoolIndex, PoolLen, PoolStakes, PoolTotal, PoolTree, ProviderCount,
+	Providers, Queue, QueueHead, QueueTail, ReplicaState, RuntimeProviders, Standings, Tasks,
 };
 use alloc::collections::btree_map::BTreeMap;
 use conun_primitives::{JobState, RuntimeKind, TaskPhase};
@@ -35,6 +37,37 @@ impl<T: Config> Pallet<T> {
 		Self::check_escalations()?;
 		Self::check_providers_and_stake()?;
 		Self::check_pools()?;
+		Self::check_queues()?;
+		Ok(())
+	}
+
+	/// Both queues are dense between their bounds, and every task waiting for replicas is in
+	/// one of them: no task is left behind.
+	fn check_queues() -> Result<(), TryRuntimeError> {
+		let mut covered: BTreeMap<conun_primitives::JobId, alloc::vec::Vec<(u32, u32)>> =
+			BTreeMap::new();
+		let (head, tail) = (QueueHead::<T>::get(), QueueTail::<T>::get());
+		ensure!(head <= tail, "the queue's head is not past its tail");
+		ensure!(Queue::<T>::iter().count() as u64 == tail - head, "the queue holds exactly its range");
+		for at in head..tail {
+			let entry = Queue::<T>::get(at).ok_or("the queue is dense")?;
+			covered.entry(entry.job).or_default().push((entry.next, entry.end));
+		}
+		let (head, tail) = (ParkedHead::<T>::get(), ParkedTail::<T>::get());
+		ensure!(head <= tail, "the parked entries' head is not past their tail");
+		ensure!(Parked::<T>::iter().count() as u64 == tail - head, "the parked entries hold exactly their range");
+		for at in head..tail {
+			let entry = Parked::<T>::get(at).ok_or("the parked entries are dense")?;
+			covered.entry(entry.job).or_default().push((entry.next, entry.end));
+		}
+		for (job, index, task) in Tasks::<T>::iter() {
+			if task.phase == TaskPhase::Waiting {
+				let queued = covered
+					.get(&job)
+					.is_some_and(|ranges| ranges.iter().any(|(next, end)| (*next..*end).contains(&index)));
+				ensure!(queued, "a task waiting for replicas is queued or parked");
+			}
+		}
 		Ok(())
 	}
 
@@ -199,7 +232,7 @@ impl<T: Config> Pallet<T> {
 			let mut available = 0u32;
 			for (who, provider) in Providers::<T>::iter() {
 				let wanted = provider.capabilities.runtimes.contains(kind) &&
-					provider.is_available(Self::reputation(&who));
+					provider.is_available(&Self::standing(&who));
 				ensure!(
 					wanted == PoolIndex::<T>::contains_key(kind, &who),
 					"the pool holds exactly the available providers"

@@ -1,11 +1,11 @@
 //! Jobs: posting with escrow, cancelling, and finishing when every task has ended.
 
 use crate::{
-	BalanceOf, Config, Error, Event, JobInfo, JobProgram, JobPrograms, Jobs, NextJobId, Pallet,
-	TaskInfo, Tasks,
+	BalanceOf, Config, Error, Event, JobInfo, JobProgram, JobPrograms, Jobs, LargestOffer,
+	NextJobId, Pallet, RuntimeProviders, TaskInfo, Tasks,
 };
 use conun_primitives::{
-	Contact, JobId, JobState, JobTerms, Program, TaskInput, TaskPhase, TaskRef,
+	Contact, JobId, JobState, JobTerms, Program, RuntimeKind, TaskInput, TaskPhase, TaskRef,
 };
 use polkadot_sdk::{
 	frame_support::{defensive, pallet_prelude::*},
@@ -26,7 +26,7 @@ impl<T: Config> Pallet<T> {
 			(1..=T::MaxReplicas::get()).contains(&terms.replicas),
 			Error::<T>::InvalidReplicas
 		);
-		ensure!(!terms.price.is_zero(), Error::<T>::ZeroPrice);
+		ensure!(terms.price >= T::MinPrice::get(), Error::<T>::PriceBelowMinimum);
 		let deadline_ok = |d: BlockNumberFor<T>| !d.is_zero() && d <= T::MaxDeadline::get();
 		ensure!(
 			deadline_ok(terms.deadlines.execution) &&
@@ -41,6 +41,7 @@ impl<T: Config> Pallet<T> {
 			};
 		ensure!(program_ok, Error::<T>::InvalidProgram);
 		ensure!(inputs.iter().all(|input| input.size > 0), Error::<T>::InvalidInput);
+		Self::ensure_feasible(program.runtime(), &terms)?;
 		let tasks = inputs.len() as u32;
 		let slots = tasks.checked_mul(terms.replicas).ok_or(Error::<T>::BudgetOverflow)?;
 		// The margin pays for fresh rounds after rounds without a majority: at least one.
@@ -76,6 +77,7 @@ impl<T: Config> Pallet<T> {
 			verified: 0,
 			failed: 0,
 			cancelled: 0,
+			expired: false,
 			posted_at: frame_system::Pallet::<T>::block_number(),
 		};
 		Jobs::<T>::insert(id, job);
@@ -89,6 +91,32 @@ impl<T: Config> Pallet<T> {
 			voting: terms.replicas > 1,
 			budget,
 		});
+		Ok(())
+	}
+
+	/// Refuse terms no registered provider could ever meet. What passes may still wait for
+	/// providers (busy ones, or none with every requirement at once): the hook's bounded wait
+	/// ([`Config::UnassignableTimeout`]) ends such a job.
+	fn ensure_feasible(
+		runtime: RuntimeKind,
+		terms: &JobTerms<BalanceOf<T>, BlockNumberFor<T>>,
+	) -> DispatchResult {
+		ensure!(
+			terms.min_reputation <= T::MaxReputation::get(),
+			Error::<T>::ReputationUnreachable
+		);
+		ensure!(
+			RuntimeProviders::<T>::get(runtime) >= terms.replicas,
+			Error::<T>::TooFewProviders
+		);
+		let offer = LargestOffer::<T>::get(runtime);
+		let needs = &terms.resources;
+		ensure!(
+			offer.cores >= needs.cores &&
+				offer.memory_mib >= needs.memory_mib &&
+				offer.gpus >= needs.gpus,
+			Error::<T>::ResourcesUnavailable
+		);
 		Ok(())
 	}
 
@@ -133,7 +161,7 @@ impl<T: Config> Pallet<T> {
 			if !matches!(task.phase, TaskPhase::Revealing { .. }) {
 				task.phase = TaskPhase::Running;
 				if task.all_committed() {
-					Self::open_reveals_or_retry(task_ref, &mut task, job, now);
+					Self::open_reveals(task_ref, &mut task, job, now);
 				}
 			}
 		} else {

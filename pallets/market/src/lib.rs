@@ -152,8 +152,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxBatch: Get<u32>;
 
-		/// The most tasks whose deadline falls in one block. A full block's deadlines spill
-		/// into the next blocks.
+		/// The most tasks in one page of a block's deadlines. A block holds as many pages as
+		/// it needs, so scheduling a deadline never fails; the hook works through them under
+		/// its weight meter.
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
 
@@ -170,6 +171,43 @@ pub mod pallet {
 		/// Weight `on_initialize` may use for deadlines and assignment in one block.
 		#[pallet::constant]
 		type HookWeightLimit: Get<Weight>;
+
+		/// The most tasks of one queue entry assigned in one turn. An entry with more goes to
+		/// the back of the queue after its turn, so jobs take turns and one large job cannot
+		/// hold the front.
+		#[pallet::constant]
+		type TasksPerTurn: Get<u32>;
+
+		/// Parked entries (tasks that could not be assigned) retried first in every block,
+		/// before the queue of fresh work; more are retried with the weight left after it.
+		#[pallet::constant]
+		type ParkedRetriesPerBlock: Get<u32>;
+
+		/// How long a task may wait, from the first time it could not be assigned, before the
+		/// market stops waiting: a replacement's task goes on with the replicas it has (when
+		/// they can still decide it) or fails and is refunded; a job whose tasks never got a
+		/// replica expires. Every reason counts, busy providers too: providers that are paused
+		/// or leaving may never come back.
+		#[pallet::constant]
+		type UnassignableTimeout: Get<BlockNumberFor<Self>>;
+
+		/// The lowest price per replica a job may offer.
+		#[pallet::constant]
+		type MinPrice: Get<BalanceOf<Self>>;
+
+		/// The most task slots (`max_tasks`) a provider may declare.
+		#[pallet::constant]
+		type MaxTasksPerProvider: Get<u32>;
+
+		/// Stake a provider needs per task slot it holds at once: its slots are capped at
+		/// `stake / StakePerTask`, so taking work and not doing it costs stake.
+		#[pallet::constant]
+		type StakePerTask: Get<BalanceOf<Self>>;
+
+		/// The task slots of a provider with no verified replica yet; each verified replica
+		/// opens one more, up to its declared and staked slots.
+		#[pallet::constant]
+		type NewcomerTasks: Get<u32>;
 
 		/// The share of its stake a replica loses when its result disagrees with the verdict.
 		#[pallet::constant]
@@ -348,15 +386,40 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type QueueTail<T: Config> = StorageValue<_, u64, ValueQuery>;
 
-	/// Tasks with a deadline in each block.
+	/// Tasks with a deadline in each block, by block and page.
 	#[pallet::storage]
-	pub type DeadlineBuckets<T: Config> = StorageMap<
+	pub type DeadlineBuckets<T: Config> = StorageDoubleMap<
 		_,
 		Twox64Concat,
 		BlockNumberFor<T>,
+		Twox64Concat,
+		u32,
 		BoundedVec<TaskRef, T::MaxDeadlinesPerBlock>,
 		ValueQuery,
 	>;
+
+	/// How many pages of deadlines each block has.
+	#[pallet::storage]
+	pub type DeadlinePages<T: Config> = StorageMap<_, Twox64Concat, BlockNumberFor<T>, u32, ValueQuery>;
+
+	/// Entries whose first task could not be assigned when last visited:
+	/// `Parked[ParkedHead..ParkedTail]`. Retried a few each block, first, and with the weight
+	/// the queue leaves; an entry that assigns again goes back to the queue.
+	#[pallet::storage]
+	pub type Parked<T: Config> = StorageMap<_, Twox64Concat, u64, QueueEntry>;
+
+	/// The position of the first parked entry.
+	#[pallet::storage]
+	pub type ParkedHead<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	/// The position after the last parked entry.
+	#[pallet::storage]
+	pub type ParkedTail<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	/// The largest resources any provider offering each runtime has registered (each part on
+	/// its own, never lowered): a job asking more can never be assigned and is refused.
+	#[pallet::storage]
+	pub type LargestOffer<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, Resources, ValueQuery>;
 
 	/// CON burned by slashes since genesis: with fees, the only way the market changes the
 	/// total issuance.
@@ -423,6 +486,17 @@ pub mod pallet {
 		},
 		/// A task could not get all its replicas in this block; it stays queued.
 		TaskUnassignable { job: JobId, task: TaskIndex, reason: Unassignable },
+		/// A job's tasks could not be assigned for [`Config::UnassignableTimeout`] blocks:
+		/// its tasks without replicas fail ([`FailReason::Unassignable`]) and are refunded.
+		/// Tasks already running go on.
+		JobExpired { job: JobId, reason: Unassignable },
+		/// No replacement could be found for a task's missed replicas within
+		/// [`Config::UnassignableTimeout`]: it goes on with the `replicas` it has.
+		TaskShortened { job: JobId, task: TaskIndex, replicas: u32 },
+		/// No committee could be drawn for an escalated verdict within
+		/// [`Config::UnassignableTimeout`]: the verdict stands and the challenger's bond is
+		/// returned.
+		EscalationLapsed { job: JobId, task: TaskIndex, challenger: T::AccountId },
 		/// A replica committed its result.
 		ResultCommitted { job: JobId, task: TaskIndex, provider: T::AccountId },
 		/// Every replica of a task committed (or missed its deadline): reveals are due by
@@ -524,8 +598,17 @@ pub mod pallet {
 		NoTasks,
 		/// R must be between 1 and the maximum number of replicas.
 		InvalidReplicas,
-		/// The price per replica must be more than zero.
-		ZeroPrice,
+		/// The price per replica is below the market's minimum price ([`Config::MinPrice`]).
+		PriceBelowMinimum,
+		/// The minimum reputation asked is above the highest reputation there is.
+		ReputationUnreachable,
+		/// Fewer registered providers offer the job's runtime than it wants replicas.
+		TooFewProviders,
+		/// The job asks more cores, memory or GPUs per task than any registered provider of its
+		/// runtime offers.
+		ResourcesUnavailable,
+		/// A provider may declare at most [`Config::MaxTasksPerProvider`] task slots.
+		TooManyTaskSlots,
 		/// Every deadline must be between 1 and the maximum deadline.
 		InvalidDeadline,
 		/// The program declares a size of zero or, for wasm, no entry point or a fuel limit of
@@ -561,8 +644,6 @@ pub mod pallet {
 		CommitmentMismatch,
 		/// A batch must hold at least one item.
 		EmptyBatch,
-		/// Every deadline bucket in reach is full; try again in a later block.
-		DeadlinesFull,
 		/// Job ids are exhausted.
 		JobIdOverflow,
 		/// The task has no verdict open to challenge.
@@ -590,7 +671,8 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// Deadlines first (they free capacity and ask for replacements), then assignment, both
-		/// under one weight meter limited to [`Config::HookWeightLimit`].
+		/// under one weight meter limited to [`Config::HookWeightLimit`]. Every visit the hook
+		/// makes, to a deadline page, a queue entry or a task, is charged to the meter.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let mut meter = polkadot_sdk::frame_support::weights::WeightMeter::with_limit(
 				T::HookWeightLimit::get(),
@@ -613,11 +695,23 @@ pub mod pallet {
 				"reputation: threshold <= initial <= max"
 			);
 			assert!(!T::MinStake::get().is_zero(), "MinStake must be more than zero");
+			assert!(!T::MinPrice::get().is_zero(), "MinPrice must be more than zero");
+			assert!(T::TasksPerTurn::get() >= 1, "TasksPerTurn must be at least 1");
+			assert!(T::NewcomerTasks::get() >= 1, "NewcomerTasks must be at least 1");
+			assert!(T::MaxTasksPerProvider::get() >= 1, "MaxTasksPerProvider must be at least 1");
+			assert!(
+				!T::UnassignableTimeout::get().is_zero(),
+				"UnassignableTimeout must be at least one block"
+			);
 			// Otherwise the hook could never assign a task or handle a deadline.
 			let hook = T::HookWeightLimit::get();
 			assert!(
-				hook.all_gte(Self::worst_task_weight()),
-				"HookWeightLimit must fit the most expensive task assignment"
+				hook.all_gte(
+					Self::worst_task_weight()
+						.saturating_add(Self::visit_weight())
+						.saturating_add(T::WeightInfo::on_initialize_base())
+				),
+				"HookWeightLimit must fit a queue visit with the most expensive task: assigning it, cancelling it or ending its wait"
 			);
 			assert!(
 				hook.all_gte(Self::worst_deadline_weight()),

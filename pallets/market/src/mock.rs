@@ -34,6 +34,8 @@ polkadot_sdk::frame_support::construct_runtime!(
 impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountData = pallet_balances::AccountData<Balance>;
+	// Real database weights, so that the hook's metering of storage visits is tested.
+	type DbWeight = polkadot_sdk::frame_support::weights::constants::RocksDbWeight;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -73,6 +75,9 @@ parameter_types! {
 	pub const NoMajorityFee: Perbill = Perbill::from_percent(50);
 	/// Zero (verdicts final at once) unless a test sets it with [`ExtBuilder::challenge_period`].
 	pub static ChallengePeriod: BlockNumber = 0;
+	/// Admission is tested on its own (`tests/liveness.rs`); elsewhere it stays out of the way.
+	pub static StakePerTask: Balance = 1;
+	pub static NewcomerTasks: u32 = 1_000;
 }
 
 pub const CHALLENGE_BOND: Balance = 500;
@@ -80,6 +85,10 @@ pub const CHALLENGE_BOND: Balance = 500;
 pub const MIN_STAKE: Balance = 1_000;
 pub const UNBONDING: BlockNumber = 10;
 pub const MAX_REPLICAS: u32 = 5;
+pub const TASKS_PER_TURN: u32 = 8;
+pub const UNASSIGNABLE_TIMEOUT: BlockNumber = 20;
+pub const MIN_PRICE: Balance = 2;
+pub const MAX_TASKS_PER_PROVIDER: u32 = 1_024;
 
 impl pallet_market::Config for Test {
 	type Currency = Balances;
@@ -100,6 +109,13 @@ impl pallet_market::Config for Test {
 	type MaxDeadline = ConstU64<1_000>;
 	type MaxSamplingAttempts = ConstU32<16>;
 	type HookWeightLimit = HookWeightLimit;
+	type TasksPerTurn = ConstU32<TASKS_PER_TURN>;
+	type ParkedRetriesPerBlock = ConstU32<4>;
+	type UnassignableTimeout = ConstU64<UNASSIGNABLE_TIMEOUT>;
+	type MinPrice = ConstU128<MIN_PRICE>;
+	type MaxTasksPerProvider = ConstU32<MAX_TASKS_PER_PROVIDER>;
+	type StakePerTask = StakePerTask;
+	type NewcomerTasks = NewcomerTasks;
 	type DisagreementSlash = DisagreementSlash;
 	type MissedDeadlineSlash = MissedDeadlineSlash;
 	type SlashRewardShare = SlashRewardShare;

@@ -2,10 +2,10 @@
 //! assignment draws from.
 
 use crate::{
-	BalanceOf, Config, Error, Event, Pallet, Pool, PoolIndex, PoolLen, PoolStakes, ProviderInfo,
-	ProviderContacts, ProviderCount, Providers, RuntimeProviders, Standings,
+	BalanceOf, Config, Error, Event, LargestOffer, Pallet, Pool, PoolIndex, PoolLen, PoolStakes,
+	ProviderContacts, ProviderCount, ProviderInfo, Providers, RuntimeProviders, Standings,
 };
-use conun_primitives::{Capabilities, Contact, ProviderStatus, RuntimeKind, RuntimeSet};
+use conun_primitives::{Capabilities, Contact, ProviderStatus, RuntimeKind, RuntimeSet, Standing};
 use polkadot_sdk::{
 	frame_support::{defensive, pallet_prelude::*},
 	frame_system,
@@ -31,6 +31,7 @@ impl<T: Config> Pallet<T> {
 			Standings::<T>::get(&who).unwrap_or_else(crate::reputation::initial_standing::<T>);
 		Standings::<T>::insert(&who, standing);
 		Self::count_runtimes(&capabilities.runtimes, true);
+		Self::record_offer(&capabilities);
 		ProviderCount::<T>::put(count.saturating_add(1));
 		let provider = ProviderInfo::<T> {
 			stake,
@@ -41,7 +42,7 @@ impl<T: Config> Pallet<T> {
 			unsettled: 0,
 			registered_at: frame_system::Pallet::<T>::block_number(),
 		};
-		Self::sync_pool(&who, &provider, standing.reputation);
+		Self::sync_pool(&who, &provider, &standing);
 		Providers::<T>::insert(&who, provider);
 		ProviderContacts::<T>::insert(&who, contact);
 		Self::deposit_event(Event::ProviderRegistered { provider: who, stake });
@@ -59,9 +60,10 @@ impl<T: Config> Pallet<T> {
 
 		Self::count_runtimes(&provider.capabilities.runtimes, false);
 		Self::count_runtimes(&capabilities.runtimes, true);
+		Self::record_offer(&capabilities);
 		provider.capabilities = capabilities;
 		provider.price_floor = price_floor;
-		Self::sync_pool(&who, &provider, Self::reputation(&who));
+		Self::sync_pool(&who, &provider, &Self::standing(&who));
 		Providers::<T>::insert(&who, provider);
 		ProviderContacts::<T>::insert(&who, contact);
 		Self::deposit_event(Event::ProviderUpdated { provider: who });
@@ -84,7 +86,7 @@ impl<T: Config> Pallet<T> {
 		if reinstated {
 			provider.status = ProviderStatus::Active;
 		}
-		Self::sync_pool(&who, &provider, Self::reputation(&who));
+		Self::sync_pool(&who, &provider, &Self::standing(&who));
 		Providers::<T>::insert(&who, provider);
 		Self::deposit_event(Event::StakeBonded { provider: who.clone(), amount, stake });
 		if reinstated {
@@ -98,7 +100,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(provider.status == ProviderStatus::Active, Error::<T>::NotActive);
 
 		provider.status = ProviderStatus::Paused;
-		Self::sync_pool(&who, &provider, Self::reputation(&who));
+		Self::sync_pool(&who, &provider, &Self::standing(&who));
 		Providers::<T>::insert(&who, provider);
 		Self::deposit_event(Event::ProviderPaused { provider: who });
 		Ok(())
@@ -109,7 +111,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(provider.status == ProviderStatus::Paused, Error::<T>::NotPaused);
 
 		provider.status = ProviderStatus::Active;
-		Self::sync_pool(&who, &provider, Self::reputation(&who));
+		Self::sync_pool(&who, &provider, &Self::standing(&who));
 		Providers::<T>::insert(&who, provider);
 		Self::deposit_event(Event::ProviderResumed { provider: who });
 		Ok(())
@@ -126,7 +128,7 @@ impl<T: Config> Pallet<T> {
 		let until =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 		provider.status = ProviderStatus::Unbonding { until };
-		Self::sync_pool(&who, &provider, Self::reputation(&who));
+		Self::sync_pool(&who, &provider, &Self::standing(&who));
 		Providers::<T>::insert(&who, provider);
 		Self::deposit_event(Event::UnbondingStarted { provider: who, until });
 		Ok(())
@@ -159,7 +161,23 @@ impl<T: Config> Pallet<T> {
 				capabilities.max_tasks > 0,
 			Error::<T>::InvalidCapabilities
 		);
+		ensure!(
+			capabilities.max_tasks <= T::MaxTasksPerProvider::get(),
+			Error::<T>::TooManyTaskSlots
+		);
 		Ok(())
+	}
+
+	/// Raise each runtime's largest offer to what `capabilities` offer.
+	fn record_offer(capabilities: &Capabilities) {
+		for kind in capabilities.runtimes.kinds() {
+			LargestOffer::<T>::mutate(kind, |offer| {
+				let lends = &capabilities.resources;
+				offer.cores = offer.cores.max(lends.cores);
+				offer.memory_mib = offer.memory_mib.max(lends.memory_mib);
+				offer.gpus = offer.gpus.max(lends.gpus);
+			});
+		}
 	}
 
 	/// Count providers in or out of the per-runtime totals.
@@ -180,10 +198,19 @@ impl<T: Config> Pallet<T> {
 		Standings::<T>::get(who).map(|s| s.reputation).unwrap_or_default()
 	}
 
+	/// The standing of `who` (all zero for an account that never registered).
+	pub(crate) fn standing(who: &T::AccountId) -> Standing<BalanceOf<T>> {
+		Standings::<T>::get(who).unwrap_or_default()
+	}
+
 	/// Put `who` in, or take it out of, each runtime's pool, so that the pools hold exactly the
 	/// providers that can take new work. Call after every change to a provider.
-	pub(crate) fn sync_pool(who: &T::AccountId, provider: &ProviderInfo<T>, reputation: u32) {
-		let available = provider.is_available(reputation);
+	pub(crate) fn sync_pool(
+		who: &T::AccountId,
+		provider: &ProviderInfo<T>,
+		standing: &Standing<BalanceOf<T>>,
+	) {
+		let available = provider.is_available(standing);
 		for kind in RuntimeKind::ALL {
 			let wanted = available && provider.capabilities.runtimes.contains(kind);
 			match (wanted, PoolIndex::<T>::get(kind, who)) {

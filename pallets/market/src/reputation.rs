@@ -26,12 +26,13 @@ pub(crate) enum Outcome<'a, AccountId, Balance> {
 	/// The chain's referee proved its revealed result wrong; `challenger` receives part of its
 	/// slash.
 	Overruled { challenger: &'a AccountId },
-	/// It missed its commit deadline (it may have crashed).
-	Missed,
+	/// It missed its commit deadline (it may have crashed). It loses at least the replica's
+	/// `price`: taking work and not doing it is never cheaper than doing it.
+	Missed { price: Balance },
 	/// It committed and then missed its reveal deadline: withholding a reveal costs at least
 	/// as much as revealing a losing result, so a cheater who sees it would lose gains nothing
-	/// by staying silent.
-	Withheld,
+	/// by staying silent, and at least the replica's `price`.
+	Withheld { price: Balance },
 	/// Its round had no majority: it was paid `paid`, the base fee, and its score is unchanged
 	/// (nobody can tell who was right).
 	Inconclusive { paid: Balance },
@@ -72,7 +73,8 @@ impl<T: Config> Pallet<T> {
 				standing.earned.saturating_accrue(paid);
 			},
 			Outcome::Disagreed => {
-				slashed = Self::slash_stake(who, &mut provider, T::DisagreementSlash::get(), &[]);
+				slashed =
+					Self::slash_stake(who, &mut provider, T::DisagreementSlash::get(), Zero::zero(), &[]);
 				standing.reputation = T::DisagreementKeeps::get() * standing.reputation;
 				standing.disagreed.saturating_inc();
 			},
@@ -81,20 +83,22 @@ impl<T: Config> Pallet<T> {
 					who,
 					&mut provider,
 					T::RefereeSlash::get(),
+					Zero::zero(),
 					core::slice::from_ref(challenger),
 				);
 				standing.reputation = 0;
 				standing.disagreed.saturating_inc();
 			},
-			Outcome::Withheld => {
+			Outcome::Withheld { price } => {
 				let share = T::DisagreementSlash::get().max(T::MissedDeadlineSlash::get());
-				slashed = Self::slash_stake(who, &mut provider, share, &[]);
+				slashed = Self::slash_stake(who, &mut provider, share, price, &[]);
 				standing.reputation = (T::DisagreementKeeps::get() * standing.reputation)
 					.min(standing.reputation.saturating_sub(T::MissedDeadlinePenalty::get()));
 				standing.missed.saturating_inc();
 			},
-			Outcome::Missed => {
-				slashed = Self::slash_stake(who, &mut provider, T::MissedDeadlineSlash::get(), &[]);
+			Outcome::Missed { price } => {
+				slashed =
+					Self::slash_stake(who, &mut provider, T::MissedDeadlineSlash::get(), price, &[]);
 				standing.reputation =
 					standing.reputation.saturating_sub(T::MissedDeadlinePenalty::get());
 				standing.missed.saturating_inc();
@@ -109,7 +113,7 @@ impl<T: Config> Pallet<T> {
 		if suspended {
 			provider.status = ProviderStatus::Suspended;
 		}
-		Self::sync_pool(who, &provider, standing.reputation);
+		Self::sync_pool(who, &provider, &standing);
 		let stake = provider.stake;
 		Providers::<T>::insert(who, provider);
 		Standings::<T>::insert(who, standing);

@@ -4,7 +4,7 @@ use crate::{BalanceOf, Config};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use conun_primitives::{
 	Capabilities, Contact, Deadlines, JobId, JobState, Program, ProviderStatus, Resources,
-	RuntimeKind, Salt, TaskIndex, TaskInput, TaskPhase, TaskRef, Unassignable,
+	RuntimeKind, Salt, Standing, TaskIndex, TaskInput, TaskPhase, TaskRef, Unassignable,
 };
 use alloc::vec::Vec;
 use core::marker::PhantomData;
@@ -14,7 +14,10 @@ use polkadot_sdk::{
 	},
 	frame_system::pallet_prelude::BlockNumberFor,
 	sp_core::H256,
-	sp_runtime::traits::{Saturating, Zero},
+	sp_runtime::{
+		traits::{Saturating, Zero},
+		SaturatedConversion,
+	},
 };
 use scale_info::TypeInfo;
 
@@ -39,11 +42,28 @@ pub struct ProviderInfo<T: Config> {
 }
 
 impl<T: Config> ProviderInfo<T> {
-	/// Whether the provider may be drawn for new work, given its reputation.
-	pub fn is_available(&self, reputation: u32) -> bool {
+	/// The replicas it may run at once: its declared slots, capped by its stake
+	/// ([`Config::StakePerTask`] per slot, at least one) and, for a newcomer, by its record:
+	/// [`Config::NewcomerTasks`] plus one per replica it has had verified.
+	pub fn task_limit(&self, verified: u32) -> u32 {
+		let per_task = T::StakePerTask::get();
+		let by_stake = if per_task.is_zero() {
+			u32::MAX
+		} else {
+			let slots: u32 = (self.stake / per_task).saturated_into();
+			slots.max(1)
+		};
+		self.capabilities
+			.max_tasks
+			.min(by_stake)
+			.min(T::NewcomerTasks::get().saturating_add(verified))
+	}
+
+	/// Whether the provider may be drawn for new work, given its standing.
+	pub fn is_available(&self, standing: &Standing<BalanceOf<T>>) -> bool {
 		matches!(self.status, ProviderStatus::Active) &&
-			self.running < self.capabilities.max_tasks &&
-			reputation >= T::ReputationThreshold::get()
+			self.running < self.task_limit(standing.verified) &&
+			standing.reputation >= T::ReputationThreshold::get()
 	}
 }
 
@@ -71,6 +91,9 @@ pub struct JobInfo<T: Config> {
 	pub verified: u32,
 	pub failed: u32,
 	pub cancelled: u32,
+	/// Its tasks could not be assigned for [`Config::UnassignableTimeout`] blocks: the hook
+	/// fails its tasks that have no replica instead of drawing for them.
+	pub expired: bool,
 	pub posted_at: BlockNumberFor<T>,
 }
 
@@ -204,6 +227,9 @@ pub struct TaskInfo<T: Config> {
 	pub replaced: u32,
 	/// Why the task could not be fully assigned, when it could not; cleared when it is.
 	pub stalled: Option<Unassignable>,
+	/// The block since which it has waited for providers, counted from the first visit that
+	/// could not assign it (see [`Config::UnassignableTimeout`]); cleared when it is assigned.
+	pub stalled_since: Option<BlockNumberFor<T>>,
 }
 
 impl<T: Config> TaskInfo<T> {
@@ -218,6 +244,7 @@ impl<T: Config> TaskInfo<T> {
 			spent: Zero::zero(),
 			replaced: 0,
 			stalled: None,
+			stalled_since: None,
 		}
 	}
 

@@ -56,7 +56,7 @@ impl<T: Config> Pallet<T> {
 			});
 			if task.all_committed() {
 				let job = Jobs::<T>::get(task_ref.job).ok_or(Error::<T>::JobNotFound)?;
-				Self::open_reveals(task_ref, &mut task, &job, now)?;
+				Self::open_reveals(task_ref, &mut task, &job, now);
 			}
 			Tasks::<T>::insert(task_ref.job, task_ref.task, task);
 		}
@@ -129,7 +129,7 @@ impl<T: Config> Pallet<T> {
 			return;
 		};
 		provider.running.saturating_reduce(count);
-		Self::sync_pool(who, &provider, Self::reputation(who));
+		Self::sync_pool(who, &provider, &Self::standing(who));
 		Providers::<T>::insert(who, provider);
 	}
 
@@ -139,12 +139,11 @@ impl<T: Config> Pallet<T> {
 		task: &mut TaskInfo<T>,
 		job: &JobInfo<T>,
 		now: BlockNumberFor<T>,
-	) -> DispatchResult {
+	) {
 		let deadline = now.saturating_add(job.deadlines.reveal);
-		Self::schedule_deadline(task_ref, deadline.saturating_add(One::one()))?;
+		Self::schedule_deadline(task_ref, deadline.saturating_add(One::one()));
 		task.phase = TaskPhase::Revealing { deadline };
 		Self::deposit_event(Event::RevealsOpened { job: task_ref.job, task: task_ref.task, deadline });
-		Ok(())
 	}
 
 	/// Decide a task whose reveals are all in (or whose reveal deadline passed); returns the
@@ -225,7 +224,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let until = now.saturating_add(T::ChallengePeriod::get());
 		task.phase = TaskPhase::Provisional { result, until };
-		Self::schedule_verdict_end(task_ref, until, now);
+		Self::schedule_deadline(task_ref, until.saturating_add(One::one()));
 		Self::deposit_event(Event::VerdictReached {
 			job: task_ref.job,
 			task: task_ref.task,
@@ -233,17 +232,6 @@ impl<T: Config> Pallet<T> {
 			agreeing,
 			until,
 		});
-	}
-
-	/// Look at a provisional verdict again after its challenge period, or as soon as a bucket
-	/// has room: the deadline handler reschedules a visit that comes too early.
-	pub(crate) fn schedule_verdict_end(task_ref: TaskRef, until: BlockNumberFor<T>, now: BlockNumberFor<T>) {
-		let after = until.saturating_add(One::one());
-		if Self::schedule_deadline(task_ref, after).is_err() &&
-			Self::schedule_deadline(task_ref, now.saturating_add(One::one())).is_err()
-		{
-			defensive!("a deadline bucket has room within the spill of the next block");
-		}
 	}
 
 	/// Make a provisional verdict final: pay, slash and record it. Returns the weight.
@@ -380,18 +368,5 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		Self::refund_escrow(job, Self::task_budget(job, task))
-	}
-
-	/// Open reveals from a hook, which cannot fail: when every deadline bucket in reach is
-	/// full, look at the task again next block, and the deadline handler opens them then.
-	pub(crate) fn open_reveals_or_retry(
-		task_ref: TaskRef,
-		task: &mut TaskInfo<T>,
-		job: &JobInfo<T>,
-		now: BlockNumberFor<T>,
-	) {
-		if Self::open_reveals(task_ref, task, job, now).is_err() {
-			let _ = Self::schedule_deadline(task_ref, now.saturating_add(One::one()));
-		}
 	}
 }

@@ -77,7 +77,7 @@ impl<T: Config> Pallet<T> {
 		let provider = Providers::<T>::get(who)?;
 		let standing = Standings::<T>::get(who).unwrap_or_default();
 		Some(ProviderView {
-			available: provider.is_available(standing.reputation),
+			available: provider.is_available(&standing),
 			stake: provider.stake,
 			status: provider.status,
 			capabilities: provider.capabilities,
@@ -95,10 +95,11 @@ impl<T: Config> Pallet<T> {
 		let mut rejections = Rejections::default();
 		for (who, provider) in Providers::<T>::iter() {
 			report.providers += 1;
-			let reputation = Self::reputation(&who);
+			let standing = Self::standing(&who);
+			let reputation = standing.reputation;
 			if !provider.capabilities.runtimes.contains(query.runtime) {
 				report.without_runtime += 1;
-			} else if !provider.is_available(reputation) {
+			} else if !provider.is_available(&standing) {
 				report.unavailable += 1;
 			} else {
 				match fit(&provider, || reputation, &query.resources, query.price, query.min_reputation) {

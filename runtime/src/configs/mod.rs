@@ -30,8 +30,8 @@ use polkadot_sdk::{
 };
 
 use super::{
-	currency::{CON, EXISTENTIAL_DEPOSIT, MICROCON},
-	time::{DAYS, EPOCH_DURATION_IN_SLOTS, HOURS, MILLISECS_PER_BLOCK, SLOT_DURATION},
+	currency::{CON, EXISTENTIAL_DEPOSIT, MICROCON, MILLICON},
+	time::{DAYS, EPOCH_DURATION_IN_SLOTS, HOURS, MILLISECS_PER_BLOCK, MINUTES, SLOT_DURATION},
 	AccountId, Babe, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	System, VERSION,
@@ -186,7 +186,10 @@ parameter_types! {
 /// - a verdict is open to challenge for 10 blocks (30 s); a challenger puts up 10 CON; a
 ///   replica the chain's referee proves wrong loses half its stake, a quarter of it going to
 ///   the challenger, and all its reputation;
-/// - below 100 reputation, or 100 CON of stake, a provider gets no work.
+/// - below 100 reputation, or 100 CON of stake, a provider gets no work; it holds at most one
+///   task per CON staked, and a newcomer 64 (one more per verified replica);
+/// - a job must offer at least 0.001 CON per replica, and terms some registered provider of its
+///   runtime could meet; tasks that find no providers for 30 minutes stop waiting.
 impl pallet_market::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -208,6 +211,18 @@ impl pallet_market::Config for Runtime {
 	type MaxDeadline = ConstU32<DAYS>;
 	type MaxSamplingAttempts = ConstU32<16>;
 	type HookWeightLimit = MarketHookWeight;
+	// One job's turn assigns up to 64 tasks, then the next job's comes.
+	type TasksPerTurn = ConstU32<64>;
+	type ParkedRetriesPerBlock = ConstU32<16>;
+	// Half an hour without the providers a task needs ends the wait: replicas already working
+	// go on or are released, a job whose tasks find nobody ends, refunded.
+	type UnassignableTimeout = ConstU32<{ 30 * MINUTES }>;
+	type MinPrice = ConstU128<MILLICON>;
+	type MaxTasksPerProvider = ConstU32<1_024>;
+	// 1 CON at stake per task held at once: the 100 CON minimum holds 100 tasks.
+	type StakePerTask = ConstU128<CON>;
+	// A newcomer holds 64 tasks at once, one more per replica it has had verified.
+	type NewcomerTasks = ConstU32<64>;
 	type DisagreementSlash = DisagreementSlash;
 	type MissedDeadlineSlash = MissedDeadlineSlash;
 	type SlashRewardShare = SlashRewardShare;

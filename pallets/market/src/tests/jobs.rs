@@ -24,7 +24,7 @@ fn post_with(
 
 #[test]
 fn post_job_holds_the_budget_with_a_margin_for_extra_replicas() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
 		let job = post(3, 10);
 		// 10 tasks × R 3 = 30 replicas, plus 20 % margin = 6 extra replicas, at 10 each.
 		assert_eq!(escrow_held(REQUESTER), 360);
@@ -40,7 +40,7 @@ fn post_job_holds_the_budget_with_a_margin_for_extra_replicas() {
 
 #[test]
 fn a_job_with_one_replica_says_it_has_no_vote_and_no_margin() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
 		let job = post(1, 4);
 		assert_eq!(escrow_held(REQUESTER), 40);
 		System::assert_last_event(
@@ -52,7 +52,7 @@ fn a_job_with_one_replica_says_it_has_no_vote_and_no_margin() {
 
 #[test]
 fn post_job_rejects_bad_terms() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
 		assert_noop!(post_with(wasm_program(), vec![], terms(1)), Error::<Test>::NoTasks);
 		assert_noop!(post_with(wasm_program(), inputs(1), terms(0)), Error::<Test>::InvalidReplicas);
 		assert_noop!(
@@ -61,7 +61,7 @@ fn post_job_rejects_bad_terms() {
 		);
 		let mut free_job = terms(1);
 		free_job.price = 0;
-		assert_noop!(post_with(wasm_program(), inputs(1), free_job), Error::<Test>::ZeroPrice);
+		assert_noop!(post_with(wasm_program(), inputs(1), free_job), Error::<Test>::PriceBelowMinimum);
 		for (execution, commit, reveal) in [(0, 1, 1), (1, 0, 1), (1, 1, 0), (1_001, 1, 1)] {
 			let mut bad = terms(1);
 			bad.deadlines = crate::JobDeadlines { execution, commit, reveal };
@@ -99,7 +99,7 @@ fn post_job_rejects_bad_programs_and_inputs() {
 
 #[test]
 fn post_job_fails_when_job_ids_run_out() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
 		NextJobId::<Test>::put(u64::MAX);
 		assert_noop!(post_with(wasm_program(), inputs(1), terms(1)), Error::<Test>::JobIdOverflow);
 	});
@@ -107,7 +107,7 @@ fn post_job_fails_when_job_ids_run_out() {
 
 #[test]
 fn cancel_refunds_a_job_nobody_started() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
 		let job = post(3, 5);
 		assert_ok!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), job));
 		// The margin (3 extra replicas) comes back at once, each task in the next block.
@@ -155,7 +155,7 @@ fn cancel_mid_job_settles_committed_tasks_and_releases_the_rest() {
 
 #[test]
 fn cancel_fails_for_unknown_foreign_or_closed_jobs() {
-	ExtBuilder::default().build_and_execute(|| {
+	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
 		assert_noop!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), 9), Error::<Test>::JobNotFound);
 		let job = post(1, 1);
 		assert_noop!(Market::cancel_job(RuntimeOrigin::signed(1), job), Error::<Test>::NotJobOwner);

@@ -3,6 +3,7 @@
 
 mod escalation;
 mod jobs;
+mod liveness;
 mod lifecycle;
 mod providers;
 mod randomized;

@@ -66,6 +66,13 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 			t.price = 1 + rng.below(12) as u128;
 			t.deadlines.execution = 1 + rng.below(4);
 			t.deadlines.reveal = 1 + rng.below(3);
+			// Hostile terms: more replicas than providers can give, a reputation or machine
+			// nobody has, or a price below every floor. Refused, or they wait and expire.
+			if rng.chance(30) {
+				t.replicas = 1 + rng.below(MAX_REPLICAS as u64) as u32;
+				t.min_reputation = rng.below(1_100) as u32;
+				t.resources.cores = 1 + rng.below(6) as u32;
+			}
 			Market::post_job(origin(requester), wasm_program(), inputs(1 + rng.below(6) as u32).try_into().unwrap(), t, contact(0))
 		},
 		16 => {
@@ -129,8 +136,15 @@ fn run(seed: u64, steps: u32) {
 				"the total issuance moves only by what slashes burned"
 			);
 		}
-		// Let every deadline pass: every job still running ends, everything is settled.
-		run_to_block(System::block_number() + 200);
+		// Let every deadline and every wait pass: every job ends, whatever was called, and no
+		// provider is left holding a replica.
+		run_to_block(System::block_number() + 200 + 4 * UNASSIGNABLE_TIMEOUT);
+		for (id, job) in Jobs::<Test>::iter() {
+			assert_eq!(job.state, JobState::Finished, "job {id} ended: {job:?}");
+		}
+		for (who, provider) in crate::Providers::<Test>::iter() {
+			assert_eq!(provider.unsettled, 0, "provider {who} holds no replica");
+		}
 		let jobs = crate::NextJobId::<Test>::get();
 		assert!(jobs > 5, "the run posted jobs ({jobs})");
 		let verified: u32 = Jobs::<Test>::iter().map(|(_, j)| j.verified).sum();
