@@ -14,6 +14,7 @@
 # (30600) for the CLI and the workers' libp2p, and three after 9700 for the workers' metrics.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$REPO_ROOT/scripts/market.sh"
 
 keep=0
 for arg in "$@"; do
@@ -32,23 +33,11 @@ for binary in "$CONUN_NODE" "$CONUN" "$WORKER"; do [ -x "$binary" ] || die "$bin
 
 rpc=${CONUN_DEMO_RPC_PORT:-9944}
 base=${CONUN_DEMO_BASE_PORT:-30600}
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$rpc" $((base)) $((base + 1)) $((base + 2)) $((base + 3)); do
-  port_taken "$port" && die "port $port is in use (another node or demo?); set CONUN_DEMO_RPC_PORT / CONUN_DEMO_BASE_PORT"
-done
-url="ws://127.0.0.1:$rpc"
-
 dir="$(mktemp -d -t conun-demo.XXXXXX)"
-pids=()
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  if [ ${#pids[@]} -gt 0 ]; then
-    log "stopping the workers and the chain"
-    # Workers first (they were started last), the node last; each stops cleanly on SIGTERM.
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  fi
+  market_stop
   if [ $status -ne 0 ]; then
     log "logs kept in $dir (node.log, */worker.log)"
   elif [ $keep -eq 0 ]; then
@@ -59,33 +48,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log "starting conun-node --dev (RPC $url, chain in $dir/chain)"
-"$CONUN_NODE" --dev --base-path "$dir/chain" --rpc-port "$rpc" --port $((base + 10)) \
-  --no-telemetry --no-mdns --no-prometheus 2>"$dir/node.log" &
-pids+=($!)
-for _ in $(seq 1 60); do
-  curl -sf -H 'Content-Type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"system_health"}' \
-    "http://127.0.0.1:$rpc" >/dev/null 2>&1 && break
-  kill -0 "${pids[0]}" 2>/dev/null || { tail -20 "$dir/node.log" >&2; die "conun-node stopped"; }
-  sleep 1
-done
-
-runtimes=wasm
-docker info >/dev/null 2>&1 && runtimes=wasm,docker
-i=0
-for name in Bob Charlie Dave; do
-  i=$((i + 1))
-  w="$dir/${name,,}"; mkdir -p "$w"
-  p2p=$((base + i))
-  args=(--node "$url" --key "//$name" --data-dir "$w" --runtimes "$runtimes"
-        --listen "/ip4/127.0.0.1/tcp/$p2p" --public-addrs "/ip4/127.0.0.1/tcp/$p2p"
-        --metrics "127.0.0.1:$((9700 + i))" --cores 1 --memory-mib 256 --max-tasks 50)
-  "$WORKER" "${args[@]}" register --stake 1000 >"$w/register.log" 2>&1 \
-    || { cat "$w/register.log" >&2; die "$name could not register as a provider"; }
-  "$WORKER" "${args[@]}" run 2>"$w/worker.log" &
-  pids+=($!)
-  log "provider $name: conun-worker running ($runtimes, 50 tasks at once, metrics http://127.0.0.1:$((9700 + i))/metrics)"
-done
+market_start "$dir" "$rpc" "$base"
+url=$MARKET_URL
 
 "$CONUN" --node "$url" --data-dir "$dir/alice" providers
 log "Alice submits examples/sum-range/job.toml (100 tasks × 3 replicas)"
@@ -107,5 +71,5 @@ if [ $keep -eq 1 ]; then
   echo "  chain:  $url   polkadot.js apps: https://polkadot.js.org/apps/?rpc=ws%3A%2F%2F127.0.0.1%3A$rpc"
   echo "  try:    $CONUN --node $url --account alice --data-dir $dir/alice --listen /ip4/127.0.0.1/tcp/$base job submit examples/mandelbrot/job.toml --out /tmp/mandelbrot"
   echo "  files:  $dir"
-  wait "${pids[0]}"
+  wait "${MARKET_PIDS[0]}"
 fi

@@ -251,6 +251,14 @@ fn news(event: &JobEvent, stalled_seen: &mut BTreeSet<u8>) -> Option<String> {
 		JobEvent::RoundRestarted { task, replicas } =>
 			format!("task {task}: no majority; its revealers were paid the base fee, and a fresh round of {replicas} new providers decides it"),
 		JobEvent::Failed { task, reason } => format!("task {task} failed: {reason:?}"),
+		JobEvent::Expired { reason } => format!(
+			"the job waited too long for providers ({}, {reason:?}): its tasks without replicas failed and are refunded",
+			explain(*reason)
+		),
+		JobEvent::Shortened { task, replicas } =>
+			format!("task {task}: no replacement came in time; its {replicas} live replicas decide it"),
+		JobEvent::EscalationLapsed { task, challenger } =>
+			format!("task {task}: no committee could be drawn for {}'s escalation in time; the verdict stands", short(challenger)),
 		JobEvent::Cancelled { refunded } => format!("job cancelled, {} refunded now", format_con(*refunded)),
 		_ => return None,
 	})

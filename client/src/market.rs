@@ -99,6 +99,13 @@ pub enum JobEvent {
 	/// decides the task.
 	RoundRestarted { task: TaskIndex, replicas: u32 },
 	Failed { task: TaskIndex, reason: FailReason },
+	/// The job's tasks found no providers within the market's wait: those without replicas
+	/// failed and were refunded.
+	Expired { reason: Unassignable },
+	/// No replacement was found in time: the task goes on with its `replicas` live ones.
+	Shortened { task: TaskIndex, replicas: u32 },
+	/// No committee could be drawn for an escalation in time: the verdict stands.
+	EscalationLapsed { task: TaskIndex, challenger: AccountId32 },
 	TaskCancelled { task: TaskIndex, refunded: Balance },
 	Paid { task: TaskIndex, provider: AccountId32, amount: Balance },
 	Slashed { task: TaskIndex, provider: AccountId32, amount: Balance },
@@ -290,6 +297,9 @@ impl Chain {
 		collect!(e::ChallengeRejected, |v| JobEvent::Refereed { task: v.task, challenger: v.challenger, upheld: false });
 		collect!(e::RoundRestarted, |v| JobEvent::RoundRestarted { task: v.task, replicas: v.replicas });
 		collect!(e::TaskFailed, |v| JobEvent::Failed { task: v.task, reason: v.reason.0 });
+		collect!(e::JobExpired, |v| JobEvent::Expired { reason: v.reason.0 });
+		collect!(e::TaskShortened, |v| JobEvent::Shortened { task: v.task, replicas: v.replicas });
+		collect!(e::EscalationLapsed, |v| JobEvent::EscalationLapsed { task: v.task, challenger: v.challenger });
 		collect!(e::TaskCancelled, |v| JobEvent::TaskCancelled { task: v.task, refunded: v.refunded });
 		collect!(e::ReplicaPaid, |v| JobEvent::Paid { task: v.task, provider: v.provider, amount: v.amount });
 		collect!(e::ReplicaSlashed, |v| JobEvent::Slashed {

@@ -2,7 +2,13 @@
 //! providers that run them.
 //!
 //! Each block, `on_initialize` takes queue entries from the front and fills their tasks'
-//! replicas until its weight budget is spent. Every replica is drawn with probability
+//! replicas until its weight budget is spent: each entry a turn of [`Config::TasksPerTurn`]
+//! tasks, then the next. A task gets all its missing replicas in one step or none, so nobody is
+//! locked by a half-assigned task. An entry whose task cannot be filled is parked, retried a
+//! few a block before fresh work and with the weight left after it, and a task that waited
+//! [`Config::UnassignableTimeout`] blocks stops waiting (`give_up`): it goes on with the live
+//! replicas it has when they can still decide it, an escalation lapses, a job whose tasks never
+//! got a replica expires, anything else fails and is refunded. Every replica is drawn with probability
 //! proportional to `min(stake, StakeWeightCap)` over the runtime's whole pool: a pool no
 //! larger than [`Config::MaxSamplingAttempts`] is looked at whole and the draw is among its
 //! eligible members; a larger one is sampled through its stake tree (`stake_tree.rs`), up to

@@ -16,10 +16,11 @@
 //!    terms. The whole budget (every replica's price plus a margin for extra replicas) is held
 //!    in escrow under [`HoldReason::JobEscrow`]. [`cancel_job`](Pallet::cancel_job) refunds what
 //!    has not started.
-//! 3. **Assignment** runs in `on_initialize`: tasks wait in a FIFO queue and are handed to
-//!    distinct eligible providers drawn with BABE's VRF randomness, weighted by stake and
-//!    reputation (`assignment.rs`). A task that cannot be assigned emits
-//!    [`Event::TaskUnassignable`] with the reason.
+//! 3. **Assignment** runs in `on_initialize`: tasks wait in a queue, jobs taking turns, and
+//!    each task's replicas are drawn all at once (or none) from distinct eligible providers
+//!    with BABE's VRF randomness, weighted by stake (`assignment.rs`). A task that cannot be
+//!    assigned emits [`Event::TaskUnassignable`] with the reason and is parked; after
+//!    [`Config::UnassignableTimeout`] it stops waiting, so every task ends in bounded time.
 //! 4. **Verification**: each replica [`commit_results`](Pallet::commit_results) the hash
 //!    [`conun_primitives::commitment`] of its result, then
 //!    [`reveal_results`](Pallet::reveal_results). A strict majority of R decides; the majority
