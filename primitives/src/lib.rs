@@ -440,6 +440,29 @@ pub fn commitment<AccountId: Encode>(
 	H256(polkadot_sdk::sp_crypto_hashing::blake2_256(&(task, provider, result, salt).encode()))
 }
 
+/// One link of a pruned job's results chain: the blake2-256 hash of the SCALE encoding of
+/// `(previous, task, phase)`, where `phase` is the task's final phase (`Verified { result }`,
+/// `Failed { reason }` or `Cancelled`). The chain starts from `H256::zero()` and takes the
+/// tasks in index order; [`results_chain`] folds a whole job.
+pub fn results_link<BlockNumber: Encode>(
+	previous: &H256,
+	task: TaskIndex,
+	phase: &TaskPhase<BlockNumber>,
+) -> H256 {
+	H256(polkadot_sdk::sp_crypto_hashing::blake2_256(&(previous, task, phase).encode()))
+}
+
+/// The results chain of a job whose tasks ended in `phases`, in index order: what a pruned
+/// job's record keeps, and what a requester holding the results recomputes to prove them.
+pub fn results_chain<'a, BlockNumber: Encode + 'a>(
+	phases: impl IntoIterator<Item = &'a TaskPhase<BlockNumber>>,
+) -> H256 {
+	phases
+		.into_iter()
+		.enumerate()
+		.fold(H256::zero(), |chain, (task, phase)| results_link(&chain, task as TaskIndex, phase))
+}
+
 /// What a provider should do next about one of its assignments.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]

@@ -1,9 +1,11 @@
 //! Assignment: the queue of tasks waiting for replicas, and the random, weighted draw of the
 //! providers that run them.
 //!
-//! Each block, `on_initialize` takes queue entries from the front and fills their tasks'
-//! replicas until its weight budget is spent: each entry a turn of [`Config::TasksPerTurn`]
-//! tasks, then the next. A task gets all its missing replicas in one step or none, so nobody is
+//! Each block, `on_initialize` gives turns to the requesters in the queue's ring, in order,
+//! until its weight budget is spent: in its turn a requester's first queue entry fills up to
+//! [`Config::TasksPerTurn`] tasks' replicas, then goes to the back of its lane (when tasks are
+//! left) and the requester to the back of the ring (when its lane is not empty). One large job
+//! or one requester's many jobs thus get one turn in each round, as every other requester. A task gets all its missing replicas in one step or none, so nobody is
 //! locked by a half-assigned task. An entry whose task cannot be filled is parked, retried a
 //! few a block before fresh work and with the weight left after it, and a task that waited
 //! [`Config::UnassignableTimeout`] blocks stops waiting (`give_up`): it goes on with the live
@@ -23,8 +25,8 @@
 
 use crate::{
 	committee_size, Assignments, BalanceOf, Config, Escalations, Event, JobInfo, Jobs, Pallet,
-	Parked, ParkedHead, ParkedTail, Pool, PoolLen, ProviderInfo, Providers, Queue, QueueEntry,
-	QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState, RuntimeProviders, TaskInfo, Tasks,
+	LaneBounds, Lanes, Parked, ParkedHead, ParkedTail, Pool, PoolLen, ProviderInfo, Providers, Queue,
+	QueueEntry, QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState, RuntimeProviders, TaskInfo, Tasks,
 	WeightInfo,
 };
 use alloc::vec::Vec;
@@ -143,89 +145,164 @@ enum Step {
 }
 
 /// What became of one queue entry in its turn.
-enum Visit {
+enum Visit<AccountId> {
 	/// Every task of it was handled.
 	Done,
-	/// It used its turn ([`Config::TasksPerTurn`]) with tasks left: it goes to the back.
-	TurnOver(QueueEntry),
+	/// It used its turn ([`Config::TasksPerTurn`]) with tasks left: it goes to the back of its
+	/// requester's lane.
+	TurnOver { entry: QueueEntry, requester: AccountId },
 	/// Its first task left could not be assigned: it is parked.
 	Stuck(QueueEntry),
 	/// The block's weight ran out: it keeps its place.
 	OutOfWeight(QueueEntry),
 }
 
-/// A FIFO of queue entries in storage: the queue of fresh work, or the parked entries.
-trait EntryQueue {
-	fn head() -> u64;
-	fn tail() -> u64;
-	fn set_bounds(head: u64, tail: u64);
-	fn take(at: u64) -> Option<QueueEntry>;
-	fn put(at: u64, entry: QueueEntry);
+/// A FIFO in storage, `[head..tail]`, dense between its bounds: the ring of requesters, one
+/// requester's lane, or the parked entries.
+pub(crate) trait Fifo {
+	type Item;
+	fn bounds(&self) -> (u64, u64);
+	fn set_bounds(&self, head: u64, tail: u64);
+	/// The item at `at`, left in place (for reading, as the invariants do).
+	fn get(&self, at: u64) -> Option<Self::Item>;
+	fn take(&self, at: u64) -> Option<Self::Item>;
+	fn put(&self, at: u64, item: Self::Item);
 
-	fn push_back(entry: QueueEntry) {
-		let tail = Self::tail();
-		Self::put(tail, entry);
-		Self::set_bounds(Self::head(), tail.saturating_add(1));
+	fn is_empty(&self) -> bool {
+		let (head, tail) = self.bounds();
+		head >= tail
+	}
+
+	fn push_back(&self, item: Self::Item) {
+		let (head, tail) = self.bounds();
+		self.put(tail, item);
+		self.set_bounds(head, tail.saturating_add(1));
+	}
+
+	/// Put `item` in front of the others, or at the back when the front cannot move.
+	fn push_front(&self, item: Self::Item) {
+		let (head, tail) = self.bounds();
+		match head.checked_sub(1) {
+			Some(front) if head < tail => {
+				self.put(front, item);
+				self.set_bounds(front, tail);
+			},
+			_ => self.push_back(item),
+		}
+	}
+
+	/// Take the first item out.
+	fn pop_front(&self) -> Option<Self::Item> {
+		let (head, tail) = self.bounds();
+		if head >= tail {
+			return None;
+		}
+		let item = self.take(head);
+		self.set_bounds(head.saturating_add(1), tail);
+		if item.is_none() {
+			defensive!("a queue is dense between its bounds");
+		}
+		item
 	}
 }
 
-/// The queue of fresh work.
-struct Fresh<T>(PhantomData<T>);
-impl<T: Config> EntryQueue for Fresh<T> {
-	fn head() -> u64 {
-		QueueHead::<T>::get()
+/// The assignment queue: the ring of requesters with work in their lanes.
+pub(crate) struct Ring<T>(pub PhantomData<T>);
+impl<T: Config> Fifo for Ring<T> {
+	type Item = T::AccountId;
+	fn bounds(&self) -> (u64, u64) {
+		(QueueHead::<T>::get(), QueueTail::<T>::get())
 	}
-	fn tail() -> u64 {
-		QueueTail::<T>::get()
-	}
-	fn set_bounds(head: u64, tail: u64) {
+	fn set_bounds(&self, head: u64, tail: u64) {
 		QueueHead::<T>::put(head);
 		QueueTail::<T>::put(tail);
 	}
-	fn take(at: u64) -> Option<QueueEntry> {
+	fn get(&self, at: u64) -> Option<T::AccountId> {
+		Queue::<T>::get(at)
+	}
+	fn take(&self, at: u64) -> Option<T::AccountId> {
 		Queue::<T>::take(at)
 	}
-	fn put(at: u64, entry: QueueEntry) {
-		Queue::<T>::insert(at, entry)
+	fn put(&self, at: u64, who: T::AccountId) {
+		Queue::<T>::insert(at, who)
+	}
+}
+
+/// One requester's lane of queue entries. Its bounds are stored only while it holds one.
+pub(crate) struct Lane<'a, T: Config>(pub &'a T::AccountId);
+impl<T: Config> Fifo for Lane<'_, T> {
+	type Item = QueueEntry;
+	fn bounds(&self) -> (u64, u64) {
+		LaneBounds::<T>::get(self.0).unwrap_or_default()
+	}
+	fn set_bounds(&self, head: u64, tail: u64) {
+		if head < tail {
+			LaneBounds::<T>::insert(self.0, (head, tail));
+		} else {
+			LaneBounds::<T>::remove(self.0);
+		}
+	}
+	fn get(&self, at: u64) -> Option<QueueEntry> {
+		Lanes::<T>::get(self.0, at)
+	}
+	fn take(&self, at: u64) -> Option<QueueEntry> {
+		Lanes::<T>::take(self.0, at)
+	}
+	fn put(&self, at: u64, entry: QueueEntry) {
+		Lanes::<T>::insert(self.0, at, entry)
 	}
 }
 
 /// The parked entries.
-struct Parking<T>(PhantomData<T>);
-impl<T: Config> EntryQueue for Parking<T> {
-	fn head() -> u64 {
-		ParkedHead::<T>::get()
+pub(crate) struct Parking<T>(pub PhantomData<T>);
+impl<T: Config> Fifo for Parking<T> {
+	type Item = QueueEntry;
+	fn bounds(&self) -> (u64, u64) {
+		(ParkedHead::<T>::get(), ParkedTail::<T>::get())
 	}
-	fn tail() -> u64 {
-		ParkedTail::<T>::get()
-	}
-	fn set_bounds(head: u64, tail: u64) {
+	fn set_bounds(&self, head: u64, tail: u64) {
 		ParkedHead::<T>::put(head);
 		ParkedTail::<T>::put(tail);
 	}
-	fn take(at: u64) -> Option<QueueEntry> {
+	fn get(&self, at: u64) -> Option<QueueEntry> {
+		Parked::<T>::get(at)
+	}
+	fn take(&self, at: u64) -> Option<QueueEntry> {
 		Parked::<T>::take(at)
 	}
-	fn put(at: u64, entry: QueueEntry) {
+	fn put(&self, at: u64, entry: QueueEntry) {
 		Parked::<T>::insert(at, entry)
 	}
 }
 
 impl<T: Config> Pallet<T> {
-	/// Append tasks `next..end` of `job` to the queue.
-	pub(crate) fn enqueue(job: JobId, next: TaskIndex, end: TaskIndex) {
-		Fresh::<T>::push_back(QueueEntry { job, next, end });
+	/// Append tasks `next..end` of `job` to its requester's lane.
+	pub(crate) fn enqueue(requester: &T::AccountId, job: JobId, next: TaskIndex, end: TaskIndex) {
+		Self::enqueue_entry(requester, QueueEntry { job, next, end }, false);
 	}
 
-	/// Put tasks `next..end` of `job` at the front of the queue (a cancellation, which should
-	/// not wait behind other jobs), or at the back when the front cannot move.
-	pub(crate) fn enqueue_front(job: JobId, next: TaskIndex, end: TaskIndex) {
-		match QueueHead::<T>::get().checked_sub(1) {
-			Some(head) => {
-				Queue::<T>::insert(head, QueueEntry { job, next, end });
-				QueueHead::<T>::put(head);
-			},
-			None => Self::enqueue(job, next, end),
+	/// Put tasks `next..end` of `job` at the front of its requester's lane (a cancellation,
+	/// which should not wait behind the requester's other jobs).
+	pub(crate) fn enqueue_front(
+		requester: &T::AccountId,
+		job: JobId,
+		next: TaskIndex,
+		end: TaskIndex,
+	) {
+		Self::enqueue_entry(requester, QueueEntry { job, next, end }, true);
+	}
+
+	/// Add `entry` to `requester`'s lane; a lane that was empty joins the ring at its back.
+	fn enqueue_entry(requester: &T::AccountId, entry: QueueEntry, front: bool) {
+		let lane = Lane::<T>(requester);
+		let joins = lane.is_empty();
+		if front {
+			lane.push_front(entry);
+		} else {
+			lane.push_back(entry);
+		}
+		if joins {
+			Ring::<T>(PhantomData).push_back(requester.clone());
 		}
 	}
 
@@ -241,13 +318,14 @@ impl<T: Config> Pallet<T> {
 
 	/// Assign replicas and cancel tasks while `meter` allows: first a few parked entries
 	/// ([`Config::ParkedRetriesPerBlock`]), so that waiting tasks are retried, and their wait
-	/// ends, however busy the queue; then the queue of fresh work, each entry in turns of
-	/// [`Config::TasksPerTurn`] tasks; then the other parked entries with the weight left.
-	/// Each parked entry is visited at most once per block, so entries that cannot be assigned
-	/// neither spin nor hold up fresh work.
+	/// ends, however busy the queue; then the ring of requesters, each in its turn visiting the
+	/// first entry of its lane for up to [`Config::TasksPerTurn`] tasks; then the other parked
+	/// entries with the weight left. Each parked entry is visited at most once per block, so
+	/// entries that cannot be assigned neither spin nor hold up fresh work.
 	pub(crate) fn process_queue(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
 		let mut draws: Option<Draws> = None;
-		let mut parked = Parking::<T>::tail().saturating_sub(Parking::<T>::head());
+		let (head, tail) = Parking::<T>(PhantomData).bounds();
+		let mut parked = tail.saturating_sub(head);
 		let first = parked.min(u64::from(T::ParkedRetriesPerBlock::get()));
 		parked.saturating_reduce(first);
 		Self::retry_parked(now, meter, &mut draws, first);
@@ -255,69 +333,76 @@ impl<T: Config> Pallet<T> {
 		Self::retry_parked(now, meter, &mut draws, parked);
 	}
 
-	/// What one visit of a queue entry costs besides its tasks: the entry and its job read,
-	/// the entry written back (or its queue's bounds).
+	/// What one visit of a queue entry costs besides its tasks: the ring's bounds and slot,
+	/// the lane's bounds and entry, and the job read; the ring and the lane written back.
 	pub(crate) fn visit_weight() -> Weight {
-		T::DbWeight::get().reads_writes(3, 2)
+		T::DbWeight::get().reads_writes(6, 6)
 	}
 
-	/// The fresh queue, entry by entry, while weight lasts.
+	/// The ring of requesters, one turn each, while weight lasts. A requester whose lane still
+	/// holds entries after its turn goes to the back of the ring.
 	fn work_queue(now: BlockNumberFor<T>, meter: &mut WeightMeter, draws: &mut Option<Draws>) {
-		let (mut head, mut tail) = (Fresh::<T>::head(), Fresh::<T>::tail());
+		let ring = Ring::<T>(PhantomData);
 		let least = Self::worst_task_weight().saturating_add(Self::visit_weight());
-		// Every visit either ends its entry, parks it, or assigns a whole turn of tasks, so
-		// this ends when the entries or the weight do.
-		while head < tail && meter.can_consume(least) {
-			let Some(entry) = Fresh::<T>::take(head) else {
-				defensive!("the queue is dense between head and tail");
-				head.saturating_inc();
+		// Every turn is charged at least a visit and either ends its entry, parks it, or
+		// assigns a whole turn of tasks, so this ends when the entries or the weight do.
+		while !ring.is_empty() && meter.can_consume(least) {
+			let Some(requester) = ring.pop_front() else { continue };
+			let lane = Lane::<T>(&requester);
+			let (head, tail) = lane.bounds();
+			// The entry stays in the lane during its visit, so the lane is not empty and
+			// anything queued for the requester meanwhile joins the lane, not the ring.
+			let Some(entry) = lane.get(head) else {
+				defensive!("a requester in the ring has an entry in its lane");
+				lane.set_bounds(tail, tail);
 				continue;
 			};
-			head.saturating_inc();
 			match Self::visit(now, entry, meter, draws) {
-				Visit::Done => {},
-				Visit::TurnOver(entry) => {
-					Fresh::<T>::put(tail, entry);
-					tail.saturating_inc();
+				Visit::Done => {
+					lane.pop_front();
 				},
-				Visit::Stuck(entry) => Parking::<T>::push_back(entry),
+				Visit::TurnOver { entry, .. } => {
+					lane.pop_front();
+					lane.push_back(entry);
+				},
+				Visit::Stuck(entry) => {
+					lane.pop_front();
+					Parking::<T>(PhantomData).push_back(entry);
+				},
 				Visit::OutOfWeight(entry) => {
-					head.saturating_dec();
-					Fresh::<T>::put(head, entry);
+					lane.put(head, entry);
+					ring.push_front(requester);
 					break;
 				},
 			}
+			if !lane.is_empty() {
+				ring.push_back(requester);
+			}
 		}
-		Fresh::<T>::set_bounds(head, tail);
 	}
 
 	/// Retry up to `visits` parked entries from the front while weight lasts. One that
-	/// assigns again goes back to the fresh queue; one still stuck to the back of the parked.
+	/// assigns again goes back to its requester's lane; one still stuck to the back of the
+	/// parked.
 	fn retry_parked(
 		now: BlockNumberFor<T>,
 		meter: &mut WeightMeter,
 		draws: &mut Option<Draws>,
 		visits: u64,
 	) {
+		let parking = Parking::<T>(PhantomData);
 		let least = Self::worst_task_weight().saturating_add(Self::visit_weight());
 		for _ in 0..visits {
-			let head = Parking::<T>::head();
-			if head >= Parking::<T>::tail() || !meter.can_consume(least) {
+			if parking.is_empty() || !meter.can_consume(least) {
 				break;
 			}
-			let taken = Parking::<T>::take(head);
-			Parking::<T>::set_bounds(head.saturating_add(1), Parking::<T>::tail());
-			let Some(entry) = taken else {
-				defensive!("the parked entries are dense between head and tail");
-				continue;
-			};
+			let Some(entry) = parking.pop_front() else { continue };
 			match Self::visit(now, entry, meter, draws) {
 				Visit::Done => {},
-				Visit::TurnOver(entry) => Fresh::<T>::push_back(entry),
-				Visit::Stuck(entry) => Parking::<T>::push_back(entry),
+				Visit::TurnOver { entry, requester } => Self::enqueue_entry(&requester, entry, false),
+				Visit::Stuck(entry) => parking.push_back(entry),
 				Visit::OutOfWeight(entry) => {
-					Parking::<T>::put(head, entry);
-					Parking::<T>::set_bounds(head, Parking::<T>::tail());
+					parking.push_front(entry);
 					break;
 				},
 			}
@@ -331,12 +416,10 @@ impl<T: Config> Pallet<T> {
 		mut entry: QueueEntry,
 		meter: &mut WeightMeter,
 		draws: &mut Option<Draws>,
-	) -> Visit {
+	) -> Visit<T::AccountId> {
 		meter.consume(Self::visit_weight());
-		let Some(mut job) = Jobs::<T>::get(entry.job) else {
-			defensive!("queued jobs are stored");
-			return Visit::Done;
-		};
+		// An entry left over from a job that ended and was pruned meanwhile ends here.
+		let Some(mut job) = Jobs::<T>::get(entry.job) else { return Visit::Done };
 		let worst_task = Self::worst_task_weight();
 		let mut changed = false;
 		let mut assigned = 0u32;
@@ -350,7 +433,7 @@ impl<T: Config> Pallet<T> {
 			match job.state {
 				JobState::Open => {
 					if assigned >= T::TasksPerTurn::get() {
-						visit = Visit::TurnOver(entry);
+						visit = Visit::TurnOver { entry, requester: job.owner.clone() };
 						break;
 					}
 					let draws = draws.get_or_insert_with(|| Draws::new(Self::block_seed()));

@@ -527,14 +527,14 @@ mod benchmarks {
 		assert!(Tasks::<T>::get(job, 0).unwrap().live().count() == 0);
 	}
 
-	/// Assign the task at the front of a queue of `q` entries.
+	/// Assign the task at the front of a ring of `q` requesters, each with an entry queued.
 	#[benchmark]
 	fn assign_with_queue(q: Linear<10, 100_000>) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		providers::<T>(10, 4);
 		let job = post::<T>(1, 1);
-		for _ in 1..q {
-			Market::<T>::enqueue(job, 0, 1);
+		for i in 1..q {
+			Market::<T>::enqueue(&account("queued", i, 0), job, 0, 1);
 		}
 		let mut meter = WeightMeter::with_limit(
 			Market::<T>::worst_task_weight().saturating_add(Market::<T>::visit_weight()),

@@ -119,7 +119,7 @@ impl<T: Config> Pallet<T> {
 						Self::fail_task(task_ref, &mut job, &mut task, FailReason::NoResult);
 					} else if task.missing() > 0 {
 						task.phase = TaskPhase::Waiting;
-						Self::enqueue(task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
+						Self::enqueue(&job.owner, task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
 					} else {
 						task.phase = TaskPhase::Running;
 					}

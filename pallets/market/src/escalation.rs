@@ -91,7 +91,7 @@ impl<T: Config> Pallet<T> {
 		task.stalled_since = None;
 		Tasks::<T>::insert(task_ref.job, task_ref.task, task);
 		Escalations::<T>::insert(task_ref, Escalation { challenger: who.clone(), verdict, bond });
-		Self::enqueue(task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
+		Self::enqueue(&job.owner, task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
 		Self::deposit_event(Event::Escalated {
 			job: task_ref.job,
 			task: task_ref.task,

@@ -1,6 +1,6 @@
-//! Every movement of CON the market makes: stakes, escrow and challengers' bonds are holds on
-//! the native currency; payments move escrow (or an escalation's bond) to providers, refunds
-//! release it, slashes move part of a stake to a challenger who won and burn the rest. Nothing
+//! Every movement of CON the market makes: stakes, escrow, storage deposits and challengers'
+//! bonds are holds on the native currency; payments move escrow (or an escalation's bond) to
+//! providers, refunds release it, slashes move part of a stake to a challenger who won and burn the rest. Nothing
 //! else in the pallet touches the currency.
 
 use crate::{BalanceOf, Burned, Config, Error, HoldReason, JobInfo, Pallet, ProviderInfo};
@@ -31,6 +31,24 @@ impl<T: Config> Pallet<T> {
 		T::Currency::release(&HoldReason::ProviderStake.into(), who, amount, Precision::BestEffort)
 			.unwrap_or_else(|_| {
 				defensive!("a provider's recorded stake is always held");
+				Zero::zero()
+			})
+	}
+
+	/// Hold `amount` of `who`'s free balance as a job's storage deposit.
+	pub(crate) fn hold_deposit(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		T::Currency::hold(&HoldReason::StorageDeposit.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance.into())
+	}
+
+	/// Return a pruned job's storage deposit to its owner; returns what was returned.
+	pub(crate) fn release_deposit(job: &JobInfo<T>) -> BalanceOf<T> {
+		if job.deposit.is_zero() {
+			return job.deposit;
+		}
+		T::Currency::release(&HoldReason::StorageDeposit.into(), &job.owner, job.deposit, Precision::BestEffort)
+			.unwrap_or_else(|_| {
+				defensive!("a job's deposit is held until it is pruned");
 				Zero::zero()
 			})
 	}

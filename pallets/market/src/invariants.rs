@@ -10,17 +10,24 @@
 //! - Escalations: each is of an open task with replicas on trial, and each account's
 //!   `ChallengeBond` hold equals the bonds of its escalations (a `challenge_wasm` bond never
 //!   outlives its call).
-//! - Queues: the fresh queue and the parked entries are dense, and every task waiting for
-//!   replicas is in one of them.
+//! - Queues: the ring of requesters, their lanes and the parked entries are dense; the ring
+//!   holds each requester with a lane once; every task waiting for replicas is queued.
+//! - Deposits and pruning: each account's `StorageDeposit` hold equals the deposits of its
+//!   stored jobs; every ended job still stored waits to be pruned exactly once; a job being
+//!   pruned has lost only its first tasks.
 //! - Pools: each runtime's pool is dense and holds exactly the providers available for it;
 //!   its stake tree holds each member's capped stake, its nodes the sums of their ranges.
 
 use crate::{
-	Assignments, BalanceOf, Config, Escalations, HoldReason, Jobs, Pallet, Parked, ParkedHead,
-	ParkedTail, Pool, PoolIndex, PoolLen, PoolStakes, PoolTotal, PoolTree, ProviderCount,
-	Providers, Queue, QueueHead, QueueTail, ReplicaState, RuntimeProviders, Standings, Tasks,
+	assignment::{Fifo, Lane, Parking, Ring},
+	pruning::Retirement,
+	Assignments, BalanceOf, Config, Escalations, HoldReason, JobRecords, Jobs, LaneBounds, Lanes,
+	Pallet, Parked, Pool, PoolIndex, PoolLen, PoolStakes, PoolTotal, PoolTree, ProviderCount,
+	Providers, Pruning, Queue, QueueEntry, ReplicaState, Retired, RuntimeProviders, Standings,
+	Tasks,
 };
-use alloc::collections::btree_map::BTreeMap;
+use alloc::{collections::btree_map::BTreeMap, vec::Vec};
+use core::marker::PhantomData;
 use conun_primitives::{JobState, RuntimeKind, TaskPhase};
 use polkadot_sdk::{
 	frame_support::{
@@ -38,28 +45,57 @@ impl<T: Config> Pallet<T> {
 		Self::check_providers_and_stake()?;
 		Self::check_pools()?;
 		Self::check_queues()?;
+		Self::check_retirement()?;
 		Ok(())
 	}
 
-	/// Both queues are dense between their bounds, and every task waiting for replicas is in
-	/// one of them: no task is left behind.
+	/// Every ended job still stored waits to be pruned exactly once (in `Retired`, or under
+	/// the cursor), nothing else does, and a pruned job leaves only its record.
+	fn check_retirement() -> Result<(), TryRuntimeError> {
+		let retirement = Retirement::<T>(PhantomData);
+		let waiting = Self::dense(&retirement, Retired::<T>::iter().count(), "the retired jobs are dense between their bounds")?;
+		let mut retired = BTreeMap::new();
+		for (_, job) in waiting {
+			ensure!(retired.insert(job, ()).is_none(), "a job is retired once");
+		}
+		if let Some(cursor) = Pruning::<T>::get() {
+			ensure!(retired.insert(cursor.job, ()).is_none(), "the job being pruned is not waiting too");
+		}
+		for (id, job) in Jobs::<T>::iter() {
+			let waits = retired.remove(&id).is_some();
+			ensure!(waits == (job.state == JobState::Finished), "a stored job waits to be pruned exactly when it ended");
+			ensure!(!JobRecords::<T>::contains_key(id), "a job is either stored or pruned to its record");
+		}
+		ensure!(retired.is_empty(), "only stored jobs wait to be pruned");
+		Ok(())
+	}
+
+	/// The ring of requesters, each lane and the parked entries are dense between their
+	/// bounds; every requester with a lane is in the ring exactly once, and nobody else is;
+	/// every task waiting for replicas is in a lane or parked: no task is left behind.
 	fn check_queues() -> Result<(), TryRuntimeError> {
-		let mut covered: BTreeMap<conun_primitives::JobId, alloc::vec::Vec<(u32, u32)>> =
-			BTreeMap::new();
-		let (head, tail) = (QueueHead::<T>::get(), QueueTail::<T>::get());
-		ensure!(head <= tail, "the queue's head is not past its tail");
-		ensure!(Queue::<T>::iter().count() as u64 == tail - head, "the queue holds exactly its range");
-		for at in head..tail {
-			let entry = Queue::<T>::get(at).ok_or("the queue is dense")?;
-			covered.entry(entry.job).or_default().push((entry.next, entry.end));
+		let mut covered: BTreeMap<conun_primitives::JobId, Vec<(u32, u32)>> = BTreeMap::new();
+		let mut cover = |entry: QueueEntry| covered.entry(entry.job).or_default().push((entry.next, entry.end));
+		let ring = Ring::<T>(PhantomData);
+		let ringed = Self::dense(&ring, Queue::<T>::iter().count(), "the ring is dense between its bounds")?;
+		let mut in_ring = BTreeMap::new();
+		for who in ringed {
+			ensure!(in_ring.insert(who, ()).is_none(), "a requester is in the ring at most once");
 		}
-		let (head, tail) = (ParkedHead::<T>::get(), ParkedTail::<T>::get());
-		ensure!(head <= tail, "the parked entries' head is not past their tail");
-		ensure!(Parked::<T>::iter().count() as u64 == tail - head, "the parked entries hold exactly their range");
-		for at in head..tail {
-			let entry = Parked::<T>::get(at).ok_or("the parked entries are dense")?;
-			covered.entry(entry.job).or_default().push((entry.next, entry.end));
+		let lanes: Vec<T::AccountId> = LaneBounds::<T>::iter_keys().collect();
+		ensure!(lanes.len() == in_ring.len(), "the ring holds exactly the requesters with a lane");
+		for who in lanes {
+			ensure!(in_ring.contains_key(&who), "a requester with a lane is in the ring");
+			let lane = Lane::<T>(&who);
+			ensure!(!lane.is_empty(), "a lane's bounds are stored only while it holds an entry");
+			Self::dense(&lane, Lanes::<T>::iter_prefix(&who).count(), "a lane is dense between its bounds")?.into_iter().for_each(&mut cover);
 		}
+		ensure!(
+			Lanes::<T>::iter_keys().all(|(who, _)| LaneBounds::<T>::contains_key(&who)),
+			"every lane entry is within a lane's bounds"
+		);
+		let parking = Parking::<T>(PhantomData);
+		Self::dense(&parking, Parked::<T>::iter().count(), "the parked entries are dense between their bounds")?.into_iter().for_each(&mut cover);
 		for (job, index, task) in Tasks::<T>::iter() {
 			if task.phase == TaskPhase::Waiting {
 				let queued = covered
@@ -71,10 +107,20 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// The items of `fifo`, which holds `stored` items in all: exactly those between its
+	/// bounds, with none missing. `broken` names the invariant when it does not hold.
+	fn dense<F: Fifo>(fifo: &F, stored: usize, broken: &'static str) -> Result<Vec<F::Item>, TryRuntimeError> {
+		let (head, tail) = fifo.bounds();
+		ensure!(head <= tail && stored as u64 == tail - head, broken);
+		(head..tail).map(|at| fifo.get(at).ok_or(broken.into())).collect()
+	}
+
 	fn check_jobs_and_escrow() -> Result<(), TryRuntimeError> {
 		let mut escrow_by_owner: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		// Unsettled replicas found in tasks, per provider: (running, unsettled).
 		let mut replicas_by_provider: BTreeMap<T::AccountId, (u32, u32)> = BTreeMap::new();
+		let mut deposit_by_owner: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let pruning = Pruning::<T>::get();
 		for (id, job) in Jobs::<T>::iter() {
 			let mut slots: u32 = job.spare_replicas;
 			let mut spent = BalanceOf::<T>::default();
@@ -113,11 +159,14 @@ impl<T: Config> Pallet<T> {
 				}
 				ensure!(task.live().count() as u32 <= task.wanted || !open, "more live replicas than wanted");
 			}
-			ensure!(tasks == job.tasks, "every task of a job is stored");
+			// The job being pruned has lost its first tasks already.
+			let pruned = pruning.filter(|cursor| cursor.job == id).map_or(0, |cursor| cursor.next);
+			ensure!(tasks == job.tasks.saturating_sub(pruned), "every task of a job is stored until it is pruned");
 			ensure!(
-				(verified, failed, cancelled) == (job.verified, job.failed, job.cancelled),
+				pruned > 0 || (verified, failed, cancelled) == (job.verified, job.failed, job.cancelled),
 				"a job's counters match its tasks"
 			);
+			deposit_by_owner.entry(job.owner.clone()).or_default().saturating_accrue(job.deposit);
 			let expected = if job.state == JobState::Finished {
 				BalanceOf::<T>::default()
 			} else {
@@ -134,6 +183,12 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), owner) == *escrow,
 				"held escrow equals the escrow of the owner's jobs"
+			);
+		}
+		for (owner, deposit) in deposit_by_owner.iter() {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::StorageDeposit.into(), owner) == *deposit,
+				"a held storage deposit equals the deposits of the owner's stored jobs"
 			);
 		}
 		for (who, task_ref, ()) in Assignments::<T>::iter() {

@@ -58,6 +58,8 @@ impl<T: Config> Pallet<T> {
 		let next_id = id.checked_add(1).ok_or(Error::<T>::JobIdOverflow)?;
 
 		Self::hold_escrow(&who, budget)?;
+		let deposit = Self::storage_deposit(tasks);
+		Self::hold_deposit(&who, deposit)?;
 		NextJobId::<T>::put(next_id);
 		for (index, input) in inputs.into_iter().enumerate() {
 			Tasks::<T>::insert(id, index as u32, TaskInfo::<T>::new(input, terms.replicas));
@@ -79,10 +81,11 @@ impl<T: Config> Pallet<T> {
 			cancelled: 0,
 			expired: false,
 			posted_at: frame_system::Pallet::<T>::block_number(),
+			deposit,
 		};
 		Jobs::<T>::insert(id, job);
 		JobPrograms::<T>::insert(id, JobProgram { program, requester: contact });
-		Self::enqueue(id, 0, tasks);
+		Self::enqueue(&who, id, 0, tasks);
 		Self::deposit_event(Event::JobPosted {
 			job: id,
 			owner: who,
@@ -90,6 +93,7 @@ impl<T: Config> Pallet<T> {
 			replicas: terms.replicas,
 			voting: terms.replicas > 1,
 			budget,
+			deposit,
 		});
 		Ok(())
 	}
@@ -131,7 +135,7 @@ impl<T: Config> Pallet<T> {
 		let spare = job.price.saturating_mul(job.spare_replicas.into());
 		job.spare_replicas = 0;
 		let refunded = Self::refund_escrow(&mut job, spare);
-		Self::enqueue_front(id, 0, job.tasks);
+		Self::enqueue_front(&job.owner, id, 0, job.tasks);
 		Jobs::<T>::insert(id, job);
 		Self::deposit_event(Event::JobCancelled { job: id, refunded });
 		Ok(())
@@ -196,6 +200,7 @@ impl<T: Config> Pallet<T> {
 		let refunded = Self::refund_escrow(job, job.escrow);
 		job.state = JobState::Finished;
 		job.spare_replicas = 0;
+		Self::retire(id, frame_system::Pallet::<T>::block_number());
 		Self::deposit_event(Event::JobFinished {
 			job: id,
 			verified: job.verified,

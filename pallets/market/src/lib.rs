@@ -16,10 +16,11 @@
 //!    terms. The whole budget (every replica's price plus a margin for extra replicas) is held
 //!    in escrow under [`HoldReason::JobEscrow`]. [`cancel_job`](Pallet::cancel_job) refunds what
 //!    has not started.
-//! 3. **Assignment** runs in `on_initialize`: tasks wait in a queue, jobs taking turns, and
-//!    each task's replicas are drawn all at once (or none) from distinct eligible providers
-//!    with BABE's VRF randomness, weighted by stake (`assignment.rs`). A task that cannot be
-//!    assigned emits [`Event::TaskUnassignable`] with the reason and is parked; after
+//! 3. **Assignment** runs in `on_initialize`: tasks wait in their requester's lane,
+//!    requesters (and each one's jobs) taking turns, and each task's replicas are drawn all at
+//!    once (or none) from distinct eligible providers with BABE's VRF randomness, weighted by
+//!    stake (`assignment.rs`). A task that cannot be assigned emits
+//!    [`Event::TaskUnassignable`] with the reason and is parked; after
 //!    [`Config::UnassignableTimeout`] it stops waiting, so every task ends in bounded time.
 //! 4. **Verification**: each replica [`commit_results`](Pallet::commit_results) the hash
 //!    [`conun_primitives::commitment`] of its result, then
@@ -46,6 +47,7 @@ mod funds;
 mod invariants;
 mod jobs;
 mod providers;
+mod pruning;
 mod referee;
 mod reputation;
 mod stake_tree;
@@ -173,9 +175,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type HookWeightLimit: Get<Weight>;
 
-		/// The most tasks of one queue entry assigned in one turn. An entry with more goes to
-		/// the back of the queue after its turn, so jobs take turns and one large job cannot
-		/// hold the front.
+		/// The most tasks of one queue entry assigned in one turn. Requesters take turns, one
+		/// entry each, and an entry with tasks left goes to the back of its requester's lane,
+		/// so neither one large job nor one requester's many jobs can hold the front.
 		#[pallet::constant]
 		type TasksPerTurn: Get<u32>;
 
@@ -195,6 +197,22 @@ pub mod pallet {
 		/// The lowest price per replica a job may offer.
 		#[pallet::constant]
 		type MinPrice: Get<BalanceOf<Self>>;
+
+		/// Held from a requester for each job it posts, with [`Config::TaskDeposit`] for each
+		/// of its tasks, under [`HoldReason::StorageDeposit`], and returned when the job's
+		/// storage is pruned: the job's storage is paid for while it is kept.
+		#[pallet::constant]
+		type JobDeposit: Get<BalanceOf<Self>>;
+
+		/// Held for each task of a job, with [`Config::JobDeposit`].
+		#[pallet::constant]
+		type TaskDeposit: Get<BalanceOf<Self>>;
+
+		/// How long an ended job and its tasks stay in storage, for its requester to fetch the
+		/// results and anyone to read the verdicts, before they are pruned down to a
+		/// [`JobRecord`] and the deposit is returned.
+		#[pallet::constant]
+		type RetentionPeriod: Get<BlockNumberFor<Self>>;
 
 		/// The most task slots (`max_tasks`) a provider may declare.
 		#[pallet::constant]
@@ -299,6 +317,9 @@ pub mod pallet {
 		/// A challenger's bond, held while the referee decides.
 		#[codec(index = 2)]
 		ChallengeBond,
+		/// A job's storage deposit, held from its requester until the job is pruned.
+		#[codec(index = 3)]
+		StorageDeposit,
 	}
 
 	/// Registered providers.
@@ -374,18 +395,30 @@ pub mod pallet {
 	pub type Assignments<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, TaskRef, ()>;
 
-	/// The assignment queue: `Queue[QueueHead..QueueTail]`, each entry a range of one job's
-	/// tasks that still need replicas.
+	/// The assignment queue, a ring of requesters: `Queue[QueueHead..QueueTail]`, each
+	/// requester with work in its lane exactly once. Requesters take turns, so one requester's
+	/// many jobs cannot hold the front.
 	#[pallet::storage]
-	pub type Queue<T: Config> = StorageMap<_, Twox64Concat, u64, QueueEntry>;
+	pub type Queue<T: Config> = StorageMap<_, Twox64Concat, u64, T::AccountId>;
 
-	/// The position of the queue's first entry.
+	/// The position of the queue's first requester.
 	#[pallet::storage]
 	pub type QueueHead<T: Config> = StorageValue<_, u64, ValueQuery>;
 
-	/// The position after the queue's last entry.
+	/// The position after the queue's last requester.
 	#[pallet::storage]
 	pub type QueueTail<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	/// Each requester's lane: `Lanes[who][head..tail]` with `LaneBounds[who] = (head, tail)`,
+	/// each entry a range of one of its jobs' tasks that still need replicas. Its jobs take
+	/// turns within it.
+	#[pallet::storage]
+	pub type Lanes<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, QueueEntry>;
+
+	/// The bounds of each requester's lane, stored only while the lane holds an entry.
+	#[pallet::storage]
+	pub type LaneBounds<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, (u64, u64)>;
 
 	/// Tasks with a deadline in each block, by block and page.
 	#[pallet::storage]
@@ -421,6 +454,29 @@ pub mod pallet {
 	/// its own, never lowered): a job asking more can never be assigned and is refused.
 	#[pallet::storage]
 	pub type LargestOffer<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, Resources, ValueQuery>;
+
+	/// Ended jobs waiting to be pruned, in the order they ended: `Retired[RetiredHead..
+	/// RetiredTail]`, each with the block from which it may be pruned.
+	#[pallet::storage]
+	pub type Retired<T: Config> = StorageMap<_, Twox64Concat, u64, (BlockNumberFor<T>, JobId)>;
+
+	/// The position of the first ended job waiting to be pruned.
+	#[pallet::storage]
+	pub type RetiredHead<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	/// The position after the last ended job waiting to be pruned.
+	#[pallet::storage]
+	pub type RetiredTail<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	/// The job being pruned, when one is: its tasks below `next` are gone, folded into
+	/// `results`.
+	#[pallet::storage]
+	pub type Pruning<T: Config> = StorageValue<_, PruneCursor>;
+
+	/// What stays of each pruned job: its owner, counters and the hash chain of its tasks'
+	/// outcomes ([`conun_primitives::results_link`]), so its verdicts stay provable.
+	#[pallet::storage]
+	pub type JobRecords<T: Config> = StorageMap<_, Twox64Concat, JobId, JobRecord<T>>;
 
 	/// CON burned by slashes since genesis: with fees, the only way the market changes the
 	/// total issuance.
@@ -465,6 +521,8 @@ pub mod pallet {
 			replicas: u32,
 			voting: bool,
 			budget: BalanceOf<T>,
+			/// Held for the job's storage until it is pruned ([`Event::JobPruned`]).
+			deposit: BalanceOf<T>,
 		},
 		/// A job was cancelled; `refunded` (the margin for extra replicas) went back to its owner
 		/// now, each task's budget follows with [`Event::TaskCancelled`].
@@ -494,6 +552,10 @@ pub mod pallet {
 		/// No replacement could be found for a task's missed replicas within
 		/// [`Config::UnassignableTimeout`]: it goes on with the `replicas` it has.
 		TaskShortened { job: JobId, task: TaskIndex, replicas: u32 },
+		/// An ended job's storage was pruned after [`Config::RetentionPeriod`]: `results` is the
+		/// hash chain of its tasks' outcomes, kept in [`JobRecords`], and `deposit` went back to
+		/// its requester.
+		JobPruned { job: JobId, results: H256, deposit: BalanceOf<T> },
 		/// No committee could be drawn for an escalated verdict within
 		/// [`Config::UnassignableTimeout`]: the verdict stands and the challenger's bond is
 		/// returned.
@@ -671,9 +733,10 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Deadlines first (they free capacity and ask for replacements), then assignment, both
-		/// under one weight meter limited to [`Config::HookWeightLimit`]. Every visit the hook
-		/// makes, to a deadline page, a queue entry or a task, is charged to the meter.
+		/// Deadlines first (they free capacity and ask for replacements), then assignment, then
+		/// pruning with the weight left, all under one weight meter limited to
+		/// [`Config::HookWeightLimit`]. Every visit the hook makes, to a deadline page, a queue
+		/// entry, a task or a pruned task, is charged to the meter.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let mut meter = polkadot_sdk::frame_support::weights::WeightMeter::with_limit(
 				T::HookWeightLimit::get(),
@@ -681,6 +744,7 @@ pub mod pallet {
 			meter.consume(T::WeightInfo::on_initialize_base());
 			Self::process_deadlines(now, &mut meter);
 			Self::process_queue(now, &mut meter);
+			Self::process_pruning(now, &mut meter);
 			meter.consumed()
 		}
 
@@ -713,6 +777,18 @@ pub mod pallet {
 						.saturating_add(T::WeightInfo::on_initialize_base())
 				),
 				"HookWeightLimit must fit a queue visit with the most expensive task: assigning it, cancelling it or ending its wait"
+			);
+			assert!(
+				hook.all_gte(
+					Self::prune_task_weight()
+						.max(Self::prune_job_weight())
+						.saturating_add(T::WeightInfo::on_initialize_base())
+				),
+				"HookWeightLimit must fit pruning a task or ending a pruning"
+			);
+			assert!(
+				!T::RetentionPeriod::get().is_zero(),
+				"RetentionPeriod must be at least one block, for requesters to read their results"
 			);
 			assert!(
 				hook.all_gte(Self::worst_deadline_weight()),

@@ -78,6 +78,11 @@ parameter_types! {
 	/// Admission is tested on its own (`tests/liveness.rs`); elsewhere it stays out of the way.
 	pub static StakePerTask: Balance = 1;
 	pub static NewcomerTasks: u32 = 1_000;
+	/// Deposits and pruning are tested on their own (`tests/pruning.rs`) and in the randomized
+	/// test; elsewhere no deposit is held and ended jobs stay long enough to be looked at.
+	pub static JobDeposit: Balance = 0;
+	pub static TaskDeposit: Balance = 0;
+	pub static RetentionPeriod: BlockNumber = 1_000;
 }
 
 pub const CHALLENGE_BOND: Balance = 500;
@@ -113,6 +118,9 @@ impl pallet_market::Config for Test {
 	type ParkedRetriesPerBlock = ConstU32<4>;
 	type UnassignableTimeout = ConstU64<UNASSIGNABLE_TIMEOUT>;
 	type MinPrice = ConstU128<MIN_PRICE>;
+	type JobDeposit = JobDeposit;
+	type TaskDeposit = TaskDeposit;
+	type RetentionPeriod = RetentionPeriod;
 	type MaxTasksPerProvider = ConstU32<MAX_TASKS_PER_PROVIDER>;
 	type StakePerTask = StakePerTask;
 	type NewcomerTasks = NewcomerTasks;

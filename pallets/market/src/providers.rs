@@ -150,6 +150,12 @@ impl<T: Config> Pallet<T> {
 		ProviderCount::<T>::mutate(|count| count.saturating_dec());
 		Providers::<T>::remove(&who);
 		ProviderContacts::<T>::remove(&who);
+		// A standing with nothing on it is what a newcomer gets anyway: it leaves with the
+		// provider, so coming and going leaves nothing behind. Any other stays, so that
+		// leaving cannot launder a bad record.
+		if Standings::<T>::get(&who) == Some(crate::reputation::initial_standing::<T>()) {
+			Standings::<T>::remove(&who);
+		}
 		Self::deposit_event(Event::StakeWithdrawn { provider: who, amount });
 		Ok(())
 	}

@@ -95,6 +95,9 @@ pub struct JobInfo<T: Config> {
 	/// fails its tasks that have no replica instead of drawing for them.
 	pub expired: bool,
 	pub posted_at: BlockNumberFor<T>,
+	/// CON held from the owner for the job's storage ([`crate::HoldReason::StorageDeposit`]),
+	/// returned when it is pruned.
+	pub deposit: BalanceOf<T>,
 }
 
 impl<T: Config> JobInfo<T> {
@@ -297,6 +300,33 @@ impl<T: Config> TaskInfo<T> {
 	pub fn any_committed(&self) -> bool {
 		self.live().any(|r| r.state != ReplicaState::Assigned)
 	}
+}
+
+/// The job being pruned: its tasks below `next` are removed, their outcomes folded into
+/// `results` ([`conun_primitives::results_link`]).
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+pub struct PruneCursor {
+	pub job: JobId,
+	pub next: TaskIndex,
+	pub results: H256,
+}
+
+/// What stays of a pruned job: who posted it, how its tasks ended, and `results`, the hash
+/// chain of every task's final phase in index order ([`conun_primitives::results_chain`]).
+/// Anyone holding the results can recompute the chain and prove them against it.
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
+pub struct JobRecord<T: Config> {
+	pub owner: T::AccountId,
+	pub tasks: u32,
+	pub verified: u32,
+	pub failed: u32,
+	pub cancelled: u32,
+	pub results: H256,
+	pub pruned_at: BlockNumberFor<T>,
 }
 
 /// A range of one job's tasks waiting in the assignment queue: `next..end`.

@@ -181,7 +181,7 @@ impl<T: Config> Pallet<T> {
 					task.wanted = round;
 					job.spare_replicas.saturating_reduce(round);
 					task.phase = TaskPhase::Waiting;
-					Self::enqueue(task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
+					Self::enqueue(&job.owner, task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
 					Self::deposit_event(Event::RoundRestarted {
 						job: task_ref.job,
 						task: task_ref.task,

@@ -211,13 +211,19 @@ impl pallet_market::Config for Runtime {
 	type MaxDeadline = ConstU32<DAYS>;
 	type MaxSamplingAttempts = ConstU32<16>;
 	type HookWeightLimit = MarketHookWeight;
-	// One job's turn assigns up to 64 tasks, then the next job's comes.
+	// A requester's turn assigns up to 64 tasks of one of its jobs, then the next requester's
+	// turn comes.
 	type TasksPerTurn = ConstU32<64>;
 	type ParkedRetriesPerBlock = ConstU32<16>;
 	// Half an hour without the providers a task needs ends the wait: replicas already working
 	// go on or are released, a job whose tasks find nobody ends, refunded.
 	type UnassignableTimeout = ConstU32<{ 30 * MINUTES }>;
 	type MinPrice = ConstU128<MILLICON>;
+	// A job's storage is paid for while it is kept: 0.1 CON a job and 0.01 CON a task (a
+	// 5,000-task job holds 50.1 CON), returned when it is pruned a day after it ended.
+	type JobDeposit = ConstU128<{ 100 * MILLICON }>;
+	type TaskDeposit = ConstU128<{ 10 * MILLICON }>;
+	type RetentionPeriod = ConstU32<DAYS>;
 	type MaxTasksPerProvider = ConstU32<1_024>;
 	// 1 CON at stake per task held at once: the 100 CON minimum holds 100 tasks.
 	type StakePerTask = ConstU128<CON>;

@@ -31,7 +31,7 @@ fn post_job_holds_the_budget_with_a_margin_for_extra_replicas() {
 		let stored = Jobs::<Test>::get(job).unwrap();
 		assert_eq!((stored.escrow, stored.spare_replicas, stored.tasks), (360, 6, 10));
 		System::assert_last_event(
-			Event::JobPosted { job, owner: REQUESTER, tasks: 10, replicas: 3, voting: true, budget: 360 }
+			Event::JobPosted { job, owner: REQUESTER, tasks: 10, replicas: 3, voting: true, budget: 360, deposit: 0 }
 				.into(),
 		);
 		assert_eq!(Tasks::<Test>::get(job, 9).unwrap().phase, TaskPhase::Waiting);
@@ -44,7 +44,7 @@ fn a_job_with_one_replica_says_it_has_no_vote_and_no_margin() {
 		let job = post(1, 4);
 		assert_eq!(escrow_held(REQUESTER), 40);
 		System::assert_last_event(
-			Event::JobPosted { job, owner: REQUESTER, tasks: 4, replicas: 1, voting: false, budget: 40 }
+			Event::JobPosted { job, owner: REQUESTER, tasks: 4, replicas: 1, voting: false, budget: 40, deposit: 0 }
 				.into(),
 		);
 	});

@@ -346,7 +346,6 @@ fn a_full_provider_gets_work_again_when_it_commits() {
 fn assignment_work_per_block_is_bounded_and_the_queue_drains_over_blocks() {
 	ExtBuilder::default().providers(&[1, 2, 3, 4]).build_and_execute(|| {
 		use crate::WeightInfo;
-		use polkadot_sdk::frame_support::traits::Get;
 		// Room for the base, the deadlines' pages (three in the first block, which catches up
 		// from block 0), one visit and one task's worst case per block.
 		let page = <Test as polkadot_sdk::frame_system::Config>::DbWeight::get().reads_writes(2, 2);

@@ -5,7 +5,7 @@
 use super::*;
 use crate::{
 	DeadlineBuckets, DeadlinePages, Error, Escalations, HoldReason, JobState, Jobs, Parked,
-	ParkedHead, ParkedTail, Providers, Queue, QueueHead, QueueTail, ReplicaState, Standings,
+	ParkedHead, ParkedTail, Providers, Queue, ReplicaState, Standings,
 	TaskPhase,
 };
 use conun_primitives::{FailReason, Program, Resources, Unassignable};
@@ -45,9 +45,10 @@ fn post_terms(tasks: u32, terms: conun_primitives::JobTerms<Balance, BlockNumber
 	id
 }
 
-/// The number of queue entries, fresh and parked.
+/// The number of queue entries, in the requesters' lanes and parked.
 fn queued() -> (u64, u64) {
-	(QueueTail::<Test>::get() - QueueHead::<Test>::get(), ParkedTail::<Test>::get() - ParkedHead::<Test>::get())
+	let lanes = crate::LaneBounds::<Test>::iter_values().map(|(head, tail)| tail - head).sum();
+	(lanes, ParkedTail::<Test>::get() - ParkedHead::<Test>::get())
 }
 
 #[test]
@@ -321,6 +322,76 @@ fn parked_tasks_do_not_hold_up_fresh_work() {
 		run_to_block(3);
 		assert_eq!(replicas(honest, 0).len(), 3);
 		HookWeightLimit::set(Weight::from_parts(2_000_000_000_000, u64::MAX));
+	});
+}
+
+/// Post a one-task job from `who` that no provider can take (it asks a reputation of 999).
+fn post_junk(who: AccountId) -> JobId {
+	let mut junk = terms(1);
+	junk.min_reputation = 999;
+	let id = crate::NextJobId::<Test>::get();
+	assert_ok!(Market::post_job(
+		RuntimeOrigin::signed(who),
+		wasm_program(),
+		inputs(1).try_into().unwrap(),
+		junk,
+		contact(0),
+	));
+	id
+}
+
+#[test]
+fn a_spammer_s_many_jobs_get_one_turn_in_each_round_of_requesters() {
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
+		const SPAMMER: AccountId = 110;
+		let junk: Vec<JobId> = (0..40).map(|_| post_junk(SPAMMER)).collect();
+		// Posted behind all of them, by another requester: in a queue of jobs it would wait
+		// for forty visits.
+		let honest = post(3, 1);
+		run_to_block(2);
+		let events = market_events();
+		let at = |wanted: &dyn Fn(&Event<Test>) -> bool| events.iter().position(wanted).unwrap();
+		let first_junk = at(&|e| matches!(e, Event::TaskUnassignable { job, .. } if *job == junk[0]));
+		let second_junk = at(&|e| matches!(e, Event::TaskUnassignable { job, .. } if *job == junk[1]));
+		let honest_assigned = at(&|e| matches!(e, Event::ReplicaAssigned { job, .. } if *job == honest));
+		assert!(first_junk < honest_assigned && honest_assigned < second_junk, "{events:?}");
+		assert_eq!(replicas(honest, 0).len(), 3);
+		// The spammer's turns come round again, one entry each, until all its jobs are parked.
+		assert_eq!(queued(), (0, 40), "every junk job was visited and parked");
+		assert!(Queue::<Test>::iter().next().is_none(), "the ring is empty with the lanes");
+	});
+}
+
+#[test]
+fn a_requester_s_own_jobs_take_turns_in_its_lane() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).build_and_execute(|| {
+		const OTHER: AccountId = 110;
+		let large = post(1, 30);
+		let small = post(1, 1);
+		let other = {
+			let id = crate::NextJobId::<Test>::get();
+			assert_ok!(Market::post_job(
+				RuntimeOrigin::signed(OTHER),
+				wasm_program(),
+				inputs(1).try_into().unwrap(),
+				terms(1),
+				contact(0),
+			));
+			id
+		};
+		run_to_block(2);
+		let order: Vec<JobId> = market_events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::ReplicaAssigned { job, .. } => Some(job),
+				_ => None,
+			})
+			.collect();
+		// The large job's turn, the other requester's, then the requester's small job.
+		let turn = TASKS_PER_TURN as usize;
+		assert!(order[..turn].iter().all(|j| *j == large), "{order:?}");
+		assert_eq!((order[turn], order[turn + 1]), (other, small), "{order:?}");
+		assert!(order[turn + 2..].iter().all(|j| *j == large), "{order:?}");
 	});
 }
 

@@ -6,6 +6,7 @@ mod jobs;
 mod liveness;
 mod lifecycle;
 mod providers;
+mod pruning;
 mod randomized;
 mod referee;
 mod views;

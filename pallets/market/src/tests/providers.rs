@@ -3,7 +3,7 @@
 use super::*;
 use crate::{
 	Error, PoolLen, ProviderCount, ProviderStatus, Providers, RuntimeKind, RuntimeProviders,
-	RuntimeSet, Standings,
+	RuntimeSet, Standing, Standings,
 };
 use polkadot_sdk::frame_support::{assert_noop, traits::fungible::InspectHold};
 
@@ -163,7 +163,7 @@ fn pause_and_resume_take_the_provider_out_of_and_back_into_the_pools() {
 }
 
 #[test]
-fn unbond_then_withdraw_releases_the_stake_and_keeps_the_standing() {
+fn unbond_then_withdraw_releases_the_stake_and_leaves_nothing_behind() {
 	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
 		assert_ok!(Market::unbond(RuntimeOrigin::signed(1)));
 		System::assert_last_event(
@@ -179,8 +179,24 @@ fn unbond_then_withdraw_releases_the_stake_and_keeps_the_standing() {
 		System::assert_last_event(Event::StakeWithdrawn { provider: 1, amount: 10_000 }.into());
 		assert_eq!(free(1), ENDOWMENT);
 		assert!(Providers::<Test>::get(1).is_none());
-		assert!(Standings::<Test>::get(1).is_some());
+		// Nothing was on its record: coming and going leaves no storage behind.
+		assert!(Standings::<Test>::get(1).is_none());
 		assert_eq!(ProviderCount::<Test>::get(), 0);
+	});
+}
+
+#[test]
+fn a_provider_that_leaves_keeps_a_record_with_anything_on_it() {
+	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
+		let record = Standing { reputation: 350, verified: 4, missed: 3, slashed: 60, ..Default::default() };
+		Standings::<Test>::insert(1, record.clone());
+		assert_ok!(Market::unbond(RuntimeOrigin::signed(1)));
+		run_to_block(1 + UNBONDING);
+		assert_ok!(Market::withdraw_unbonded(RuntimeOrigin::signed(1)));
+		assert_eq!(Standings::<Test>::get(1), Some(record), "leaving does not launder a record");
+		// Coming back starts from it, not from a newcomer's.
+		assert_ok!(Market::register(RuntimeOrigin::signed(1), 10_000, caps(), contact(1), 1));
+		assert_eq!(Standings::<Test>::get(1).unwrap().reputation, 350);
 	});
 }
 

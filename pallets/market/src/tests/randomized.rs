@@ -4,6 +4,7 @@
 use super::*;
 use crate::{Burned, Jobs, TaskPhase};
 use conun_primitives::JobState;
+use polkadot_sdk::frame_support::traits::fungible::InspectHold;
 
 /// A small deterministic generator (xorshift64*), so a failure reproduces from its seed.
 struct Rng(u64);
@@ -124,6 +125,10 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 
 fn run(seed: u64, steps: u32) {
 	ExtBuilder::default().providers(&[1, 2, 3, 4, 5, 6]).challenge_period(3).build_and_execute(|| {
+		// Deposits held and jobs pruned while the calls go on.
+		JobDeposit::set(5);
+		TaskDeposit::set(1);
+		RetentionPeriod::set(40);
 		let mut rng = Rng(seed);
 		let liars = [5, 11];
 		let issuance = Balances::total_issuance();
@@ -147,7 +152,8 @@ fn run(seed: u64, steps: u32) {
 		}
 		let jobs = crate::NextJobId::<Test>::get();
 		assert!(jobs > 5, "the run posted jobs ({jobs})");
-		let verified: u32 = Jobs::<Test>::iter().map(|(_, j)| j.verified).sum();
+		let verified: u32 = Jobs::<Test>::iter().map(|(_, j)| j.verified).sum::<u32>() +
+			crate::JobRecords::<Test>::iter().map(|(_, r)| r.verified).sum::<u32>();
 		let mut kinds = std::collections::BTreeMap::<String, u32>::new();
 		for e in market_events() {
 			let name = format!("{e:?}");
@@ -166,6 +172,14 @@ fn run(seed: u64, steps: u32) {
 					assert_eq!(verdict, result(honest(id, index)), "a lone liar never wins a vote");
 				}
 			}
+		}
+		// Then every ended job is pruned to its record and every deposit goes back.
+		run_to_block(System::block_number() + RetentionPeriod::get() + 50);
+		assert_eq!(Jobs::<Test>::iter().count(), 0, "every job was pruned");
+		assert_eq!(crate::JobRecords::<Test>::iter().count() as u64, jobs, "every job left its record");
+		for who in REQUESTERS {
+			let deposit = Balances::balance_on_hold(&crate::HoldReason::StorageDeposit.into(), &who);
+			assert_eq!(deposit, 0, "requester {who} has its deposits back");
 		}
 	});
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The market under spam: an honest 100-task job (examples/sum-range, R = 3) from post to its
+# last verdict, first on an idle market, then with 10,000 junk jobs queued by one griefer
+# (tests/client/tools/post-junk.mjs: jobs that pass every check at post but that nobody can
+# take). Prints both times, in blocks and in seconds, and their ratio. The target is ≤ 1.2×.
+#
+#   scripts/bench/spam.sh [JUNK]   JUNK junk jobs (10000)
+#
+# One local market (scripts/market.sh: conun-node --dev and three workers) on 127.0.0.1, RPC on
+# CONUN_BENCH_RPC_PORT (9960), libp2p from CONUN_BENCH_BASE_PORT (30800). The honest job runs
+# once before the measured idle run, so that both measured runs find the workers warm.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$REPO_ROOT/scripts/market.sh"
+
+junk=${1:-10000}
+[[ "$junk" =~ ^[0-9]+$ ]] || die "JUNK must be a number of jobs, not '$junk'"
+"$REPO_ROOT/scripts/setup.sh"
+"$REPO_ROOT/scripts/build-examples.sh"
+CONUN="$CARGO_TARGET_DIR/release/conun"
+
+rpc=${CONUN_BENCH_RPC_PORT:-9960}
+base=${CONUN_BENCH_BASE_PORT:-30800}
+dir="$(mktemp -d -t conun-spam.XXXXXX)"
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  market_stop
+  [ $status -eq 0 ] && rm -rf "$dir" || log "logs kept in $dir"
+  exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+CONUN_WORKER_MAX_TASKS=100 market_start "$dir" "$rpc" "$base"
+
+# honest NAME: submit the sum-range job as Alice; sets BLOCKS and SECONDS_TAKEN from the CLI's
+# closing line ("finished: 100/100 tasks verified, ... in N blocks (S s)").
+honest() {
+  local out="$dir/$1.out"
+  timeout 600 "$CONUN" --node "$MARKET_URL" --account alice --data-dir "$dir/alice" \
+    --listen "/ip4/127.0.0.1/tcp/$base" job submit "$REPO_ROOT/examples/sum-range/job.toml" \
+    --out "$dir/$1" >"$out" 2>&1 || { cat "$out" >&2; die "the honest job ($1) did not finish"; }
+  local line
+  line=$(grep -E '^finished: 100/100 tasks verified' "$out") || { cat "$out" >&2; die "the honest job ($1) was not verified whole"; }
+  BLOCKS=$(sed -E 's/.* in ([0-9]+) blocks.*/\1/' <<<"$line")
+  SECONDS_TAKEN=$(sed -E 's/.* blocks \(([0-9.]+) ?s\).*/\1/' <<<"$line")
+  [ "$(cat "$dir/$1/answer.txt")" = $((100000000 * 100000001 / 2)) ] || die "the honest job ($1) has a wrong sum"
+  log "$1: $BLOCKS blocks, $SECONDS_TAKEN s"
+}
+
+honest warm-up
+honest idle
+idle_blocks=$BLOCKS idle_seconds=$SECONDS_TAKEN
+
+log "a griefer (Ferdie) posts $junk junk jobs"
+junk_report=$(cd "$REPO_ROOT/tests/client" && timeout 1000 node tools/post-junk.mjs "$MARKET_URL" "$junk" //Ferdie)
+log "junk: $junk_report"
+
+honest spam
+spam_blocks=$BLOCKS spam_seconds=$SECONDS_TAKEN
+
+echo
+echo "honest 100-task job (R = 3), post to last verdict:"
+printf '  idle market:          %3d blocks  %6s s\n' "$idle_blocks" "$idle_seconds"
+printf '  with %5d junk jobs: %3d blocks  %6s s\n' "$junk" "$spam_blocks" "$spam_seconds"
+echo "  junk posted: $junk_report"
+ratio=$(awk -v a="$spam_blocks" -v b="$idle_blocks" 'BEGIN { printf "%.2f", a / b }')
+seconds_ratio=$(awk -v a="$spam_seconds" -v b="$idle_seconds" 'BEGIN { printf "%.2f", a / b }')
+echo "ratio (spam / idle): ${ratio}× in blocks, ${seconds_ratio}× in seconds (target ≤ 1.2×)"

@@ -1,0 +1,79 @@
+// Posts junk jobs as a griefer would, for scripts/bench/spam.sh: one-task jobs that pass every
+// check at post (price at the minimum, one replica, small resources) but ask a reputation of
+// 999, which no provider has, so none of them can ever be assigned.
+//
+//   node tools/post-junk.mjs WS_URL COUNT [SIGNER_URI]
+//
+// Signs with explicit nonces and submits in waves the transaction pool can hold, waiting for
+// each wave to be included before the next. Bounded: it gives up after 15 minutes. Prints one
+// JSON line: how many were posted, in how many blocks and seconds, and what the queue holds.
+
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { u8aToHex } from '@polkadot/util';
+
+const [url, countArg, signerUri = '//Ferdie'] = process.argv.slice(2);
+const count = Number(countArg);
+if (!url || !Number.isInteger(count) || count < 1) {
+  console.error('usage: node tools/post-junk.mjs WS_URL COUNT [SIGNER_URI]');
+  process.exit(2);
+}
+const WAVE = 1_000;
+const DEADLINE = Date.now() + 15 * 60_000;
+
+const api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true });
+try {
+  const signer = new Keyring({ type: 'sr25519' }).addFromUri(signerUri);
+  const minPrice = api.consts.market.minPrice.toBigInt();
+  const program = {
+    Wasm: { hash: u8aToHex(new Uint8Array(32).fill(0x5a)), size: 1_000, entryPoint: '_start', fuel: 1_000_000 },
+  };
+  const terms = {
+    resources: { cores: 1, memoryMib: 64, gpus: 0 },
+    replicas: 1,
+    price: minPrice,
+    minReputation: 999,
+    deadlines: { execution: 20, commit: 10, reveal: 10 },
+  };
+  const contact = { peerId: u8aToHex(new Uint8Array(38).fill(9)), addrs: [] };
+
+  const nonceNow = async () => (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
+  const blockNow = async () => (await api.rpc.chain.getHeader()).number.toNumber();
+  const startBlock = await blockNow();
+  const started = Date.now();
+  const first = await nonceNow();
+  let sent = 0;
+  while (sent < count) {
+    const wave = Math.min(WAVE, count - sent);
+    const submissions = [];
+    for (let i = 0; i < wave; i++) {
+      // Each input differs, so no two junk jobs are the same transaction.
+      const input = new Uint8Array(32);
+      new DataView(input.buffer).setUint32(0, sent + i);
+      const tx = api.tx.market.postJob(program, [{ hash: u8aToHex(input), size: 8 }], terms, contact);
+      await tx.signAsync(signer, { nonce: first + sent + i, era: 0 });
+      submissions.push(api.rpc.author.submitExtrinsic(tx));
+    }
+    await Promise.all(submissions);
+    sent += wave;
+    // The wave is in the pool; wait until the chain has taken it.
+    while ((await nonceNow()) < first + sent) {
+      if (Date.now() > DEADLINE) throw new Error(`gave up after 15 minutes with ${sent} submitted`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+  const [lanes, parked] = await Promise.all([
+    api.query.market.laneBounds(signer.address),
+    (async () => (await api.query.market.parkedTail()).toNumber() - (await api.query.market.parkedHead()).toNumber())(),
+  ]);
+  const lane = lanes.isSome ? lanes.unwrap()[1].toNumber() - lanes.unwrap()[0].toNumber() : 0;
+  console.log(JSON.stringify({
+    posted: count,
+    blocks: (await blockNow()) - startBlock,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    queued_in_lane: lane,
+    parked,
+  }));
+} finally {
+  await api.disconnect();
+}
