@@ -11,18 +11,10 @@ use crate::{
 	settings::Settings,
 	watch::explain,
 };
-use conun_client::{con::format_con, market::Provider, Chain};
+use conun_client::{con::format_con, limits::MarketLimits, market::Provider, Chain};
 use conun_net::BlobStore;
 use conun_primitives::{MatchQuery, MatchReport, Program, RuntimeKind, TaskStatus, Unassignable};
 use conun_sandbox::{wasm_limits, WasmExecutor};
-
-/// The spare budget held for extra replicas when a vote has no majority: 10 % of the replicas
-/// (`ExtraReplicaMargin`), none when R = 1. Mirrors the runtime's `post_job`.
-pub fn budget(tasks: u32, replicas: u32, price: u128) -> (u128, u128) {
-	let slots = tasks as u128 * replicas as u128;
-	let margin = if replicas > 1 { slots.div_ceil(10) } else { 0 };
-	(price * slots, price * (slots + margin))
-}
 
 /// Runs task 0 locally (wasm only), on the program and input `prepare` put in `store`: what it
 /// prints, how it ends and how much fuel it burns.
@@ -105,7 +97,13 @@ fn print_report(report: &MatchReport) {
 
 /// `job check MANIFEST`.
 pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), CliError> {
-	let manifest = manifest::load(path)?;
+	let chain = match settings.key {
+		Some(_) => Chain::connect(&settings.node, settings.keypair()?).await?,
+		None => Chain::connect_read_only(&settings.node).await?,
+	};
+	let at = chain.at_best().await?;
+	let limits = MarketLimits::at(&at)?;
+	let manifest = manifest::load(path, &limits)?;
 	let store = serve::open_store(settings)?;
 	let prepared = prepare::prepare(&manifest, &store, &settings.data_dir.join("images")).await?;
 	let terms = manifest.terms;
@@ -122,11 +120,6 @@ pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), Cl
 	if let Some(report) = dry_run(&manifest, &prepared, &store)? {
 		println!("{report}");
 	}
-	let chain = match settings.key {
-		Some(_) => Chain::connect(&settings.node, settings.keypair()?).await?,
-		None => Chain::connect_read_only(&settings.node).await?,
-	};
-	let at = chain.at_best().await?;
 	let query = MatchQuery {
 		runtime: prepared.program.runtime(),
 		resources: terms.resources,
@@ -136,8 +129,15 @@ pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), Cl
 	};
 	let report = chain.match_job(&at, query).await?;
 	print_report(&report);
-	let (spent, held) = budget(tasks, terms.replicas, terms.price);
-	println!("cost: {} held while it runs, {} paid if every replica agrees; the rest is refunded", format_con(held), format_con(spent));
+	let cost = limits.cost(tasks, terms.replicas, terms.price);
+	let held = cost.escrow + cost.deposit;
+	println!(
+		"cost: {} held in escrow while it runs, {} paid if every replica agrees, the rest refunded; {} storage deposit, returned when the chain prunes the job ({} blocks after it ends)",
+		format_con(cost.escrow),
+		format_con(cost.paid),
+		format_con(cost.deposit),
+		limits.retention_period
+	);
 	if settings.key.is_some() {
 		let fee = chain
 			.post_job_fee(prepared.program.clone(), prepared.inputs.clone(), terms, Default::default())
@@ -163,17 +163,4 @@ pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), Cl
 	}
 	println!("ok: {} providers could take its replicas now", report.eligible);
 	Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	#[test]
-	fn budget_holds_a_tenth_more_for_extra_replicas() {
-		let cent = conun_client::con::CON / 100;
-		assert_eq!(budget(100, 3, cent), (300 * cent, 330 * cent));
-		assert_eq!(budget(1, 3, cent), (3 * cent, 4 * cent));
-		assert_eq!(budget(7, 1, cent), (7 * cent, 7 * cent));
-	}
 }

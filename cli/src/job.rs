@@ -11,7 +11,7 @@ use crate::{
 	settings::Settings,
 	watch::{self, Outcome, Until},
 };
-use conun_client::{con::format_con, Chain};
+use conun_client::{con::format_con, limits::MarketLimits, market::PrunedJob, Chain};
 use conun_net::NetHandle;
 use conun_primitives::{JobId, JobState};
 use serde::Serialize;
@@ -31,10 +31,10 @@ pub struct SubmitOptions<'a> {
 /// `job submit MANIFEST`: prepares, posts, then (unless detached) serves the program and inputs
 /// while watching the job to its end, and downloads and reduces the results into `out`.
 pub async fn submit(settings: &Settings, path: &Path, options: SubmitOptions<'_>) -> Result<(), CliError> {
-	let manifest = manifest::load(path)?;
+	let chain = Chain::connect(&settings.node, settings.keypair()?).await?;
+	let manifest = manifest::load(path, &MarketLimits::at(&chain.at_best().await?)?)?;
 	let store = serve::open_store(settings)?;
 	let prepared = prepare::prepare(&manifest, &store, &settings.data_dir.join("images")).await?;
-	let chain = Chain::connect(&settings.node, settings.keypair()?).await?;
 	let net = serve::start(settings, store).await?;
 	let contact = serve::contact(&net, settings).await?;
 	let before = chain.balance_of(&chain.at_best().await?, chain.account()).await?;
@@ -77,9 +77,10 @@ pub async fn submit(settings: &Settings, path: &Path, options: SubmitOptions<'_>
 	let after = chain.balance_of(&at, chain.account()).await?;
 	// Payments come out of the escrow held at posting: what left the free balance is the fees,
 	// the payments and what is still held for verdicts not yet final.
-	let held = chain.job(&at, job).await?.map(|view| view.escrow).unwrap_or_default();
-	let spent = before.free.saturating_sub(after.free).saturating_sub(held);
-	summary(&outcome, Some((spent, held)), net.stats().bytes_served);
+	let (held, deposit) =
+		chain.job(&at, job).await?.map(|view| (view.escrow, view.deposit)).unwrap_or_default();
+	let spent = before.free.saturating_sub(after.free).saturating_sub(held).saturating_sub(deposit);
+	summary(&outcome, Some(Spent { spent, held, deposit }), net.stats().bytes_served);
 	check_some(&chain, &net, job, options.spot_checks).await?;
 	finish(&chain, &net, &outcome, job, options.out, manifest.reduce).await
 }
@@ -113,9 +114,19 @@ async fn finish(
 	Ok(())
 }
 
-/// The closing lines of a watch; `spent` is what the account spent so far (fees and payments)
-/// and what it still holds in escrow, when this machine posted the job.
-fn summary(outcome: &Outcome, spent: Option<(u128, u128)>, served: u64) {
+/// What posting a job took from the account, as a watch ends.
+struct Spent {
+	/// Fees and payments, refunds deducted.
+	spent: u128,
+	/// Still held in escrow, for verdicts not yet final.
+	held: u128,
+	/// Held for the job's storage until it is pruned.
+	deposit: u128,
+}
+
+/// The closing lines of a watch; `spent` is what the account spent so far and still holds,
+/// when this machine posted the job.
+fn summary(outcome: &Outcome, spent: Option<Spent>, served: u64) {
 	let (job, progress) = (&outcome.job, &outcome.progress);
 	println!(
 		"finished: {}/{} tasks verified, {} failed, {} cancelled, in {} blocks ({})",
@@ -136,10 +147,16 @@ fn summary(outcome: &Outcome, spent: Option<(u128, u128)>, served: u64) {
 	if progress.provisional > 0 {
 		line.push_str(" so far (open verdicts are paid when final)");
 	}
-	if let Some((spent, held)) = spent {
+	if let Some(Spent { spent, held, deposit }) = spent {
 		line.push_str(&format!("; the account spent {} (fees included, refunds deducted)", format_con(spent)));
 		if held > 0 {
 			line.push_str(&format!(" and holds {} in escrow until the job ends", format_con(held)));
+		}
+		if deposit > 0 {
+			line.push_str(&format!(
+				"; its storage deposit of {} comes back when the chain prunes the job, after its retention period",
+				format_con(deposit)
+			));
 		}
 	}
 	println!("{line}; {served} bytes served to workers");
@@ -166,6 +183,8 @@ struct StatusJson {
 	replicas: u32,
 	price: String,
 	escrow: String,
+	/// Held for the job's storage until it is pruned.
+	deposit: String,
 	posted_at: u32,
 	block: u64,
 	waiting: u32,
@@ -184,12 +203,44 @@ struct StatusJson {
 	stalled: Vec<String>,
 }
 
+/// `job status` of a job the chain pruned: what its record says.
+fn pruned(job: JobId, record: &PrunedJob, json: bool) -> Result<(), CliError> {
+	if json {
+		let value = serde_json::json!({
+			"job": job,
+			"state": "pruned",
+			"owner": record.owner.to_string(),
+			"tasks": record.tasks,
+			"verified": record.verified,
+			"failed": record.failed,
+			"cancelled": record.cancelled,
+			"results_chain": format!("{:?}", record.results),
+			"pruned_at": record.pruned_at,
+		});
+		println!("{}", serde_json::to_string_pretty(&value).map_err(std::io::Error::other)?);
+		return Ok(());
+	}
+	println!("job {job} (pruned at block {}), owner {}", record.pruned_at, record.owner);
+	println!(
+		"  {} tasks: {} verified, {} failed, {} cancelled; its tasks left the chain after the retention period",
+		record.tasks, record.verified, record.failed, record.cancelled
+	);
+	println!(
+		"  results chain {:?}: the hash chain of every task's outcome, which proves results kept elsewhere (docs/protocol.md, Pruning)",
+		record.results
+	);
+	Ok(())
+}
+
 /// `job status JOB [--json]`.
 pub async fn status(settings: &Settings, job: JobId, json: bool) -> Result<(), CliError> {
 	let chain = Chain::connect_read_only(&settings.node).await?;
 	let at = chain.at_best().await?;
 	let Some(view) = chain.job(&at, job).await? else {
-		return Err(CliError::Usage(format!("there is no job {job} on this chain")));
+		return match chain.job_record(&at, job).await? {
+			Some(record) => pruned(job, &record, json),
+			None => Err(CliError::Usage(format!("there is no job {job} on this chain"))),
+		};
 	};
 	let tasks = chain.tasks(&at, job).await?;
 	let progress = watch::Progress::of(&view, &tasks);
@@ -211,6 +262,7 @@ pub async fn status(settings: &Settings, job: JobId, json: bool) -> Result<(), C
 		replicas: view.replicas,
 		price: format_con(view.price),
 		escrow: format_con(view.escrow),
+		deposit: format_con(view.deposit),
 		posted_at: view.posted_at,
 		block: at.block_number(),
 		waiting: view.waiting,
@@ -231,7 +283,7 @@ pub async fn status(settings: &Settings, job: JobId, json: bool) -> Result<(), C
 		return Ok(());
 	}
 	println!("job {job} ({}), {} program {}, owner {}", status.state, status.runtime, status.program, status.owner);
-	println!("  {} tasks × {} replicas at {} each; {} in escrow; posted at block {}, now {}", status.tasks, status.replicas, status.price, status.escrow, status.posted_at, status.block);
+	println!("  {} tasks × {} replicas at {} each; {} in escrow, {} storage deposit; posted at block {}, now {}", status.tasks, status.replicas, status.price, status.escrow, status.deposit, status.posted_at, status.block);
 	println!(
 		"  tasks: {} waiting, {} running, {} revealing, {} open to challenge, {} verified (final), {} failed, {} cancelled",
 		status.waiting, status.running, status.revealing, status.open_to_challenge, status.verified, status.failed, status.cancelled

@@ -7,7 +7,10 @@
 //! would (nine replicas, a price of zero, an input file that is not there).
 
 use crate::error::CliError;
-use conun_client::con::parse_con;
+use conun_client::{
+	con::{format_con, parse_con},
+	limits::MarketLimits,
+};
 use conun_primitives::{Deadlines, JobTerms, Resources, MAX_ARGS, MAX_ARG_LEN, MAX_ENTRY_POINT_LEN};
 use serde::{Deserialize, Serialize};
 use std::{
@@ -16,13 +19,6 @@ use std::{
 	path::{Path, PathBuf},
 };
 use toml::Spanned;
-
-/// The runtime's bounds, checked here so that a mistake is found before anything is posted.
-/// They are the runtime's configuration (runtime/src/configs/mod.rs).
-pub const MAX_TASKS_PER_JOB: u64 = 5_000;
-pub const MAX_REPLICAS: i64 = 7;
-pub const MAX_DEADLINE: i64 = 28_800;
-pub const MAX_REPUTATION: i64 = 1_000;
 
 /// A checked manifest: every path exists and every number is within the market's bounds.
 #[derive(Clone, Debug)]
@@ -225,25 +221,27 @@ struct RawTiles {
 	height: Spanned<i64>,
 }
 
-/// Reads and checks the manifest at `path`.
-pub fn load(path: &Path) -> Result<Manifest, CliError> {
+/// Reads and checks the manifest at `path` against the market's `limits` (the chain's, read
+/// from its metadata), so that a mistake is found before anything is posted.
+pub fn load(path: &Path, limits: &MarketLimits) -> Result<Manifest, CliError> {
 	let source = std::fs::read_to_string(path)
 		.map_err(|e| CliError::Usage(format!("cannot read the manifest {}: {e}", path.display())))?;
-	Ok(parse(path, &source)?)
+	Ok(parse(path, &source, limits)?)
 }
 
 /// Checks the manifest `source`, read from `path` (relative paths in it are relative to the
-/// manifest's directory).
-pub fn parse(path: &Path, source: &str) -> Result<Manifest, ManifestError> {
+/// manifest's directory), against the market's `limits`.
+pub fn parse(path: &Path, source: &str, limits: &MarketLimits) -> Result<Manifest, ManifestError> {
 	let raw: RawManifest = toml::from_str(source)
 		.map_err(|e| ManifestError::new(path, source, e.span(), e.message().to_string()))?;
-	Checker { file: path, source, base: path.parent().unwrap_or(Path::new(".")) }.check(raw)
+	Checker { file: path, source, base: path.parent().unwrap_or(Path::new(".")), limits }.check(raw)
 }
 
 struct Checker<'a> {
 	file: &'a Path,
 	source: &'a str,
 	base: &'a Path,
+	limits: &'a MarketLimits,
 }
 
 impl Checker<'_> {
@@ -383,7 +381,7 @@ impl Checker<'_> {
 			if end < start {
 				return self.error(r.end.span(), format!("end ({end}) is below start ({start})"));
 			}
-			let most = (end - start + 1).min(MAX_TASKS_PER_JOB) as i64;
+			let most = (end - start + 1).min(u64::from(self.limits.max_tasks_per_job)) as i64;
 			let chunks = self.int(&r.chunks, "chunks", 1, most)? as u32;
 			InputSpec::Range { start, end, chunks }
 		} else if let Some(files) = i.files {
@@ -413,15 +411,17 @@ impl Checker<'_> {
 		} else {
 			return self.error(span, "[inputs] needs one of `range = { start, end, chunks }`, `files = [...]` or `dir = \"...\"`");
 		};
-		if inputs.tasks() as u64 > MAX_TASKS_PER_JOB {
-			return self.error(span, format!("{} tasks: a job has at most {MAX_TASKS_PER_JOB}", inputs.tasks()));
+		let most = self.limits.max_tasks_per_job;
+		if inputs.tasks() as u64 > u64::from(most) {
+			return self.error(span, format!("{} tasks: a job has at most {most}", inputs.tasks()));
 		}
 		Ok(inputs)
 	}
 
 	fn terms(&self, raw: Spanned<RawTerms>) -> Result<JobTerms<u128, u32>, ManifestError> {
 		let t = raw.into_inner();
-		let replicas = self.int(&t.replicas, "replicas", 1, MAX_REPLICAS)? as u32;
+		let limits = self.limits;
+		let replicas = self.int(&t.replicas, "replicas", 1, limits.max_replicas.into())? as u32;
 		let price = match t.price.get_ref() {
 			toml::Value::String(text) => parse_con(text).or_else(|e| self.error(t.price.span(), e))?,
 			toml::Value::Integer(whole) if *whole >= 0 => (*whole as u128) * conun_client::con::CON,
@@ -429,11 +429,14 @@ impl Checker<'_> {
 				return self.error(t.price.span(), "write a fractional price as a string, e.g. price = \"0.01\" (CON per replica)"),
 			_ => return self.error(t.price.span(), "price is an amount of CON per replica, e.g. price = \"0.01\""),
 		};
-		if price == 0 {
-			return self.error(t.price.span(), "price must be above zero: providers are paid per verified replica");
+		if price < limits.min_price.max(1) {
+			return self.error(
+				t.price.span(),
+				format!("price must be at least {} (the chain's MinPrice): providers are paid per verified replica", format_con(limits.min_price.max(1))),
+			);
 		}
 		let min_reputation = match &t.min_reputation {
-			Some(v) => self.int(v, "min_reputation", 0, MAX_REPUTATION)? as u32,
+			Some(v) => self.int(v, "min_reputation", 0, limits.max_reputation.into())? as u32,
 			None => 0,
 		};
 		let mut resources = Resources { cores: 1, memory_mib: 64, gpus: 0 };
@@ -458,7 +461,7 @@ impl Checker<'_> {
 				(&d.reveal, "reveal", &mut deadlines.reveal),
 			] {
 				if let Some(v) = value {
-					*slot = self.int(v, &format!("the {key} deadline (blocks)"), 1, MAX_DEADLINE)? as u32;
+					*slot = self.int(v, &format!("the {key} deadline (blocks)"), 1, limits.max_deadline.into())? as u32;
 				}
 			}
 		}

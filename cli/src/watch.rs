@@ -279,6 +279,7 @@ mod tests {
 			replicas: 3,
 			price: 10,
 			escrow: 0,
+			deposit: 0,
 			posted_at: 1,
 			tasks,
 			waiting: 0,

@@ -1,8 +1,30 @@
 //! Every kind of manifest mistake gives an error with the file, the line and the column at
 //! fault, and the offending line underlined; a good manifest gives the job it describes.
 
-use conun_cli::manifest::{parse, InputSpec, ProgramSpec, Reduce};
+use conun_cli::manifest::{self, InputSpec, ManifestError, Manifest, ProgramSpec, Reduce};
+use conun_client::limits::MarketLimits;
 use std::path::Path;
+
+/// A market's limits, as the CLI reads them from a chain's metadata (these are a fixture).
+fn limits() -> MarketLimits {
+	MarketLimits {
+		max_tasks_per_job: 5_000,
+		max_replicas: 7,
+		max_deadline: 28_800,
+		max_reputation: 1_000,
+		min_price: conun_client::con::CON / 1_000,
+		min_stake: 100 * conun_client::con::CON,
+		max_tasks_per_provider: 1_024,
+		extra_replica_margin_ppb: 100_000_000,
+		job_deposit: conun_client::con::CON / 10,
+		task_deposit: conun_client::con::CON / 100,
+		retention_period: 28_800,
+	}
+}
+
+fn parse(path: &Path, source: &str) -> Result<Manifest, ManifestError> {
+	manifest::parse(path, source, &limits())
+}
 
 const GOOD: &str = r#"name = "sum"
 [program]
@@ -94,7 +116,8 @@ fn market_mistakes_are_placed() {
 		(GOOD.replace("replicas = 3", "replicas = 9"), 11, 12, "replicas must be 1 to 7 (got 9)"),
 		(GOOD.replace("price = \"0.01\"", "price = \"abc\""), 12, 9, "not an amount of CON"),
 		(GOOD.replace("price = \"0.01\"", "price = 0.01"), 12, 9, "as a string"),
-		(GOOD.replace("price = \"0.01\"", "price = \"0\""), 12, 9, "above zero"),
+		(GOOD.replace("price = \"0.01\"", "price = \"0\""), 12, 9, "at least 0.001 CON"),
+		(GOOD.replace("price = \"0.01\"", "price = \"0.0001\""), 12, 9, "MinPrice"),
 		(GOOD.replace("execution = 10", "execution = 0"), 13, 27, "execution deadline"),
 		(GOOD.replace("reveal = 20", "reveal = 99999"), 13, 53, "28800"),
 		(GOOD.replace("chunks = 10", "chunks = 6000"), 8, 43, "chunks must be 1 to 1000"),
@@ -132,6 +155,6 @@ fn market_mistakes_are_placed() {
 
 #[test]
 fn an_unreadable_manifest_is_named() {
-	let error = conun_cli::manifest::load(Path::new("/nonexistent/job.toml")).unwrap_err().to_string();
+	let error = manifest::load(Path::new("/nonexistent/job.toml"), &limits()).unwrap_err().to_string();
 	assert!(error.contains("/nonexistent/job.toml"), "{error}");
 }

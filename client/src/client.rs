@@ -75,6 +75,7 @@ rpc_error_from!(
 	subxt::error::StorageValueError,
 	subxt::error::BlocksError,
 	subxt::error::ExtrinsicError,
+	subxt::error::ConstantError,
 	subxt::rpcs::Error
 );
 

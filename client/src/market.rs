@@ -22,6 +22,20 @@ pub type Job = JobView<AccountId32, Balance, BlockNumber>;
 /// A provider's registration and record.
 pub type Provider = ProviderView<Balance, BlockNumber>;
 
+/// What stays of a job after the chain pruned it, its retention period over: who posted it,
+/// how its tasks ended, and `results`, the hash chain of their outcomes
+/// ([`conun_primitives::results_chain`]) that proves its verdicts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrunedJob {
+	pub owner: AccountId32,
+	pub tasks: u32,
+	pub verified: u32,
+	pub failed: u32,
+	pub cancelled: u32,
+	pub results: H256,
+	pub pruned_at: BlockNumber,
+}
+
 /// An account's balance.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AccountBalance {
@@ -145,6 +159,26 @@ impl Chain {
 	pub async fn job(&self, at: &AtBlock, job: JobId) -> Result<Option<Job>, ChainError> {
 		let call = conun::runtime_apis().compute_market_api().job(job);
 		Ok(at.runtime_apis().call(call).await?.map(|Static(view)| view))
+	}
+
+	/// What stays of `job` at `at` if it ended and was pruned: its record.
+	pub async fn job_record(&self, at: &AtBlock, job: JobId) -> Result<Option<PrunedJob>, ChainError> {
+		let value = at.storage().try_fetch(conun::storage().market().job_records(), (job,)).await?;
+		Ok(match value {
+			Some(value) => {
+				let record = value.decode()?;
+				Some(PrunedJob {
+					owner: record.owner,
+					tasks: record.tasks,
+					verified: record.verified,
+					failed: record.failed,
+					cancelled: record.cancelled,
+					results: record.results,
+					pruned_at: record.pruned_at,
+				})
+			},
+			None => None,
+		})
 	}
 
 	/// Which providers could take a job with these requirements at `at`, and if too few, why.

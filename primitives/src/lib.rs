@@ -506,6 +506,8 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub price: Balance,
 	/// CON still held in escrow for this job.
 	pub escrow: Balance,
+	/// CON held for the job's storage until it is pruned, after it ended.
+	pub deposit: Balance,
 	pub posted_at: BlockNumber,
 	pub tasks: u32,
 	/// Tasks by phase.

@@ -9,6 +9,7 @@ use crate::{
 	journal::{Journal, Phase},
 	metrics::Metrics,
 };
+use conun_client::limits::MarketLimits;
 use conun_primitives::Contact;
 use conun_sandbox::{docker::DockerExecutor, WasmExecutor};
 use std::{str::FromStr, sync::Arc, time::Duration};
@@ -67,6 +68,15 @@ pub async fn register(config: &Config, stake: u128) -> Result<(), AppError> {
 	let contact = contact(config, &network_key(config)?.public().to_peer_id())?;
 	let chain = Chain::connect(&config.node, signer(config)?).await?;
 	let at = chain.at_best().await?;
+	// The chain's own limits, so that a registration it would refuse is refused here, and says
+	// which flag to change.
+	let limits = MarketLimits::at(&at)?;
+	if capabilities.max_tasks > limits.max_tasks_per_provider {
+		return Err(AppError(format!(
+			"--max-tasks {} is more than this chain lets a provider hold at once ({})",
+			capabilities.max_tasks, limits.max_tasks_per_provider
+		)));
+	}
 	let runtimes: Vec<_> = capabilities.runtimes.kinds().map(runtime_name).collect();
 	println!(
 		"provider {}: {} cores, {} MiB, {} GPUs, {} tasks at once, runtimes {}",
@@ -87,6 +97,13 @@ pub async fn register(config: &Config, stake: u128) -> Result<(), AppError> {
 			format_con(stake)
 		);
 	} else {
+		if stake < limits.min_stake {
+			return Err(AppError(format!(
+				"--stake {} is below this chain's minimum stake of {}",
+				format_con(stake),
+				format_con(limits.min_stake)
+			)));
+		}
 		chain.register(stake, capabilities, contact, config.price_floor.unwrap_or(0)).await?;
 		println!("registered with a stake of {}", format_con(stake));
 	}

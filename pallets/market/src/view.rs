@@ -48,6 +48,7 @@ impl<T: Config> Pallet<T> {
 			replicas: job.replicas,
 			price: job.price,
 			escrow: job.escrow,
+			deposit: job.deposit,
 			posted_at: job.posted_at,
 			tasks: job.tasks,
 			waiting: 0,

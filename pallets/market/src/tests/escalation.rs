@@ -18,24 +18,6 @@ const FAKE: u8 = 0x66;
 /// R = 3: a committee of 7 at a price of 10, plus the challenge bond.
 const BOND: Balance = CHALLENGE_BOND + 7 * 10;
 
-fn post_docker() -> JobId {
-	let id = crate::NextJobId::<Test>::get();
-	let program = Program::Docker {
-		hash: H256::repeat_byte(9),
-		size: 100,
-		command: b"run".to_vec().try_into().unwrap(),
-		args: BoundedVec::new(),
-	};
-	assert_ok!(Market::post_job(
-		RuntimeOrigin::signed(REQUESTER),
-		program,
-		inputs(1).try_into().unwrap(),
-		terms(3),
-		contact(0),
-	));
-	id
-}
-
 /// The live replicas of task 0 commit, then reveal, `results` in assignment order.
 fn vote(job: JobId, results: &[u8]) -> Vec<AccountId> {
 	let who = replicas(job, 0);
@@ -80,7 +62,7 @@ fn collude_and_escalate(job: JobId) -> (Vec<AccountId>, Balance) {
 #[test]
 fn a_fresh_committee_overturns_a_colluding_majority_and_the_honest_replica_is_paid() {
 	ten().build_and_execute(|| {
-		let job = post_docker();
+		let job = post_docker(3);
 		let (first, before) = collude_and_escalate(job);
 		let honest = first[2];
 		assert!(emitted(Event::Escalated { job, task: 0, challenger: honest, bond: BOND, committee: 7 }));
@@ -119,7 +101,7 @@ fn a_fresh_committee_overturns_a_colluding_majority_and_the_honest_replica_is_pa
 #[test]
 fn a_committee_that_confirms_the_verdict_burns_the_challenge_bond() {
 	ten().build_and_execute(|| {
-		let job = post_docker();
+		let job = post_docker(3);
 		run_to_block(2);
 		let first = vote(job, &[HONEST, HONEST, FAKE]);
 		let liar = first[2];
@@ -144,7 +126,7 @@ fn a_committee_that_confirms_the_verdict_burns_the_challenge_bond() {
 #[test]
 fn a_committee_without_a_majority_fails_the_task_and_returns_the_rest_of_the_bond() {
 	ten().build_and_execute(|| {
-		let job = post_docker();
+		let job = post_docker(3);
 		let (first, before) = collude_and_escalate(job);
 		run_to_block(3);
 		// 3, 3 and 1: no result has the four votes a committee of seven needs.
@@ -164,7 +146,7 @@ fn a_committee_without_a_majority_fails_the_task_and_returns_the_rest_of_the_bon
 #[test]
 fn cancelling_the_job_before_the_committee_commits_releases_everyone_and_returns_the_bond() {
 	ten().build_and_execute(|| {
-		let job = post_docker();
+		let job = post_docker(3);
 		let (first, before) = collude_and_escalate(job);
 		assert_ok!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), job));
 		run_to_block(3);
@@ -192,7 +174,7 @@ fn escalation_errors() {
 			small,
 			contact(0),
 		));
-		let docker = post_docker();
+		let docker = post_docker(3);
 		run_to_block(2);
 		assert_noop!(escalate(1, docker), Error::<Test>::NotProvisional);
 		assert_noop!(

@@ -178,20 +178,7 @@ fn an_escalation_without_a_committee_lapses_and_the_verdict_stands() {
 	// Four providers: R = 1 needs a committee of 3 who never ran the task, and only 3 are
 	// left; one of them pauses, so no committee can be drawn.
 	ExtBuilder::default().providers(&[1, 2, 3, 4]).challenge_period(5).build_and_execute(|| {
-		let program = Program::Docker {
-			hash: H256::repeat_byte(9),
-			size: 100,
-			command: b"run".to_vec().try_into().unwrap(),
-			args: BoundedVec::new(),
-		};
-		let id = crate::NextJobId::<Test>::get();
-		assert_ok!(Market::post_job(
-			RuntimeOrigin::signed(REQUESTER),
-			program,
-			inputs(1).try_into().unwrap(),
-			terms(1),
-			contact(0),
-		));
+		let id = post_docker(1);
 		run_to_block(2);
 		let replica = replicas(id, 0)[0];
 		commit(replica, id, 0, HONEST);

@@ -38,6 +38,26 @@ pub fn post(replicas: u32, tasks: u32) -> JobId {
 	id
 }
 
+/// Post a one-task docker job (which the chain cannot referee, so a challenge escalates) with
+/// R = `replicas` from [`REQUESTER`]; returns its id.
+pub fn post_docker(replicas: u32) -> JobId {
+	let id = crate::NextJobId::<Test>::get();
+	let program = conun_primitives::Program::Docker {
+		hash: H256::repeat_byte(9),
+		size: 100,
+		command: b"run".to_vec().try_into().unwrap(),
+		args: Default::default(),
+	};
+	assert_ok!(Market::post_job(
+		RuntimeOrigin::signed(REQUESTER),
+		program,
+		inputs(1).try_into().unwrap(),
+		terms(replicas),
+		contact(0),
+	));
+	id
+}
+
 /// The live replicas of a task, in assignment order.
 pub fn replicas(job: JobId, task: TaskIndex) -> Vec<AccountId> {
 	Tasks::<Test>::get(job, task).unwrap().live().map(|r| r.provider).collect()
