@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The market under spam: an honest 100-task job (examples/sum-range, R = 3) from post to its
 # last verdict, first on an idle market, then with 10,000 junk jobs queued by one griefer
-# (tests/client/tools/post-junk.mjs: jobs that pass every check at post but that nobody can
-# take). Prints both times, in blocks and in seconds, and their ratio. The target is ≤ 1.2×.
+# (tests/client/tools/post-junk.mjs: jobs at the chain's minimum price, below every provider's
+# price floor, so they pass every check at post but nobody takes them). Prints both times, in blocks and in seconds, and their ratio. The target is ≤ 1.2×.
 #
 #   scripts/bench/spam.sh [JUNK]   JUNK junk jobs (10000)
 #
@@ -32,7 +32,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-CONUN_WORKER_MAX_TASKS=100 market_start "$dir" "$rpc" "$base"
+# The providers work for 0.002 CON a replica or more: the honest job pays 0.01, the junk the
+# chain's minimum, 0.001, so no provider ever takes junk, however high its reputation climbs.
+# (A reputation nobody has is no good as junk: two honest jobs take a provider to the maximum.)
+CONUN_WORKER_PRICE_FLOOR=0.002 CONUN_WORKER_MAX_TASKS=100 market_start "$dir" "$rpc" "$base"
 
 # honest NAME: submit the sum-range job as Alice; sets BLOCKS and SECONDS_TAKEN from the CLI's
 # closing line ("finished: 100/100 tasks verified, ... in N blocks (S s)").

@@ -1,6 +1,7 @@
 // Posts junk jobs as a griefer would, for scripts/bench/spam.sh: one-task jobs that pass every
-// check at post (price at the minimum, one replica, small resources) but ask a reputation of
-// 999, which no provider has, so none of them can ever be assigned.
+// check at post (one replica, small resources) at the chain's minimum price, which is below
+// every provider's price floor in the benchmark, so none of them is ever assigned. (A
+// reputation nobody has would not do: honest work takes providers to the maximum quickly.)
 //
 //   node tools/post-junk.mjs WS_URL COUNT [SIGNER_URI]
 //
@@ -32,7 +33,7 @@ try {
     resources: { cores: 1, memoryMib: 64, gpus: 0 },
     replicas: 1,
     price: minPrice,
-    minReputation: 999,
+    minReputation: 0,
     deadlines: { execution: 20, commit: 10, reveal: 10 },
   };
   const contact = { peerId: u8aToHex(new Uint8Array(38).fill(9)), addrs: [] };

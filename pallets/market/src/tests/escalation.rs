@@ -3,13 +3,10 @@
 
 use super::*;
 use crate::{Burned, Error, Escalations, HoldReason, Jobs, JobState, Providers, Standings, TaskPhase};
-use conun_primitives::{FailReason, Program};
-use polkadot_sdk::{
-	frame_support::{
-		assert_noop,
-		traits::fungible::{InspectHold, Mutate},
-	},
-	sp_runtime::BoundedVec,
+use conun_primitives::FailReason;
+use polkadot_sdk::frame_support::{
+	assert_noop,
+	traits::fungible::{InspectHold, Mutate},
 };
 
 const PERIOD: BlockNumber = 5;

@@ -8,7 +8,7 @@ use crate::{
 	ParkedHead, ParkedTail, Providers, Queue, ReplicaState, Standings,
 	TaskPhase,
 };
-use conun_primitives::{FailReason, Program, Resources, Unassignable};
+use conun_primitives::{FailReason, Resources, Unassignable};
 use polkadot_sdk::{
 	frame_support::{
 		assert_noop,
