@@ -46,6 +46,12 @@ use polkadot_sdk::{
 	sp_runtime::traits::{Get, Saturating},
 };
 
+/// With the weight fresh work leaves, up to this many times [`Config::ParkedRetriesPerBlock`]
+/// more parked entries are retried: enough that a parked entry is looked at again soon, few
+/// enough that a griefer's parked junk does not take the whole hook (and the node's time) in
+/// every block.
+const SPARE_RETRIES: u64 = 4;
+
 /// A stream of random numbers derived from one seed.
 pub(crate) struct Draws {
 	seed: [u8; 32],
@@ -319,18 +325,19 @@ impl<T: Config> Pallet<T> {
 	/// Assign replicas and cancel tasks while `meter` allows: first a few parked entries
 	/// ([`Config::ParkedRetriesPerBlock`]), so that waiting tasks are retried, and their wait
 	/// ends, however busy the queue; then the ring of requesters, each in its turn visiting the
-	/// first entry of its lane for up to [`Config::TasksPerTurn`] tasks; then the other parked
-	/// entries with the weight left. Each parked entry is visited at most once per block, so
+	/// first entry of its lane for up to [`Config::TasksPerTurn`] tasks; then, with the weight
+	/// left, up to [`SPARE_RETRIES`] times as many parked entries again. Each parked entry is visited at most once per block, so
 	/// entries that cannot be assigned neither spin nor hold up fresh work.
 	pub(crate) fn process_queue(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
 		let mut draws: Option<Draws> = None;
 		let (head, tail) = Parking::<T>(PhantomData).bounds();
 		let mut parked = tail.saturating_sub(head);
-		let first = parked.min(u64::from(T::ParkedRetriesPerBlock::get()));
+		let retries = u64::from(T::ParkedRetriesPerBlock::get());
+		let first = parked.min(retries);
 		parked.saturating_reduce(first);
 		Self::retry_parked(now, meter, &mut draws, first);
 		Self::work_queue(now, meter, &mut draws);
-		Self::retry_parked(now, meter, &mut draws, parked);
+		Self::retry_parked(now, meter, &mut draws, parked.min(retries.saturating_mul(SPARE_RETRIES)));
 	}
 
 	/// What one visit of a queue entry costs besides its tasks: the ring's bounds and slot,
@@ -354,7 +361,11 @@ impl<T: Config> Pallet<T> {
 			// anything queued for the requester meanwhile joins the lane, not the ring.
 			let Some(entry) = lane.get(head) else {
 				defensive!("a requester in the ring has an entry in its lane");
-				lane.set_bounds(tail, tail);
+				// Skip the missing slot only; the rest of the lane keeps its turn.
+				lane.set_bounds(head.saturating_add(1), tail);
+				if !lane.is_empty() {
+					ring.push_back(requester);
+				}
 				continue;
 			};
 			match Self::visit(now, entry, meter, draws) {

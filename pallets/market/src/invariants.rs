@@ -34,7 +34,10 @@ use polkadot_sdk::{
 		ensure,
 		traits::{fungible::InspectHold, Get},
 	},
-	sp_runtime::{traits::Saturating, TryRuntimeError},
+	sp_runtime::{
+		traits::{Saturating, Zero},
+		TryRuntimeError,
+	},
 };
 
 impl<T: Config> Pallet<T> {
@@ -184,6 +187,16 @@ impl<T: Config> Pallet<T> {
 				T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), owner) == *escrow,
 				"held escrow equals the escrow of the owner's jobs"
 			);
+		}
+		// An owner whose jobs are all pruned holds nothing for them any more.
+		for (_, record) in JobRecords::<T>::iter() {
+			if !deposit_by_owner.contains_key(&record.owner) {
+				ensure!(
+					T::Currency::balance_on_hold(&HoldReason::StorageDeposit.into(), &record.owner).is_zero() &&
+						T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), &record.owner).is_zero(),
+					"an owner whose jobs are all pruned holds no deposit or escrow"
+				);
+			}
 		}
 		for (owner, deposit) in deposit_by_owner.iter() {
 			ensure!(

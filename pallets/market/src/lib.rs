@@ -733,8 +733,8 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Deadlines first (they free capacity and ask for replacements), then assignment, then
-		/// pruning with the weight left, all under one weight meter limited to
+		/// Deadlines first (they free capacity and ask for replacements), then a few pruned
+		/// tasks, then assignment, then pruning with the weight left, all under one weight meter limited to
 		/// [`Config::HookWeightLimit`]. Every visit the hook makes, to a deadline page, a queue
 		/// entry, a task or a pruned task, is charged to the meter.
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
@@ -743,8 +743,9 @@ pub mod pallet {
 			);
 			meter.consume(T::WeightInfo::on_initialize_base());
 			Self::process_deadlines(now, &mut meter);
+			Self::process_pruning(now, &mut meter, crate::pruning::PRUNED_FIRST);
 			Self::process_queue(now, &mut meter);
-			Self::process_pruning(now, &mut meter);
+			Self::process_pruning(now, &mut meter, u32::MAX);
 			meter.consumed()
 		}
 

@@ -9,9 +9,12 @@
 //! owner, the counters and that chain, so that a verdict can still be proven by anyone
 //! holding the results.
 //!
-//! Nothing else refers to an ended job's tasks by then: its replicas are all settled, its
-//! deadlines are past, and a queue entry left over from it ends its visit when it finds the
-//! job gone.
+//! Nothing else needs an ended job's tasks by then: its replicas are all settled, a deadline
+//! still scheduled for one of them (deadlines may lie up to twice `MaxDeadline` ahead) finds it
+//! gone and does nothing, and a queue entry left over from it ends its visit the same way.
+//!
+//! A few tasks are pruned in every block before assignment ([`PRUNED_FIRST`]), so that a busy
+//! queue cannot hold deposits back for ever; the rest is pruned with the weight left.
 
 use crate::{
 	assignment::Fifo, BalanceOf, Config, Event, JobInfo, JobPrograms, JobRecord,
@@ -29,6 +32,9 @@ use polkadot_sdk::{
 	sp_core::H256,
 	sp_runtime::traits::Saturating,
 };
+
+/// Tasks (or ends of a pruning) pruned in every block before assignment, whatever the queue.
+pub(crate) const PRUNED_FIRST: u32 = 16;
 
 /// Ended jobs waiting to be pruned, each with the block it may be pruned from.
 pub(crate) struct Retirement<T>(pub PhantomData<T>);
@@ -76,11 +82,15 @@ impl<T: Config> Pallet<T> {
 		T::DbWeight::get().reads_writes(6, 8).saturating_add(Weight::from_parts(50_000_000, 0))
 	}
 
-	/// Prune ended jobs whose time has come, a task at a time, while `meter` allows.
-	pub(crate) fn process_pruning(now: BlockNumberFor<T>, meter: &mut WeightMeter) {
+	/// Prune ended jobs whose time has come, a task at a time, up to `steps` tasks (or ends of
+	/// a pruning) while `meter` allows.
+	pub(crate) fn process_pruning(now: BlockNumberFor<T>, meter: &mut WeightMeter, steps: u32) {
 		let retirement = Retirement::<T>(PhantomData);
 		let least = Self::prune_task_weight().max(Self::prune_job_weight());
-		while meter.can_consume(least) {
+		for _ in 0..steps {
+			if !meter.can_consume(least) {
+				break;
+			}
 			let mut cursor = match Pruning::<T>::get() {
 				Some(cursor) => cursor,
 				None => {
