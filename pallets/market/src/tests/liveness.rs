@@ -45,6 +45,17 @@ fn post_terms(tasks: u32, terms: conun_primitives::JobTerms<Balance, BlockNumber
 	id
 }
 
+/// The job of every replica assigned so far, in the order they were assigned.
+fn assignment_order() -> Vec<JobId> {
+	market_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			Event::ReplicaAssigned { job, .. } => Some(job),
+			_ => None,
+		})
+		.collect()
+}
+
 /// The number of queue entries, in the requesters' lanes and parked.
 fn queued() -> (u64, u64) {
 	let lanes = crate::LaneBounds::<Test>::iter_values().map(|(head, tail)| tail - head).sum();
@@ -276,13 +287,7 @@ fn jobs_take_turns_at_the_front_of_the_queue() {
 		let large = post(1, 30);
 		let small = post(1, 1);
 		run_to_block(2);
-		let order: Vec<JobId> = market_events()
-			.into_iter()
-			.filter_map(|e| match e {
-				Event::ReplicaAssigned { job, .. } => Some(job),
-				_ => None,
-			})
-			.collect();
+		let order = assignment_order();
 		// The large job's first turn, then the small job, then the large job again.
 		let first_small = order.iter().position(|j| *j == small).unwrap();
 		assert_eq!(first_small, TASKS_PER_TURN as usize, "{order:?}");
@@ -367,13 +372,7 @@ fn a_requester_s_own_jobs_take_turns_in_its_lane() {
 			id
 		};
 		run_to_block(2);
-		let order: Vec<JobId> = market_events()
-			.into_iter()
-			.filter_map(|e| match e {
-				Event::ReplicaAssigned { job, .. } => Some(job),
-				_ => None,
-			})
-			.collect();
+		let order = assignment_order();
 		// The large job's turn, the other requester's, then the requester's small job.
 		let turn = TASKS_PER_TURN as usize;
 		assert!(order[..turn].iter().all(|j| *j == large), "{order:?}");
