@@ -361,6 +361,12 @@ pub enum FailReason {
 	/// (`UnassignableTimeout`), and too few replicas were left to decide it.
 	#[codec(index = 3)]
 	Unassignable,
+	/// A majority of its replicas reported, soon after their assignment, that the job's
+	/// program or input could not be fetched from its requester (or any peer). Its budget was
+	/// refunded and its share of the storage deposit burned: serving the data is the
+	/// requester's part.
+	#[codec(index = 4)]
+	Unavailable,
 }
 
 /// The phase of one task.

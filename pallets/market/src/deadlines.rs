@@ -14,7 +14,7 @@ use crate::{
 	Pallet, ReplicaSlots, ReplicaState, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
-use conun_primitives::{FailReason, JobState, TaskPhase, TaskRef};
+use conun_primitives::{TaskPhase, TaskRef};
 use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, weights::WeightMeter},
 	frame_system::pallet_prelude::BlockNumberFor,
@@ -106,23 +106,7 @@ impl<T: Config> Pallet<T> {
 					}
 				}
 				if missed > 0 {
-					// Replace who missed while the job runs and replacements are left; the task
-					// wants fewer replicas by the rest.
-					let replaceable = if job.state == JobState::Open {
-						missed.min(T::MaxReplacements::get().saturating_sub(task.replaced))
-					} else {
-						0
-					};
-					task.replaced.saturating_accrue(replaceable);
-					task.wanted.saturating_reduce(missed - replaceable);
-					if task.wanted == 0 {
-						Self::fail_task(task_ref, &mut job, &mut task, FailReason::NoResult);
-					} else if task.missing() > 0 {
-						task.phase = TaskPhase::Waiting;
-						Self::enqueue(&job.owner, task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
-					} else {
-						task.phase = TaskPhase::Running;
-					}
+					Self::lose_replicas(task_ref, &mut job, &mut task, missed);
 				}
 				let ready = matches!(task.phase, TaskPhase::Running) && task.all_committed();
 				if ready {

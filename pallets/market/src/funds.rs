@@ -53,6 +53,29 @@ impl<T: Config> Pallet<T> {
 			})
 	}
 
+	/// Burn up to `amount` of `job`'s storage deposit (its requester did not serve a task's
+	/// data); returns what was burned, already taken off `job.deposit`.
+	pub(crate) fn burn_deposit(job: &mut JobInfo<T>, amount: BalanceOf<T>) -> BalanceOf<T> {
+		let amount = amount.min(job.deposit);
+		if amount.is_zero() {
+			return amount;
+		}
+		let burned = T::Currency::burn_held(
+			&HoldReason::StorageDeposit.into(),
+			&job.owner,
+			amount,
+			Precision::BestEffort,
+			Fortitude::Force,
+		)
+		.unwrap_or_else(|_| {
+			defensive!("a job's deposit is held until it is pruned");
+			Zero::zero()
+		});
+		job.deposit.saturating_reduce(burned);
+		Burned::<T>::mutate(|total| total.saturating_accrue(burned));
+		burned
+	}
+
 	/// Hold `amount` of `who`'s free balance as a job's escrow.
 	pub(crate) fn hold_escrow(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
 		T::Currency::hold(&HoldReason::JobEscrow.into(), who, amount)

@@ -41,6 +41,7 @@
 extern crate alloc;
 
 mod assignment;
+mod availability;
 mod deadlines;
 mod escalation;
 mod funds;
@@ -193,6 +194,14 @@ pub mod pallet {
 		/// or leaving may never come back.
 		#[pallet::constant]
 		type UnassignableTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Blocks after its assignment in which a replica may report that the job's program or
+		/// input cannot be fetched ([`Pallet::report_unavailable`]). The report releases it
+		/// without penalty; reports from a majority of R fail the task and burn its share of
+		/// the requester's deposit. After the window the data is presumed fetched: a replica
+		/// cannot hold a task for most of its deadline and then walk away unpunished.
+		#[pallet::constant]
+		type FetchWindow: Get<BlockNumberFor<Self>>;
 
 		/// The lowest price per replica a job may offer.
 		#[pallet::constant]
@@ -601,6 +610,12 @@ pub mod pallet {
 		/// ([`Config::NoMajorityFee`]), and a fresh round of `replicas` new providers decides
 		/// the task. Earlier reveals do not count in it.
 		RoundRestarted { job: JobId, task: TaskIndex, replicas: u32 },
+		/// A replica reported that its job's program or input could not be fetched: it was
+		/// released without reward or penalty and, unless the task failed for it, replaced.
+		DataUnavailable { job: JobId, task: TaskIndex, provider: T::AccountId },
+		/// A task failed because its data could not be fetched ([`FailReason::Unavailable`]):
+		/// `burned` of its requester's storage deposit was burned.
+		DepositBurned { job: JobId, task: TaskIndex, burned: BalanceOf<T> },
 		/// A task failed and its budget was refunded.
 		TaskFailed { job: JobId, task: TaskIndex, reason: FailReason },
 		/// A task was cancelled with its job before any commitment; `refunded` went back to the
@@ -697,6 +712,9 @@ pub mod pallet {
 		AlreadyCommitted,
 		/// The replica's commit deadline has passed.
 		CommitDeadlinePassed,
+		/// More than [`Config::FetchWindow`] blocks have passed since the replica was assigned:
+		/// its data is presumed fetched, and it can no longer report it unavailable.
+		FetchWindowOver,
 		/// Reveals of this task are not open.
 		RevealsNotOpen,
 		/// The task's reveal deadline has passed.
@@ -1038,6 +1056,25 @@ pub mod pallet {
 		pub fn challenge_escalate(origin: OriginFor<T>, task: TaskRef) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::do_challenge_escalate(who, task)
+		}
+
+		/// Report that the program or input of tasks the caller was assigned cannot be fetched,
+		/// within [`Config::FetchWindow`] blocks of each assignment and before committing. All
+		/// or nothing: one bad item fails the call.
+		///
+		/// Each replica is released without reward or penalty ([`Event::DataUnavailable`]) and
+		/// replaced; once a majority of a task's R replicas have reported, the task fails
+		/// ([`FailReason::Unavailable`]), its budget is refunded and [`Config::TaskDeposit`] of
+		/// the requester's storage deposit is burned ([`Event::DepositBurned`]). Linear in the
+		/// batch size.
+		#[pallet::call_index(13)]
+		#[pallet::weight(Pallet::<T>::report_unavailable_weight(tasks.len() as u32))]
+		pub fn report_unavailable(
+			origin: OriginFor<T>,
+			tasks: BoundedVec<TaskRef, T::MaxBatch>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_report_unavailable(who, tasks)
 		}
 	}
 }

@@ -93,6 +93,7 @@ pub const MAX_REPLICAS: u32 = 5;
 pub const TASKS_PER_TURN: u32 = 8;
 pub const UNASSIGNABLE_TIMEOUT: BlockNumber = 20;
 pub const MIN_PRICE: Balance = 2;
+pub const FETCH_WINDOW: BlockNumber = 3;
 pub const MAX_TASKS_PER_PROVIDER: u32 = 1_024;
 
 impl pallet_market::Config for Test {
@@ -117,6 +118,7 @@ impl pallet_market::Config for Test {
 	type TasksPerTurn = ConstU32<TASKS_PER_TURN>;
 	type ParkedRetriesPerBlock = ConstU32<4>;
 	type UnassignableTimeout = ConstU64<UNASSIGNABLE_TIMEOUT>;
+	type FetchWindow = ConstU64<FETCH_WINDOW>;
 	type MinPrice = ConstU128<MIN_PRICE>;
 	type JobDeposit = JobDeposit;
 	type TaskDeposit = TaskDeposit;

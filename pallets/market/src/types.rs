@@ -175,6 +175,11 @@ pub enum ReplicaState {
 	/// unsettled (it cannot unbond) until then.
 	#[codec(index = 5)]
 	OnTrial { result: H256 },
+	/// Reported, within [`crate::Config::FetchWindow`] of its assignment, that the job's
+	/// program or input could not be fetched: released without reward or penalty, and it no
+	/// longer counts.
+	#[codec(index = 6)]
+	Unavailable,
 }
 
 /// One replica of a task.
@@ -196,7 +201,10 @@ impl<T: Config> Replica<T> {
 	pub fn is_live(&self) -> bool {
 		!matches!(
 			self.state,
-			ReplicaState::Missed | ReplicaState::Superseded { .. } | ReplicaState::OnTrial { .. }
+			ReplicaState::Missed |
+				ReplicaState::Superseded { .. } |
+				ReplicaState::OnTrial { .. } |
+				ReplicaState::Unavailable
 		)
 	}
 
@@ -294,6 +302,11 @@ impl<T: Config> TaskInfo<T> {
 			}
 		}
 		votes
+	}
+
+	/// Replicas that reported the job's data unavailable.
+	pub fn unavailable(&self) -> u32 {
+		self.replicas.iter().filter(|r| r.state == ReplicaState::Unavailable).count() as u32
 	}
 
 	/// Whether any live replica has committed (or revealed).

@@ -189,7 +189,10 @@ parameter_types! {
 /// - below 100 reputation, or 100 CON of stake, a provider gets no work; it holds at most one
 ///   task per CON staked, and a newcomer 64 (one more per verified replica);
 /// - a job must offer at least 0.001 CON per replica, and terms some registered provider of its
-///   runtime could meet; tasks that find no providers for 30 minutes stop waiting.
+///   runtime could meet; tasks that find no providers for 30 minutes stop waiting;
+/// - a replica that cannot fetch its job's data reports it within a minute and is released
+///   unpunished; when a majority of R do, the task fails and 0.01 CON of the requester's
+///   deposit is burned.
 impl pallet_market::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -218,6 +221,9 @@ impl pallet_market::Config for Runtime {
 	// Half an hour without the providers a task needs ends the wait: replicas already working
 	// go on or are released, a job whose tasks find nobody ends, refunded.
 	type UnassignableTimeout = ConstU32<{ 30 * MINUTES }>;
+	// A replica has a minute from its assignment to report that its job's data cannot be
+	// fetched (the worker tries three times first); after that the data is presumed fetched.
+	type FetchWindow = ConstU32<MINUTES>;
 	type MinPrice = ConstU128<MILLICON>;
 	// A job's storage is paid for while it is kept: 0.1 CON a job and 0.01 CON a task (a
 	// 5,000-task job holds 50.1 CON), returned when it is pruned a day after it ended.

@@ -1,6 +1,7 @@
 //! Tests of the market, by topic. Each test runs in [`ExtBuilder::build_and_execute`], which
 //! checks every invariant at the end, and [`run_to_block`] checks them after every block.
 
+mod availability;
 mod escalation;
 mod jobs;
 mod liveness;

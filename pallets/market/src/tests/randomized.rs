@@ -86,6 +86,16 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 			if rng.chance(15) {
 				return;
 			}
+			// Some claim they could not fetch the data instead: refused after the fetch window,
+			// and otherwise released unpunished (a majority fails the task).
+			if rng.chance(8) {
+				let tasks: Vec<_> = due(provider, liars, false).into_iter().map(|(task, _)| task).collect();
+				if tasks.is_empty() {
+					return;
+				}
+				let _ = Market::report_unavailable(origin(provider), tasks.try_into().unwrap());
+				return;
+			}
 			let items: Vec<_> = due(provider, liars, false)
 				.into_iter()
 				.map(|(task, byte)| commit_item(provider, task.job, task.task, byte))
@@ -179,7 +189,7 @@ fn run(seed: u64, steps: u32) {
 		assert_eq!(crate::JobRecords::<Test>::iter().count() as u64, jobs, "every job left its record");
 		for who in REQUESTERS {
 			let deposit = Balances::balance_on_hold(&crate::HoldReason::StorageDeposit.into(), &who);
-			assert_eq!(deposit, 0, "requester {who} has its deposits back");
+			assert_eq!(deposit, 0, "requester {who} has its deposits back (or burned, for data it did not serve)");
 		}
 	});
 }
