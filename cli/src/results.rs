@@ -187,6 +187,7 @@ pub async fn logs(chain: &Chain, net: &NetHandle, job: JobId, index: u32) -> Res
 			ReplicaProgress::Missed => "missed its deadline".to_string(),
 			ReplicaProgress::Superseded(result) => format!("revealed {result:?} in an earlier round (no majority, or escalated)"),
 			ReplicaProgress::OnTrial(result) => format!("revealed {result:?}; the verdict is escalated, a fresh committee decides"),
+			ReplicaProgress::Unavailable => "could not fetch the program or input, and was released".to_string(),
 		};
 		println!("\nprovider {} ({state}, assigned at block {})", replica.provider, replica.assigned_at);
 		let Some((peer, addrs)) = contacts.of(&replica.provider).await? else {

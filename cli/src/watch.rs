@@ -11,7 +11,7 @@ use conun_client::{
 	market::{Job, JobEvent, ReplicaProgress, TaskRecord},
 	Chain,
 };
-use conun_primitives::{JobId, JobState, TaskPhase, Unassignable};
+use conun_primitives::{FailReason, JobId, JobState, TaskPhase, Unassignable};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::{
 	collections::BTreeSet,
@@ -73,7 +73,7 @@ impl Progress {
 						p.committed += 1;
 						p.revealed += 1;
 					},
-					ReplicaProgress::Assigned | ReplicaProgress::Missed => {},
+					ReplicaProgress::Assigned | ReplicaProgress::Missed | ReplicaProgress::Unavailable => {},
 				}
 			}
 		}
@@ -250,7 +250,16 @@ fn news(event: &JobEvent, stalled_seen: &mut BTreeSet<u8>) -> Option<String> {
 			format!("task {task}: {} escalated the verdict; a fresh committee of {committee} providers decides it", short(challenger)),
 		JobEvent::RoundRestarted { task, replicas } =>
 			format!("task {task}: no majority; its revealers were paid the base fee, and a fresh round of {replicas} new providers decides it"),
+		JobEvent::Failed { task, reason: FailReason::Unavailable } => format!(
+			"task {task} failed: its replicas could not fetch its program or input (Unavailable). \
+			 The requester serves them: keep `conun job submit` (or `conun serve`) running until the job ends, \
+			 and check that the address it publishes is reachable from the providers"
+		),
 		JobEvent::Failed { task, reason } => format!("task {task} failed: {reason:?}"),
+		JobEvent::DataUnavailable { task, provider } =>
+			format!("task {task}: {} could not fetch the program or input, and was released", short(provider)),
+		JobEvent::DepositBurned { task, burned } =>
+			format!("task {task}: {} of the storage deposit was burned, for data nobody could fetch", format_con(*burned)),
 		JobEvent::Expired { reason } => format!(
 			"the job waited too long for providers ({}, {reason:?}): its tasks without replicas failed and are refunded",
 			explain(*reason)

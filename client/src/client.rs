@@ -263,6 +263,13 @@ impl Chain {
 		self.submit(&conun::tx().market().reveal_results(BoundedVec(items))).await
 	}
 
+	/// Reports, in one transaction, tasks whose program or input no peer could provide: the
+	/// chain releases the provider from them without penalty.
+	pub async fn send_unavailable(&self, tasks: Vec<conun_primitives::TaskRef>) -> Result<Submitted, ChainError> {
+		let tasks = tasks.into_iter().map(Static).collect();
+		self.submit(&conun::tx().market().report_unavailable(BoundedVec(tasks))).await
+	}
+
 	/// Challenges the verdict on a wasm task while it is open to challenge: the chain runs the
 	/// task itself on `program` and `input` (checked against their hashes on chain) with
 	/// `fuel`, what the challenger's own run burned, and its result decides. Waits until the

@@ -59,6 +59,8 @@ pub enum ReplicaProgress {
 	Superseded(H256),
 	/// Revealed this result in a verdict that was escalated: a fresh committee decides.
 	OnTrial(H256),
+	/// Reported that it could not fetch the job's program or input, and was released.
+	Unavailable,
 }
 
 /// One replica of a task: who runs it and how far it got.
@@ -124,6 +126,10 @@ pub enum JobEvent {
 	Paid { task: TaskIndex, provider: AccountId32, amount: Balance },
 	Slashed { task: TaskIndex, provider: AccountId32, amount: Balance },
 	Missed { task: TaskIndex, provider: AccountId32, slashed: Balance },
+	/// A replica could not fetch the job's program or input, said so, and was released.
+	DataUnavailable { task: TaskIndex, provider: AccountId32 },
+	/// A task failed for its data and `burned` of the requester's deposit was burned.
+	DepositBurned { task: TaskIndex, burned: Balance },
 	Cancelled { refunded: Balance },
 	Finished { verified: u32, failed: u32, cancelled: u32, refunded: Balance },
 }
@@ -147,6 +153,7 @@ fn task_record(index: TaskIndex, info: TaskInfo) -> TaskRecord {
 					ReplicaState::Missed => ReplicaProgress::Missed,
 					ReplicaState::Superseded { result } => ReplicaProgress::Superseded(result),
 					ReplicaState::OnTrial { result } => ReplicaProgress::OnTrial(result),
+					ReplicaState::Unavailable => ReplicaProgress::Unavailable,
 				},
 			})
 			.collect(),
@@ -346,6 +353,8 @@ impl Chain {
 			provider: v.provider,
 			slashed: v.slashed
 		});
+		collect!(e::DataUnavailable, |v| JobEvent::DataUnavailable { task: v.task, provider: v.provider });
+		collect!(e::DepositBurned, |v| JobEvent::DepositBurned { task: v.task, burned: v.burned });
 		collect!(e::JobCancelled, |v| JobEvent::Cancelled { refunded: v.refunded });
 		collect!(e::JobFinished, |v| JobEvent::Finished {
 			verified: v.verified,

@@ -278,19 +278,29 @@ impl Market {
 		self.post(docker).await;
 	}
 
-	/// Posts a job of one task with R = 3 (job 0).
-	async fn post_job(&self) {
-		let wasm = Program::Wasm {
+	/// The sum program, as a job's program.
+	fn wasm(&self) -> Program {
+		Program::Wasm {
 			hash: content_hash(&self.program),
 			size: self.program.len() as u64,
 			entry_point: b"_start".to_vec().try_into().unwrap(),
 			fuel: FUEL,
-		};
-		self.post(wasm).await;
+		}
+	}
+
+	/// Posts a job of one task with R = 3 (job 0).
+	async fn post_job(&self) {
+		self.post(self.wasm()).await;
 	}
 
 	/// Posts `program` as a job of one task (the input) with R = 3.
 	async fn post(&self, program: Program) {
+		let input = TaskInput { hash: content_hash(&self.input), size: self.input.len() as u64 };
+		self.post_with(program, input).await;
+	}
+
+	/// Posts `program` as a job of one task, `input`, with R = 3.
+	async fn post_with(&self, program: Program, input: TaskInput) {
 		let terms = JobTerms {
 			resources: Resources { cores: 1, memory_mib: 64, gpus: 0 },
 			replicas: 3,
@@ -298,7 +308,6 @@ impl Market {
 			min_reputation: 0,
 			deadlines: Deadlines { execution: 10, commit: 10, reveal: 20 },
 		};
-		let input = TaskInput { hash: content_hash(&self.input), size: self.input.len() as u64 };
 		let contact =
 			conun_net::contact::to_contact(&self.net.peer_id(), &self.net.listen_addrs().await.unwrap()).unwrap();
 		let post = conun::tx().market().post_job(
@@ -423,6 +432,38 @@ async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveal
 	assert!(page.contains(r#"conun_worker_tasks_total{outcome="success",phase="executed"} 1"#), "{page}");
 	assert!(page.contains("conun_worker_execution_seconds_bucket"), "{page}");
 	assert!(page.contains(r#"conun_worker_transactions_total{call="commit_results",outcome="in_block"} 1"#), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_requester_who_never_serves_its_input_costs_the_providers_nothing() {
+	let market = Market::start().await;
+	let providers = market.providers(&["Eve", "Ferdie", "Charlie"]);
+	let _workers: Vec<Process> = providers.iter().map(|p| p.run(&market.url, None)).collect();
+	let mut before = Vec::new();
+	for provider in &providers {
+		before.push(market.standing(provider).await.1);
+	}
+	// The requester holds the program but never had this input: nobody can fetch it.
+	let missing = b"an input nobody serves".to_vec();
+	market.post_with(market.wasm(), TaskInput { hash: content_hash(&missing), size: missing.len() as u64 }).await;
+
+	let reason = wait_for("the task to fail", Duration::from_secs(180), || async {
+		let at = market.requester.at_best().await.ok()?;
+		let task = at.storage().try_fetch(conun::storage().market().tasks(), (0u64, 0u32)).await.ok()??;
+		match task.decode().ok()?.phase.0 {
+			TaskPhase::Failed { reason } => Some(reason),
+			TaskPhase::Verified { .. } => panic!("a task without its input was verified"),
+			_ => None,
+		}
+	})
+	.await;
+	assert_eq!(reason, FailReason::Unavailable);
+	for (provider, stake_before) in providers.iter().zip(before) {
+		let (standing, stake) = market.standing(provider).await;
+		assert_eq!((stake, standing.slashed), (stake_before, 0), "{}", provider.log());
+	}
+	let reported = providers.iter().filter(|p| p.log().contains("reporting them unavailable")).count();
+	assert!(reported >= 2, "a majority reported the input unavailable");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -335,6 +335,36 @@ mod benchmarks {
 		assert!(matches!(Tasks::<T>::get(job, n - 1).unwrap().phase, TaskPhase::Revealing { .. }));
 	}
 
+	/// Every item is the report that makes a majority of its task's R replicas, the most R:
+	/// the task fails, its replicas are released and refunded, and its deposit share burned.
+	/// (Not yet in `weights.rs`: the call is charged an upper bound composed of
+	/// `commit_results` and `cancel_task`, until the weights are regenerated.)
+	#[benchmark]
+	fn report_unavailable(n: Linear<1, { T::MaxBatch::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let r = T::MaxReplicas::get();
+		let all = providers::<T>(r, n + 1);
+		let job = post::<T>(n, r);
+		assign_all::<T>();
+		let tasks = || -> BoundedVec<TaskRef, T::MaxBatch> {
+			BoundedVec::truncate_from((0..n).map(|task| TaskRef { job, task }).collect::<Vec<_>>())
+		};
+		let majority = r / 2 + 1;
+		for who in all.iter().take(majority as usize - 1) {
+			Market::<T>::do_report_unavailable(who.clone(), tasks()).unwrap();
+		}
+		let last = all[majority as usize - 1].clone();
+		let items = tasks();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(last), items);
+
+		assert_eq!(
+			Tasks::<T>::get(job, n - 1).unwrap().phase,
+			TaskPhase::Failed { reason: conun_primitives::FailReason::Unavailable }
+		);
+	}
+
 	/// Every item reveals a task of the most replicas without settling it (the others have
 	/// not revealed yet); verdicts are charged apart, by `settle_task`.
 	#[benchmark]

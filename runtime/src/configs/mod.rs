@@ -190,7 +190,7 @@ parameter_types! {
 ///   task per CON staked, and a newcomer 64 (one more per verified replica);
 /// - a job must offer at least 0.001 CON per replica, and terms some registered provider of its
 ///   runtime could meet; tasks that find no providers for 30 minutes stop waiting;
-/// - a replica that cannot fetch its job's data reports it within a minute and is released
+/// - a replica that cannot fetch its job's data reports it within 5 minutes and is released
 ///   unpunished; when a majority of R do, the task fails and 0.01 CON of the requester's
 ///   deposit is burned.
 impl pallet_market::Config for Runtime {
@@ -221,9 +221,11 @@ impl pallet_market::Config for Runtime {
 	// Half an hour without the providers a task needs ends the wait: replicas already working
 	// go on or are released, a job whose tasks find nobody ends, refunded.
 	type UnassignableTimeout = ConstU32<{ 30 * MINUTES }>;
-	// A replica has a minute from its assignment to report that its job's data cannot be
-	// fetched (the worker tries three times first); after that the data is presumed fetched.
-	type FetchWindow = ConstU32<MINUTES>;
+	// A replica has five minutes from its assignment to report that its job's data cannot be
+	// fetched: the worker tries twice first, and one try at a peer that never answers can take
+	// a minute (dialing, then the 30 s request timeout). After that the data is presumed
+	// fetched.
+	type FetchWindow = ConstU32<{ 5 * MINUTES }>;
 	type MinPrice = ConstU128<MILLICON>;
 	// A job's storage is paid for while it is kept: 0.1 CON a job and 0.01 CON a task (a
 	// 5,000-task job holds 50.1 CON), returned when it is pruned a day after it ended.

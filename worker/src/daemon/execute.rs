@@ -37,6 +37,10 @@ pub struct Runner {
 pub enum RunError {
 	#[error("fetching {what} {hash:?}: {error}")]
 	Fetch { what: &'static str, hash: H256, error: String },
+	/// No peer, the requester included, could provide the blob: the daemon reports the task's
+	/// data unavailable after a few tries, rather than miss its deadline.
+	#[error("fetching {what} {hash:?}: {error}")]
+	Unavailable { what: &'static str, hash: H256, error: String },
 	#[error("this worker does not offer the {0:?} runtime")]
 	RuntimeNotOffered(RuntimeKind),
 	#[error("docker: {0}")]
@@ -141,6 +145,8 @@ impl Runner {
 		match self.net.fetch(hash, size, peers.to_vec()).await {
 			Ok(_) => {},
 			Err(conun_net::FetchError::TooLarge { .. }) => return Ok(Fetched::WrongSize),
+			Err(error @ conun_net::FetchError::Unavailable { .. }) =>
+				return Err(RunError::Unavailable { what, hash, error: error.to_string() }),
 			Err(error) => return Err(fetch_error(error.to_string())),
 		}
 		let store = self.store.clone();

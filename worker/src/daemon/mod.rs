@@ -6,6 +6,7 @@
 //! | the chain says | the journal has | the worker |
 //! |---|---|---|
 //! | `Execute` | nothing, or `Running` | starts the task (fetch, run, record result and salt) |
+//! | `Execute`, and no peer could provide its program or input in [`UNAVAILABLE_AFTER`] tries | `Running` | reports the data unavailable: the chain releases the provider unpunished |
 //! | `Execute` | a result and salt | commits them (again after a reorg: the same commitment) |
 //! | `AwaitReveals` or `Reveal` | `Executed` | notes the commitment is on chain |
 //! | `Reveal` | a result and salt | reveals them |
@@ -13,7 +14,8 @@
 //! | `Contest` (the verdict went against its result) | a result | challenges the verdict once: wasm tasks with the program's and input's bytes, for the chain to referee; docker tasks (and wasm tasks too large for the referee) by escalation to a fresh committee |
 //! | (not listed at a finalized block) | anything | forgets the task |
 //!
-//! Commitments go out in one `commit_results` and reveals in one `reveal_results` per block,
+//! Commitments go out in one `commit_results`, reveals in one `reveal_results` and reports of
+//! data nobody serves in one `report_unavailable` per block,
 //! signed with nonces the worker counts itself. Because every decision is taken from the chain
 //! and the journal afresh at each block, the same rules recover from a restart of the worker
 //! (the journal survives), of the node (the worker reconnects and carries on), a reorg (a
@@ -43,6 +45,10 @@ use tokio::sync::{mpsc, Semaphore};
 const RESEND_AFTER: u64 = 4;
 /// A task whose program or input could not be fetched is tried again after this many blocks.
 const RETRY_AFTER: u64 = 2;
+/// A task whose program or input no peer could provide this many times in a row is reported
+/// unavailable (`report_unavailable`), well within the chain's `FetchWindow`: a requester that
+/// serves nothing must not get its providers slashed as no-shows.
+const UNAVAILABLE_AFTER: u32 = 2;
 /// How long to wait for the node to report a transaction in a block before sending it again.
 const OUTCOME_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a pause or resume (for working hours) may take.
@@ -53,6 +59,7 @@ const PAUSE_TIMEOUT: Duration = Duration::from_secs(60);
 enum Step {
 	Commit,
 	Reveal,
+	Report,
 }
 
 impl Step {
@@ -60,16 +67,32 @@ impl Step {
 		match self {
 			Step::Commit => "commit_results",
 			Step::Reveal => "reveal_results",
+			Step::Report => "report_unavailable",
 		}
 	}
 }
 
 /// What finished in the background.
 enum Done {
-	/// A task ran (or could not be run).
-	Executed { task: TaskRef, ok: bool },
+	/// A task ran (or could not be run; `unavailable` when no peer could provide its data).
+	Executed { task: TaskRef, ok: bool, unavailable: bool },
 	/// A batch of commits or reveals made it into a block, or did not.
 	Sent { step: Step, tasks: Vec<TaskRef>, ok: bool },
+}
+
+/// One item of a batch: a result to commit or reveal, or a task to report unavailable.
+#[derive(Clone, Copy, Debug)]
+enum Item {
+	Result { task: TaskRef, result: subxt::utils::H256, salt: conun_primitives::Salt },
+	Report(TaskRef),
+}
+
+impl Item {
+	fn task(&self) -> TaskRef {
+		match *self {
+			Item::Result { task, .. } | Item::Report(task) => task,
+		}
+	}
 }
 
 /// A commit or reveal sent: at which block, and whether the node has reported it in a block.
@@ -128,6 +151,8 @@ pub struct Daemon {
 	first_seen: BTreeMap<TaskRef, Instant>,
 	/// Tasks that could not be fetched or run, and the block from which to try again.
 	retry_at: BTreeMap<TaskRef, u64>,
+	/// Tries in a row in which no peer could provide a task's program or input.
+	unavailable: BTreeMap<TaskRef, u32>,
 	/// Commits and reveals sent and not yet seen on chain.
 	in_flight: BTreeMap<(TaskRef, Step), InFlight>,
 	/// Items of a batch that failed: sent on their own next, so that one bad item cannot keep
@@ -165,6 +190,7 @@ impl Daemon {
 			running: BTreeSet::new(),
 			first_seen: BTreeMap::new(),
 			retry_at: BTreeMap::new(),
+			unavailable: BTreeMap::new(),
 			in_flight: BTreeMap::new(),
 			isolate: BTreeSet::new(),
 			unlisted_since: BTreeMap::new(),
@@ -243,6 +269,7 @@ impl Daemon {
 		self.jobs.retain(|job, _| listed.iter().any(|t| t.job == *job));
 		self.send(number, Step::Commit, &assignments).await;
 		self.send(number, Step::Reveal, &assignments).await;
+		self.send(number, Step::Report, &assignments).await;
 		if let Ok(best) = self.chain.best_number().await {
 			self.metrics.chain_lag.set(best.saturating_sub(number));
 		}
@@ -331,25 +358,25 @@ impl Daemon {
 				let runner = runner.clone();
 				async move { runner.run(task, input, &spec).await }
 			});
-			let ok = match run.await {
+			let (ok, unavailable) = match run.await {
 				Ok(Ok(receipt)) => {
 					tracing::info!(job = task.job, task = task.task, status = ?receipt.status, result = ?receipt.result, "ran");
-					true
+					(true, false)
 				},
 				Ok(Err(error)) => {
 					tracing::warn!(job = task.job, task = task.task, %error, "could not run; will retry");
-					false
+					(false, matches!(error, execute::RunError::Unavailable { .. }))
 				},
 				Err(error) => {
 					tracing::error!(job = task.job, task = task.task, %error, "the run panicked; will retry");
-					false
+					(false, false)
 				},
 			};
 			if !ok {
 				runner.metrics.task("executed", "error");
 			}
 			drop(permit);
-			let _ = done.send(Done::Executed { task, ok });
+			let _ = done.send(Done::Executed { task, ok, unavailable });
 		});
 	}
 
@@ -463,6 +490,7 @@ impl Daemon {
 			self.in_flight.retain(|(t, _), _| *t != task);
 			self.isolate.retain(|(t, _)| *t != task);
 			self.retry_at.remove(&task);
+			self.unavailable.remove(&task);
 			self.first_seen.remove(&task);
 			self.contested.remove(&task);
 		}
@@ -482,6 +510,9 @@ impl Daemon {
 			let due = match (step, &a.phase) {
 				(Step::Commit, AssignmentPhase::Execute { commit_by }) => number < u64::from(*commit_by),
 				(Step::Reveal, AssignmentPhase::Reveal { reveal_by }) => number < u64::from(*reveal_by),
+				(Step::Report, AssignmentPhase::Execute { commit_by }) =>
+					number < u64::from(*commit_by) &&
+						self.unavailable.get(&a.task).is_some_and(|&tries| tries >= UNAVAILABLE_AFTER),
 				_ => false,
 			};
 			if !due {
@@ -492,9 +523,13 @@ impl Daemon {
 				Some(_) => resending = true,
 				None => {},
 			}
+			if step == Step::Report {
+				items.push(Item::Report(a.task));
+				continue;
+			}
 			let Ok(Some(entry)) = self.journal.get(a.task) else { continue };
 			let Some((result, salt)) = entry.phase.commitment() else { continue };
-			items.push((a.task, result, salt));
+			items.push(Item::Result { task: a.task, result, salt });
 		}
 		if items.is_empty() {
 			return;
@@ -506,29 +541,29 @@ impl Daemon {
 		}
 		self.last_batch.insert(step, number);
 		let (alone, batched): (Vec<_>, Vec<_>) =
-			items.into_iter().partition(|(task, ..)| self.isolate.contains(&(*task, step)));
+			items.into_iter().partition(|item| self.isolate.contains(&(item.task(), step)));
 		for chunk in batched.chunks(self.max_batch) {
 			self.send_batch(number, step, chunk.to_vec()).await;
 		}
 		for item in alone {
-			self.isolate.remove(&(item.0, step));
+			self.isolate.remove(&(item.task(), step));
 			self.send_batch(number, step, vec![item]).await;
 		}
 	}
 
-	async fn send_batch(
-		&mut self,
-		number: u64,
-		step: Step,
-		items: Vec<(TaskRef, subxt::utils::H256, conun_primitives::Salt)>,
-	) {
-		let tasks: Vec<TaskRef> = items.iter().map(|(task, ..)| *task).collect();
+	async fn send_batch(&mut self, number: u64, step: Step, items: Vec<Item>) {
+		let tasks: Vec<TaskRef> = items.iter().map(Item::task).collect();
+		let results = || {
+			items.iter().filter_map(|item| match *item {
+				Item::Result { task, result, salt } => Some((task, result, salt)),
+				Item::Report(_) => None,
+			})
+		};
 		let submitted = match step {
 			Step::Commit => {
 				let account = self.chain.account_id();
-				let commits = items
-					.iter()
-					.map(|(task, result, salt)| (*task, conun_primitives::commitment(*task, &account, result, salt)))
+				let commits = results()
+					.map(|(task, result, salt)| (task, conun_primitives::commitment(task, &account, &result, &salt)))
 					.collect();
 				for task in &tasks {
 					if let Some(seen) = self.first_seen.get(task) {
@@ -537,7 +572,11 @@ impl Daemon {
 				}
 				self.chain.send_commits(commits).await
 			},
-			Step::Reveal => self.chain.send_reveals(items).await,
+			Step::Reveal => self.chain.send_reveals(results().collect()).await,
+			Step::Report => {
+				tracing::warn!(tasks = ?tasks, "no peer could provide these tasks' program or input: reporting them unavailable");
+				self.chain.send_unavailable(tasks.clone()).await
+			},
 		};
 		match submitted {
 			Ok(submitted) => {
@@ -572,9 +611,14 @@ impl Daemon {
 	/// Reacts to background work finishing.
 	async fn on_done(&mut self, done: Done) {
 		match done {
-			Done::Executed { task, ok } => {
+			Done::Executed { task, ok, unavailable } => {
 				self.running.remove(&task);
 				self.metrics.running.set(self.running.len() as u64);
+				if unavailable {
+					*self.unavailable.entry(task).or_default() += 1;
+				} else {
+					self.unavailable.remove(&task);
+				}
 				if !ok {
 					let number = self.best.map_or(0, |(_, n)| n);
 					self.retry_at.insert(task, number + RETRY_AFTER);
@@ -606,6 +650,10 @@ impl Daemon {
 						self.in_flight.remove(&(task, step));
 						if batch {
 							self.isolate.insert((task, step));
+						} else if step == Step::Report {
+							// Refused on its own (its fetch window is over, or the task ended):
+							// keep trying to fetch until the commit deadline instead.
+							self.unavailable.remove(&task);
 						}
 					}
 				}
