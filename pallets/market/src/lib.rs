@@ -196,9 +196,9 @@ pub mod pallet {
 		type UnassignableTimeout: Get<BlockNumberFor<Self>>;
 
 		/// Blocks after its assignment in which a replica may report that the job's program or
-		/// input cannot be fetched ([`Pallet::report_unavailable`]). The report releases it
-		/// without penalty; reports from a majority of R fail the task and burn its share of
-		/// the requester's deposit. After the window the data is presumed fetched: a replica
+		/// input cannot be fetched ([`Pallet::report_unavailable`]), and at most half the time
+		/// to its commit deadline. The report releases it without penalty; reports from a
+		/// majority of R fail the task and burn its share of the requester's deposit. After the window the data is presumed fetched: a replica
 		/// cannot hold a task for most of its deadline and then walk away unpunished.
 		#[pallet::constant]
 		type FetchWindow: Get<BlockNumberFor<Self>>;
@@ -712,9 +712,13 @@ pub mod pallet {
 		AlreadyCommitted,
 		/// The replica's commit deadline has passed.
 		CommitDeadlinePassed,
-		/// More than [`Config::FetchWindow`] blocks have passed since the replica was assigned:
-		/// its data is presumed fetched, and it can no longer report it unavailable.
+		/// More than [`Config::FetchWindow`] blocks (or half the time to its commit deadline)
+		/// have passed since the replica was assigned: its data is presumed fetched, and it can
+		/// no longer report it unavailable.
 		FetchWindowOver,
+		/// The task's verdict is escalated: its data was fetched by its earlier replicas, who
+		/// serve it, so a committee member cannot report it unavailable.
+		Escalated,
 		/// Reveals of this task are not open.
 		RevealsNotOpen,
 		/// The task's reveal deadline has passed.
@@ -1063,10 +1067,10 @@ pub mod pallet {
 		/// or nothing: one bad item fails the call.
 		///
 		/// Each replica is released without reward or penalty ([`Event::DataUnavailable`]) and
-		/// replaced; once a majority of a task's R replicas have reported, the task fails
-		/// ([`FailReason::Unavailable`]), its budget is refunded and [`Config::TaskDeposit`] of
-		/// the requester's storage deposit is burned ([`Event::DepositBurned`]). Linear in the
-		/// batch size.
+		/// replaced; once a majority of a task's R replicas (at least two) have reported, and
+		/// none has committed, the task fails ([`FailReason::Unavailable`]), its budget is
+		/// refunded and [`Config::TaskDeposit`] of the requester's storage deposit is burned
+		/// ([`Event::DepositBurned`]). Refused during an escalation. Linear in the batch size.
 		#[pallet::call_index(13)]
 		#[pallet::weight(Pallet::<T>::report_unavailable_weight(tasks.len() as u32))]
 		pub fn report_unavailable(

@@ -304,9 +304,20 @@ impl<T: Config> TaskInfo<T> {
 		votes
 	}
 
-	/// Replicas that reported the job's data unavailable.
-	pub fn unavailable(&self) -> u32 {
-		self.replicas.iter().filter(|r| r.state == ReplicaState::Unavailable).count() as u32
+	/// Replicas of the current round that reported the job's data unavailable: those after the
+	/// last replica of an earlier round (a round ends without a majority, its revealers
+	/// `Superseded`, and the next round's replicas come after them).
+	pub fn unavailable_this_round(&self) -> u32 {
+		let start = self
+			.replicas
+			.iter()
+			.rposition(|r| matches!(r.state, ReplicaState::Superseded { .. } | ReplicaState::OnTrial { .. }))
+			.map_or(0, |last| last.saturating_add(1));
+		self.replicas
+			.iter()
+			.skip(start)
+			.filter(|r| r.state == ReplicaState::Unavailable)
+			.count() as u32
 	}
 
 	/// Whether any live replica has committed (or revealed).

@@ -37,7 +37,7 @@ pub struct Runner {
 pub enum RunError {
 	#[error("fetching {what} {hash:?}: {error}")]
 	Fetch { what: &'static str, hash: H256, error: String },
-	/// No peer, the requester included, could provide the blob: the daemon reports the task's
+	/// No peer, the requester included, provided a good copy of the blob: the daemon reports the task's
 	/// data unavailable after a few tries, rather than miss its deadline.
 	#[error("fetching {what} {hash:?}: {error}")]
 	Unavailable { what: &'static str, hash: H256, error: String },
@@ -145,8 +145,14 @@ impl Runner {
 		match self.net.fetch(hash, size, peers.to_vec()).await {
 			Ok(_) => {},
 			Err(conun_net::FetchError::TooLarge { .. }) => return Ok(Fetched::WrongSize),
-			Err(error @ conun_net::FetchError::Unavailable { .. }) =>
-				return Err(RunError::Unavailable { what, hash, error: error.to_string() }),
+			// Nobody sent a good copy: no peer had it, or every one that answered sent a manifest
+			// or a chunk that does not match the hash (a requester can single a worker out that
+			// way as well as by silence).
+			Err(
+				error @ (conun_net::FetchError::Unavailable { .. } |
+				conun_net::FetchError::Corrupt { .. } |
+				conun_net::FetchError::BadManifest { .. }),
+			) => return Err(RunError::Unavailable { what, hash, error: error.to_string() }),
 			Err(error) => return Err(fetch_error(error.to_string())),
 		}
 		let store = self.store.clone();

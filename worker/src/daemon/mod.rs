@@ -46,8 +46,9 @@ const RESEND_AFTER: u64 = 4;
 /// A task whose program or input could not be fetched is tried again after this many blocks.
 const RETRY_AFTER: u64 = 2;
 /// A task whose program or input no peer could provide this many times in a row is reported
-/// unavailable (`report_unavailable`), well within the chain's `FetchWindow`: a requester that
-/// serves nothing must not get its providers slashed as no-shows.
+/// unavailable (`report_unavailable`): a requester that serves nothing must not get its
+/// providers slashed as no-shows. After one such try it is reported at once when the chain's
+/// window for reports (see [`Daemon::window_end`]) would close before another try.
 const UNAVAILABLE_AFTER: u32 = 2;
 /// How long to wait for the node to report a transaction in a block before sending it again.
 const OUTCOME_TIMEOUT: Duration = Duration::from_secs(60);
@@ -153,6 +154,11 @@ pub struct Daemon {
 	retry_at: BTreeMap<TaskRef, u64>,
 	/// Tries in a row in which no peer could provide a task's program or input.
 	unavailable: BTreeMap<TaskRef, u32>,
+	/// The block at which each open task's assignment was first seen: about when it was
+	/// assigned, from which the chain's window for reports runs.
+	seen_at: BTreeMap<TaskRef, u64>,
+	/// The chain's `FetchWindow`, in blocks.
+	fetch_window: u64,
 	/// Commits and reveals sent and not yet seen on chain.
 	in_flight: BTreeMap<(TaskRef, Step), InFlight>,
 	/// Items of a batch that failed: sent on their own next, so that one bad item cannot keep
@@ -191,6 +197,8 @@ impl Daemon {
 			first_seen: BTreeMap::new(),
 			retry_at: BTreeMap::new(),
 			unavailable: BTreeMap::new(),
+			seen_at: BTreeMap::new(),
+			fetch_window: 100,
 			in_flight: BTreeMap::new(),
 			isolate: BTreeSet::new(),
 			unlisted_since: BTreeMap::new(),
@@ -210,6 +218,10 @@ impl Daemon {
 				let max_batch = super::chain::runtime::conun::constants().market().max_batch();
 				if let Ok(max) = at.constants().entry(max_batch) {
 					self.max_batch = max.max(1) as usize;
+				}
+				let fetch_window = super::chain::runtime::conun::constants().market().fetch_window();
+				if let Ok(window) = at.constants().entry(fetch_window) {
+					self.fetch_window = u64::from(window);
 				}
 				// The block stream starts at the last finalized block: blocks older than this
 				// node's best one now are skipped.
@@ -324,7 +336,11 @@ impl Daemon {
 
 	/// Starts running a task, when a slot is free and it is not running or waiting to retry.
 	async fn start(&mut self, at: &AtBlock, number: u64, a: &AssignmentView<BlockNumber>, commit_by: BlockNumber) {
-		if self.running.contains(&a.task) || self.retry_at.get(&a.task).is_some_and(|&n| number < n) {
+		self.seen_at.entry(a.task).or_insert(number);
+		if self.running.contains(&a.task) ||
+			self.retry_at.get(&a.task).is_some_and(|&n| number < n) ||
+			self.reporting(a.task)
+		{
 			return;
 		}
 		if number >= u64::from(commit_by) {
@@ -447,6 +463,28 @@ impl Daemon {
 		});
 	}
 
+	/// The last block in which the chain takes a report of `task`'s data, as far as this worker
+	/// can tell: `FetchWindow` after it saw the assignment, and at most halfway to `commit_by`.
+	fn window_end(&self, task: TaskRef, commit_by: u64) -> u64 {
+		let seen = self.seen_at.get(&task).copied().unwrap_or(commit_by);
+		seen + self.fetch_window.min(commit_by.saturating_sub(seen) / 2)
+	}
+
+	/// Whether to report `task`'s data unavailable now: no peer could provide it in
+	/// [`UNAVAILABLE_AFTER`] tries, or in one when the window would close before another.
+	fn report_due(&self, task: TaskRef, number: u64, commit_by: u64) -> bool {
+		let tries = self.unavailable.get(&task).copied().unwrap_or(0);
+		tries >= UNAVAILABLE_AFTER ||
+			(tries >= 1 && number + RETRY_AFTER + 1 >= self.window_end(task, commit_by))
+	}
+
+	/// Whether the worker has decided to report `task` (or sent the report): it neither runs
+	/// nor commits it any more.
+	fn reporting(&self, task: TaskRef) -> bool {
+		self.unavailable.get(&task).is_some_and(|&tries| tries >= UNAVAILABLE_AFTER) ||
+			self.in_flight.contains_key(&(task, Step::Report))
+	}
+
 	/// Records a new phase for a task.
 	fn advance(&self, task: TaskRef, entry: Option<Entry>, phase: Phase) {
 		let receipt = entry.and_then(|e| e.receipt);
@@ -491,6 +529,7 @@ impl Daemon {
 			self.isolate.retain(|(t, _)| *t != task);
 			self.retry_at.remove(&task);
 			self.unavailable.remove(&task);
+			self.seen_at.remove(&task);
 			self.first_seen.remove(&task);
 			self.contested.remove(&task);
 		}
@@ -508,11 +547,11 @@ impl Daemon {
 			// The transaction lands in the next block at the earliest: an item whose deadline
 			// is this block would fail, and fail its whole batch.
 			let due = match (step, &a.phase) {
-				(Step::Commit, AssignmentPhase::Execute { commit_by }) => number < u64::from(*commit_by),
+				(Step::Commit, AssignmentPhase::Execute { commit_by }) =>
+					number < u64::from(*commit_by) && !self.reporting(a.task),
 				(Step::Reveal, AssignmentPhase::Reveal { reveal_by }) => number < u64::from(*reveal_by),
 				(Step::Report, AssignmentPhase::Execute { commit_by }) =>
-					number < u64::from(*commit_by) &&
-						self.unavailable.get(&a.task).is_some_and(|&tries| tries >= UNAVAILABLE_AFTER),
+					number < u64::from(*commit_by) && self.report_due(a.task, number, u64::from(*commit_by)),
 				_ => false,
 			};
 			if !due {

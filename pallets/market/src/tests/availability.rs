@@ -108,13 +108,43 @@ fn the_last_replica_to_commit_can_report_and_reveals_open_without_it() {
 }
 
 #[test]
-fn a_one_replica_task_fails_on_its_only_replica_s_report() {
-	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
+fn one_provider_alone_cannot_fail_a_one_replica_task() {
+	ExtBuilder::default().providers(&[1, 2]).build_and_execute(|| {
 		let job = post(1, 1);
 		run_to_block(2);
-		assert_ok!(report(1, job, &[0]));
+		let first = replicas(job, 0)[0];
+		assert_ok!(report(first, job, &[0]));
+		assert_eq!(phase(job, 0), TaskPhase::Waiting, "replaced, not failed");
+		run_to_block(3);
+		let second = replicas(job, 0)[0];
+		assert_ne!(second, first);
+		assert_ok!(report(second, job, &[0]));
 		assert_eq!(phase(job, 0), TaskPhase::Failed { reason: FailReason::Unavailable });
 		assert_eq!(free(REQUESTER), ENDOWMENT);
+	});
+}
+
+#[test]
+fn once_a_replica_committed_reports_only_replace_and_its_result_is_not_freed() {
+	ExtBuilder::default().providers(&[1, 2, 3, 4, 5]).build_and_execute(|| {
+		let job = post(3, 1);
+		run_to_block(2);
+		let who = replicas(job, 0);
+		commit(who[0], job, 0, 7);
+		assert_ok!(report(who[1], job, &[0]));
+		assert_ok!(report(who[2], job, &[0]));
+		assert_eq!(phase(job, 0), TaskPhase::Waiting, "the commitment shows the data exists");
+		run_to_block(3);
+		let now = replicas(job, 0);
+		assert_eq!(now.len(), 3);
+		for w in &now[1..] {
+			commit(*w, job, 0, 7);
+		}
+		for w in &now {
+			reveal(*w, job, 0, 7);
+		}
+		assert_eq!(phase(job, 0), TaskPhase::Verified { result: result(7) });
+		assert_eq!(Standings::<Test>::get(who[0]).unwrap().earned, 10, "who did the work is paid");
 	});
 }
 
@@ -125,13 +155,12 @@ fn colluders_who_fail_an_honest_task_by_lying_gain_nothing() {
 		let job = post(3, 1);
 		run_to_block(2);
 		let who = replicas(job, 0);
-		commit(who[0], job, 0, 7);
 		let before: Vec<Balance> = who.iter().map(|w| free(*w)).collect();
 		assert_ok!(report(who[1], job, &[0]));
 		assert_ok!(report(who[2], job, &[0]));
 		assert_eq!(phase(job, 0), TaskPhase::Failed { reason: FailReason::Unavailable });
 		// Nobody is paid: the liars earn nothing for the work they did not do, and the honest
-		// replica that committed is released, unpaid and unpunished.
+		// replica, still running, is released unpunished.
 		for (i, w) in who.iter().enumerate() {
 			assert_eq!(free(*w), before[i]);
 			assert_eq!(stake(*w), 10_000);
@@ -235,13 +264,36 @@ fn during_an_escalation_reports_only_replace_committee_members() {
 			run_to_block(3);
 			let committee = replicas(job, 0);
 			assert_eq!(committee.len(), 7);
-			// A majority of R (two) report: the task is not failed, which would let colluders
-			// on the committee save the replicas on trial.
-			assert_ok!(report(committee[0], job, &[0]));
-			assert_ok!(report(committee[1], job, &[0]));
+			// The earlier replicas fetched the data: free reports could only use up the
+			// committee's replacements and save the replicas on trial.
+			assert_noop!(report(committee[0], job, &[0]), Error::<Test>::Escalated);
 			assert!(Escalations::<Test>::contains_key(TaskRef { job, task: 0 }));
-			assert_eq!(phase(job, 0), TaskPhase::Waiting);
-			run_to_block(4);
-			assert_eq!(replicas(job, 0).len(), 7, "both were replaced");
 		});
+}
+
+#[test]
+fn a_short_job_s_fetch_window_ends_halfway_to_the_commit_deadline() {
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
+		let mut t = terms(3);
+		t.deadlines.execution = 1;
+		t.deadlines.commit = 1;
+		let id = crate::NextJobId::<Test>::get();
+		assert_ok!(Market::post_job(
+			RuntimeOrigin::signed(REQUESTER),
+			wasm_program(),
+			inputs(1).try_into().unwrap(),
+			t,
+			contact(0),
+		));
+		run_to_block(2);
+		let task = Tasks::<Test>::get(id, 0).unwrap();
+		let (assigned, commit_by) = (task.replicas[0].assigned_at, task.replicas[0].commit_by);
+		let end = assigned + (commit_by - assigned) / 2;
+		assert!(end < assigned + FETCH_WINDOW);
+		let who = replicas(id, 0);
+		run_to_block(end);
+		assert_ok!(report(who[0], id, &[0]));
+		run_to_block(end + 1);
+		assert_noop!(report(who[1], id, &[0]), Error::<Test>::FetchWindowOver);
+	});
 }
