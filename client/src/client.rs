@@ -39,7 +39,7 @@ const MORTALITY: u64 = 32;
 pub enum ChainError {
 	#[error("cannot reach the node at {url}: {reason}")]
 	Connect { url: String, reason: String },
-	#[error("the node's runtime does not match this worker's (worker/metadata/conun.scale): {0}")]
+	#[error("the node's runtime does not match this worker's (client/metadata/conun.scale): {0}")]
 	Incompatible(String),
 	#[error("the node refused the transaction: {0}")]
 	Rejected(String),

@@ -4,7 +4,7 @@
 //!
 //! - `System`, `Timestamp`;
 //! - `Babe` for block production (its VRF output is the on-chain randomness that task
-//!   assignment will use) and `Grandpa` for finality;
+//!   assignment draws with) and `Grandpa` for finality;
 //! - `Balances`: the native token **CON**, 12 decimals ([`currency`]);
 //! - `TransactionPayment`: fees in CON, burned (see [`configs`]);
 //! - `Sudo`, for the development and test networks;
