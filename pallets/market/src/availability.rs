@@ -51,13 +51,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!tasks.is_empty(), Error::<T>::EmptyBatch);
 		let now = frame_system::Pallet::<T>::block_number();
 		for task_ref in tasks.iter().copied() {
-			let mut task =
-				Tasks::<T>::get(task_ref.job, task_ref.task).ok_or(Error::<T>::TaskNotFound)?;
-			let index = task.replica_of(&who).ok_or(Error::<T>::NotAssigned)?;
-			ensure!(
-				matches!(task.phase, TaskPhase::Waiting | TaskPhase::Running),
-				Error::<T>::TaskNotRunning
-			);
+			let (mut task, index) = Self::running_replica(task_ref, &who)?;
 			ensure!(!Escalations::<T>::contains_key(task_ref), Error::<T>::Escalated);
 			let mut job = Jobs::<T>::get(task_ref.job).ok_or(Error::<T>::JobNotFound)?;
 			let replica = &mut task.replicas[index];

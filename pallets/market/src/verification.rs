@@ -37,13 +37,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		for item in commits.iter() {
 			let task_ref = item.task;
-			let mut task =
-				Tasks::<T>::get(task_ref.job, task_ref.task).ok_or(Error::<T>::TaskNotFound)?;
-			let index = task.replica_of(&who).ok_or(Error::<T>::NotAssigned)?;
-			ensure!(
-				matches!(task.phase, TaskPhase::Waiting | TaskPhase::Running),
-				Error::<T>::TaskNotRunning
-			);
+			let (mut task, index) = Self::running_replica(task_ref, &who)?;
 			let replica = &mut task.replicas[index];
 			ensure!(replica.state == ReplicaState::Assigned, Error::<T>::AlreadyCommitted);
 			ensure!(now <= replica.commit_by, Error::<T>::CommitDeadlinePassed);
@@ -63,6 +57,21 @@ impl<T: Config> Pallet<T> {
 		// Committed replicas no longer occupy task slots.
 		Self::free_slots(&who, commits.len() as u32);
 		Ok(())
+	}
+
+	/// `task_ref`'s task and the position of `who`'s live replica in it, while the task still
+	/// runs (it waits for replicas or commitments): what a commit or a report needs.
+	pub(crate) fn running_replica(
+		task_ref: TaskRef,
+		who: &T::AccountId,
+	) -> Result<(TaskInfo<T>, usize), DispatchError> {
+		let task = Tasks::<T>::get(task_ref.job, task_ref.task).ok_or(Error::<T>::TaskNotFound)?;
+		let index = task.replica_of(who).ok_or(Error::<T>::NotAssigned)?;
+		ensure!(
+			matches!(task.phase, TaskPhase::Waiting | TaskPhase::Running),
+			Error::<T>::TaskNotRunning
+		);
+		Ok((task, index))
 	}
 
 	/// Reveal `reveals` for `who`; returns the weight of the verdicts the reveals brought.

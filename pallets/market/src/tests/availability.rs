@@ -24,6 +24,15 @@ fn reputation(who: AccountId) -> u32 {
 	Standings::<Test>::get(who).map_or(500, |s| s.reputation)
 }
 
+/// Post a one-task job (R = 3) whose replicas must commit two blocks after their assignment:
+/// shorter than the fetch window.
+fn post_short_job() -> JobId {
+	let mut t = terms(3);
+	t.deadlines.execution = 1;
+	t.deadlines.commit = 1;
+	post_terms(1, t)
+}
+
 fn deposit_held(who: AccountId) -> Balance {
 	Balances::balance_on_hold(&HoldReason::StorageDeposit.into(), &who)
 }
@@ -222,17 +231,7 @@ fn a_replica_whose_reveals_opened_cannot_report() {
 #[test]
 fn a_report_after_the_commit_deadline_is_refused_even_before_the_hook_marks_the_miss() {
 	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
-		let mut t = terms(3);
-		t.deadlines.execution = 1;
-		t.deadlines.commit = 1;
-		let id = crate::NextJobId::<Test>::get();
-		assert_ok!(Market::post_job(
-			RuntimeOrigin::signed(REQUESTER),
-			wasm_program(),
-			inputs(1).try_into().unwrap(),
-			t,
-			contact(0),
-		));
+		let id = post_short_job();
 		run_to_block(2);
 		let who = replicas(id, 0);
 		let commit_by = Tasks::<Test>::get(id, 0).unwrap().replicas[0].commit_by;
@@ -274,17 +273,7 @@ fn during_an_escalation_reports_only_replace_committee_members() {
 #[test]
 fn a_short_job_s_fetch_window_ends_halfway_to_the_commit_deadline() {
 	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
-		let mut t = terms(3);
-		t.deadlines.execution = 1;
-		t.deadlines.commit = 1;
-		let id = crate::NextJobId::<Test>::get();
-		assert_ok!(Market::post_job(
-			RuntimeOrigin::signed(REQUESTER),
-			wasm_program(),
-			inputs(1).try_into().unwrap(),
-			t,
-			contact(0),
-		));
+		let id = post_short_job();
 		run_to_block(2);
 		let task = Tasks::<Test>::get(id, 0).unwrap();
 		let (assigned, commit_by) = (task.replicas[0].assigned_at, task.replicas[0].commit_by);

@@ -32,19 +32,6 @@ fn escrow_held() -> Balance {
 	Balances::balance_on_hold(&HoldReason::JobEscrow.into(), &REQUESTER)
 }
 
-/// Post a wasm job from [`REQUESTER`] with `terms`; returns its id.
-fn post_terms(tasks: u32, terms: conun_primitives::JobTerms<Balance, BlockNumber>) -> JobId {
-	let id = crate::NextJobId::<Test>::get();
-	assert_ok!(Market::post_job(
-		RuntimeOrigin::signed(REQUESTER),
-		wasm_program(),
-		inputs(tasks).try_into().unwrap(),
-		terms,
-		contact(0),
-	));
-	id
-}
-
 /// The job of every replica assigned so far, in the order they were assigned.
 fn assignment_order() -> Vec<JobId> {
 	market_events()

@@ -28,12 +28,17 @@ pub fn salt(who: AccountId) -> [u8; 32] {
 
 /// Post a wasm job of `tasks` tasks with R = `replicas` from [`REQUESTER`]; returns its id.
 pub fn post(replicas: u32, tasks: u32) -> JobId {
+	post_terms(tasks, terms(replicas))
+}
+
+/// Post a wasm job of `tasks` tasks from [`REQUESTER`] with `terms`; returns its id.
+pub fn post_terms(tasks: u32, terms: conun_primitives::JobTerms<Balance, BlockNumber>) -> JobId {
 	let id = crate::NextJobId::<Test>::get();
 	assert_ok!(Market::post_job(
 		RuntimeOrigin::signed(REQUESTER),
 		wasm_program(),
 		inputs(tasks).try_into().unwrap(),
-		terms(replicas),
+		terms,
 		contact(0),
 	));
 	id
