@@ -45,6 +45,8 @@ for target in wasm32-unknown-unknown wasm32v1-none; do
   grep -qx "$target" <<<"$installed_targets" || { log "adding rust target $target"; rustup target add "$target"; }
 done
 rustup component list --installed | grep -q '^rust-src' || { log "adding rust-src"; rustup component add rust-src; }
+# `cargo fmt --check` in scripts/test.sh.
+rustup component list --installed | grep -q '^rustfmt' || { log "adding rustfmt"; rustup component add rustfmt; }
 
 # Node packages of the client tests, exactly as package-lock.json pins them.
 if [ ! -d "$REPO_ROOT/tests/client/node_modules" ] \

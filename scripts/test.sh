@@ -63,6 +63,8 @@ step() {
   summary+=("$(printf '%-12s %4d passed, %3d failed (exit %d)' "$name" "$p" "$((f + extra))" "$rc")")
 }
 
+# The code is formatted as rustfmt.toml says (polkadot-sdk's style): `cargo fmt --all` fixes it.
+step format build "$REPO_ROOT" cargo fmt --all --check
 cargo_test=(cargo test --locked --release --no-fail-fast)
 step workspace cargo "$REPO_ROOT" "${cargo_test[@]}" --workspace
 # The market's benchmarks, each run once on the mock runtime.

@@ -9,8 +9,13 @@ use conun_client::keys::{address, keypair_from_uri};
 use std::{io::Write, path::Path};
 
 fn valid_name(name: &str) -> Result<(), CliError> {
-	if name.is_empty() || name.len() > 64 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-		return Err(CliError::Usage(format!("`{name}`: an account name is 1 to 64 letters, digits, - or _")));
+	if name.is_empty()
+		|| name.len() > 64
+		|| !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+	{
+		return Err(CliError::Usage(format!(
+			"`{name}`: an account name is 1 to 64 letters, digits, - or _"
+		)));
 	}
 	if DEV_ACCOUNTS.contains(&name.to_ascii_lowercase().as_str()) {
 		return Err(CliError::Usage(format!("`{name}` is a dev account's name; pick another")));
@@ -29,7 +34,10 @@ fn store(dir: &Path, name: &str, uri: &str) -> Result<String, CliError> {
 	#[cfg(unix)]
 	std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
 	let mut file = options.open(&path).map_err(|e| match e.kind() {
-		std::io::ErrorKind::AlreadyExists => CliError::Usage(format!("an account named `{name}` exists already ({})", path.display())),
+		std::io::ErrorKind::AlreadyExists => CliError::Usage(format!(
+			"an account named `{name}` exists already ({})",
+			path.display()
+		)),
 		_ => CliError::Io(e),
 	})?;
 	file.write_all(format!("{uri}\n").as_bytes())?;
@@ -44,7 +52,10 @@ pub fn new(settings: &Settings, name: &str) -> Result<(), CliError> {
 	let uri = format!("0x{}", seed.iter().map(|b| format!("{b:02x}")).collect::<String>());
 	let address = store(&settings.accounts_dir(), name, &uri)?;
 	println!("account {name}: {address}");
-	println!("its secret is in {} (keep a copy; whoever reads it controls the account)", settings.accounts_dir().join(name).display());
+	println!(
+		"its secret is in {} (keep a copy; whoever reads it controls the account)",
+		settings.accounts_dir().join(name).display()
+	);
 	Ok(())
 }
 
@@ -59,7 +70,10 @@ pub fn import(settings: &Settings, name: &str, uri: &str) -> Result<(), CliError
 pub fn list(settings: &Settings) -> Result<(), CliError> {
 	let dir = settings.accounts_dir();
 	let mut names: Vec<String> = match std::fs::read_dir(&dir) {
-		Ok(entries) => entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+		Ok(entries) => entries
+			.filter_map(|e| e.ok())
+			.map(|e| e.file_name().to_string_lossy().into_owned())
+			.collect(),
 		Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
 		Err(e) => return Err(e.into()),
 	};
@@ -71,7 +85,8 @@ pub fn list(settings: &Settings) -> Result<(), CliError> {
 		}
 	}
 	for name in DEV_ACCOUNTS {
-		let keypair = keypair_from_uri(&account_uri(&settings.data_dir, name)?).map_err(CliError::Usage)?;
+		let keypair =
+			keypair_from_uri(&account_uri(&settings.data_dir, name)?).map_err(CliError::Usage)?;
 		println!("{name:<12} {}  (dev chain only)", address(&keypair));
 	}
 	Ok(())
@@ -80,7 +95,9 @@ pub fn list(settings: &Settings) -> Result<(), CliError> {
 /// `conun account show [NAME]`: the address of an account, or of the key in use.
 pub fn show(settings: &Settings, name: Option<&str>) -> Result<(), CliError> {
 	let keypair = match name {
-		Some(name) => keypair_from_uri(&account_uri(&settings.data_dir, name)?).map_err(CliError::Usage)?,
+		Some(name) => {
+			keypair_from_uri(&account_uri(&settings.data_dir, name)?).map_err(CliError::Usage)?
+		},
 		None => settings.keypair()?,
 	};
 	println!("{}", address(&keypair));

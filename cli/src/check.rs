@@ -18,9 +18,15 @@ use conun_sandbox::{wasm_limits, WasmExecutor};
 
 /// Runs task 0 locally (wasm only), on the program and input `prepare` put in `store`: what it
 /// prints, how it ends and how much fuel it burns.
-fn dry_run(manifest: &Manifest, prepared: &Prepared, store: &BlobStore) -> Result<Option<String>, CliError> {
+fn dry_run(
+	manifest: &Manifest,
+	prepared: &Prepared,
+	store: &BlobStore,
+) -> Result<Option<String>, CliError> {
 	let Program::Wasm { ref entry_point, fuel, .. } = prepared.program else { return Ok(None) };
-	let Some(limits) = wasm_limits(&prepared.program, &manifest.terms.resources) else { return Ok(None) };
+	let Some(limits) = wasm_limits(&prepared.program, &manifest.terms.resources) else {
+		return Ok(None);
+	};
 	let Some(first) = prepared.inputs.first() else { return Ok(None) };
 	let program = store.read(prepared.program.hash())?;
 	let input = store.read(first.hash)?;
@@ -38,35 +44,54 @@ fn dry_run(manifest: &Manifest, prepared: &Prepared, store: &BlobStore) -> Resul
 			"\n  warning: task 0 does not succeed ({status:?}); such results are verified and paid for all the same"
 		));
 		if !run.stderr.is_empty() {
-			report.push_str(&format!("\n  its stderr: {}", String::from_utf8_lossy(&run.stderr).trim()));
+			report.push_str(&format!(
+				"\n  its stderr: {}",
+				String::from_utf8_lossy(&run.stderr).trim()
+			));
 		}
 	} else if status == TaskStatus::Exited(0) && run.fuel_used > fuel / 2 {
-		report.push_str("\n  warning: task 0 burns more than half its fuel; other tasks may run out");
+		report
+			.push_str("\n  warning: task 0 burns more than half its fuel; other tasks may run out");
 	}
 	Ok(Some(report))
 }
 
 /// A fix for each reason nobody can take the job, from the providers' offers.
-fn advice(reason: Unassignable, manifest: &Manifest, providers: &[(subxt::utils::AccountId32, Provider)]) -> String {
+fn advice(
+	reason: Unassignable,
+	manifest: &Manifest,
+	providers: &[(subxt::utils::AccountId32, Provider)],
+) -> String {
 	let terms = &manifest.terms;
 	let runtime = match manifest.program {
 		manifest::ProgramSpec::Wasm { .. } => RuntimeKind::Wasm,
 		_ => RuntimeKind::Docker,
 	};
-	let with_runtime: Vec<&Provider> =
-		providers.iter().map(|(_, p)| p).filter(|p| p.capabilities.runtimes.contains(runtime)).collect();
+	let with_runtime: Vec<&Provider> = providers
+		.iter()
+		.map(|(_, p)| p)
+		.filter(|p| p.capabilities.runtimes.contains(runtime))
+		.collect();
 	match reason {
 		Unassignable::NoProviderWithRuntime => format!(
-			"no provider offers {runtime:?} ({} registered); use the other runtime, or wait for one",
+			"no provider offers {runtime} ({} registered); use the other runtime, or wait for one",
 			providers.len()
 		),
 		Unassignable::PriceTooLow => match with_runtime.iter().map(|p| p.price_floor).min() {
-			Some(floor) => format!("the lowest price floor is {}: raise `price` to at least that", format_con(floor)),
+			Some(floor) => format!(
+				"the lowest price floor is {}: raise `price` to at least that",
+				format_con(floor)
+			),
 			None => "raise `price`".into(),
 		},
 		Unassignable::InsufficientResources => {
-			let cores = with_runtime.iter().map(|p| p.capabilities.resources.cores).max().unwrap_or(0);
-			let memory = with_runtime.iter().map(|p| p.capabilities.resources.memory_mib).max().unwrap_or(0);
+			let cores =
+				with_runtime.iter().map(|p| p.capabilities.resources.cores).max().unwrap_or(0);
+			let memory = with_runtime
+				.iter()
+				.map(|p| p.capabilities.resources.memory_mib)
+				.max()
+				.unwrap_or(0);
 			format!(
 				"the job asks {} cores, {} MiB and {} GPUs per task; the largest offers are {cores} cores and {memory} MiB",
 				terms.resources.cores, terms.resources.memory_mib, terms.resources.gpus
@@ -74,11 +99,17 @@ fn advice(reason: Unassignable, manifest: &Manifest, providers: &[(subxt::utils:
 		},
 		Unassignable::ReputationTooLow => {
 			let best = with_runtime.iter().map(|p| p.standing.reputation).max().unwrap_or(0);
-			format!("the best reputation is {best}: lower `min_reputation` ({})", terms.min_reputation)
+			format!(
+				"the best reputation is {best}: lower `min_reputation` ({})",
+				terms.min_reputation
+			)
 		},
-		Unassignable::TooFewDistinctProviders =>
-			format!("lower `replicas` ({}) or wait for more providers", terms.replicas),
-		Unassignable::NoSpareCapacity => "wait: providers take new tasks as they finish others".into(),
+		Unassignable::TooFewDistinctProviders => {
+			format!("lower `replicas` ({}) or wait for more providers", terms.replicas)
+		},
+		Unassignable::NoSpareCapacity => {
+			"wait: providers take new tasks as they finish others".into()
+		},
 	}
 }
 
@@ -140,11 +171,21 @@ pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), Cl
 	);
 	if settings.key.is_some() {
 		let fee = chain
-			.post_job_fee(prepared.program.clone(), prepared.inputs.clone(), terms, Default::default())
+			.post_job_fee(
+				prepared.program.clone(),
+				prepared.inputs.clone(),
+				terms,
+				Default::default(),
+			)
 			.await?;
 		let balance = chain.balance_of(&at, chain.account()).await?;
 		let spendable = balance.free.saturating_sub(balance.frozen);
-		println!("fee to post: about {}; {} can spend {}", format_con(fee), chain.account(), format_con(spendable));
+		println!(
+			"fee to post: about {}; {} can spend {}",
+			format_con(fee),
+			chain.account(),
+			format_con(spendable)
+		);
 		if spendable < held + fee {
 			return Err(CliError::Unrunnable(format!(
 				"the account cannot pay: it needs {} and has {}",

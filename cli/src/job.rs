@@ -4,11 +4,11 @@
 use crate::{
 	error::CliError,
 	format::seconds,
-	jobs::JobRecord,
+	job_records::JobRecord,
 	manifest::{self, Reduce},
 	prepare, reduce, results, serve,
-	spot_check,
 	settings::Settings,
+	spot_check,
 	watch::{self, Outcome, Until},
 };
 use conun_client::{con::format_con, limits::MarketLimits, market::PrunedJob, Chain};
@@ -30,7 +30,11 @@ pub struct SubmitOptions<'a> {
 
 /// `job submit MANIFEST`: prepares, posts, then (unless detached) serves the program and inputs
 /// while watching the job to its end, and downloads and reduces the results into `out`.
-pub async fn submit(settings: &Settings, path: &Path, options: SubmitOptions<'_>) -> Result<(), CliError> {
+pub async fn submit(
+	settings: &Settings,
+	path: &Path,
+	options: SubmitOptions<'_>,
+) -> Result<(), CliError> {
 	let chain = Chain::connect(&settings.node, settings.keypair()?).await?;
 	let manifest = manifest::load(path, &MarketLimits::at(&chain.at_best().await?)?)?;
 	let store = serve::open_store(settings)?;
@@ -42,14 +46,7 @@ pub async fn submit(settings: &Settings, path: &Path, options: SubmitOptions<'_>
 		.post_job(prepared.program.clone(), prepared.inputs.clone(), manifest.terms, contact)
 		.await
 		.map_err(|e| CliError::Unrunnable(format!("the chain refused the job: {e}")))?;
-	let record = JobRecord {
-		job,
-		name: manifest.name.clone(),
-		manifest: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-		blobs: prepared.blobs().iter().map(|h| format!("{h:?}")).collect(),
-		listen: settings.listen.to_string(),
-		reduce: manifest.reduce,
-	};
+	let record = JobRecord { job, reduce: manifest.reduce };
 	record.save(&settings.data_dir)?;
 	println!(
 		"job {job} posted: {} tasks × {} replicas, {} held in escrow (follow it with `conun job watch {job}`)",
@@ -77,9 +74,16 @@ pub async fn submit(settings: &Settings, path: &Path, options: SubmitOptions<'_>
 	let after = chain.balance_of(&at, chain.account()).await?;
 	// Payments come out of the escrow held at posting: what left the free balance is the fees,
 	// the payments and what is still held for verdicts not yet final.
-	let (held, deposit) =
-		chain.job(&at, job).await?.map(|view| (view.escrow, view.deposit)).unwrap_or_default();
-	let spent = before.free.saturating_sub(after.free).saturating_sub(held).saturating_sub(deposit);
+	let (held, deposit) = chain
+		.job(&at, job)
+		.await?
+		.map(|view| (view.escrow, view.deposit))
+		.unwrap_or_default();
+	let spent = before
+		.free
+		.saturating_sub(after.free)
+		.saturating_sub(held)
+		.saturating_sub(deposit);
 	summary(&outcome, Some(Spent { spent, held, deposit }), net.stats().bytes_served);
 	check_some(&chain, &net, job, options.spot_checks).await?;
 	finish(&chain, &net, &outcome, job, options.out, manifest.reduce).await
@@ -148,7 +152,10 @@ fn summary(outcome: &Outcome, spent: Option<Spent>, served: u64) {
 		line.push_str(" so far (open verdicts are paid when final)");
 	}
 	if let Some(Spent { spent, held, deposit }) = spent {
-		line.push_str(&format!("; the account spent {} (fees included, refunds deducted)", format_con(spent)));
+		line.push_str(&format!(
+			"; the account spent {} (fees included, refunds deducted)",
+			format_con(spent)
+		));
 		if held > 0 {
 			line.push_str(&format!(" and holds {} in escrow until the job ends", format_con(held)));
 		}
@@ -256,7 +263,7 @@ pub async fn status(settings: &Settings, job: JobId, json: bool) -> Result<(), C
 		job,
 		owner: view.owner.to_string(),
 		state: format!("{:?}", view.state).to_lowercase(),
-		runtime: format!("{:?}", view.program.runtime()).to_lowercase(),
+		runtime: view.program.runtime().to_string(),
 		program: format!("{:?}", view.program.hash()),
 		tasks: view.tasks,
 		replicas: view.replicas,
@@ -282,7 +289,10 @@ pub async fn status(settings: &Settings, job: JobId, json: bool) -> Result<(), C
 		println!("{}", serde_json::to_string_pretty(&status).map_err(std::io::Error::other)?);
 		return Ok(());
 	}
-	println!("job {job} ({}), {} program {}, owner {}", status.state, status.runtime, status.program, status.owner);
+	println!(
+		"job {job} ({}), {} program {}, owner {}",
+		status.state, status.runtime, status.program, status.owner
+	);
 	println!("  {} tasks × {} replicas at {} each; {} in escrow, {} storage deposit; posted at block {}, now {}", status.tasks, status.replicas, status.price, status.escrow, status.deposit, status.posted_at, status.block);
 	println!(
 		"  tasks: {} waiting, {} running, {} revealing, {} open to challenge, {} verified (final), {} failed, {} cancelled",
@@ -307,7 +317,12 @@ pub async fn cancel(settings: &Settings, job: JobId) -> Result<(), CliError> {
 }
 
 /// `job results JOB --out DIR [--spot-check N]`.
-pub async fn results(settings: &Settings, job: JobId, out: &Path, spot_checks: usize) -> Result<(), CliError> {
+pub async fn results(
+	settings: &Settings,
+	job: JobId,
+	out: &Path,
+	spot_checks: usize,
+) -> Result<(), CliError> {
 	let chain = if spot_checks > 0 {
 		Chain::connect(&settings.node, settings.keypair()?).await?
 	} else {
@@ -318,7 +333,11 @@ pub async fn results(settings: &Settings, job: JobId, out: &Path, spot_checks: u
 	check_some(&chain, &net, job, spot_checks).await?;
 	let outputs = results::download(&chain, &net, job, out).await?;
 	let verified = outputs.iter().flatten().count();
-	println!("{verified} of {} results of job {job} fetched, checked against the chain, in {}", outputs.len(), out.display());
+	println!(
+		"{verified} of {} results of job {job} fetched, checked against the chain, in {}",
+		outputs.len(),
+		out.display()
+	);
 	let tasks = chain.tasks(&chain.at_best().await?, job).await?;
 	let open: Vec<u64> = tasks
 		.iter()
@@ -341,7 +360,12 @@ pub async fn results(settings: &Settings, job: JobId, out: &Path, spot_checks: u
 
 /// Runs `count` tasks of `job` here and challenges the open verdicts they contradict, so that
 /// the chain's own run decides them; fails when a contradicted verdict was already final.
-async fn check_some(chain: &Chain, net: &NetHandle, job: JobId, count: usize) -> Result<(), CliError> {
+async fn check_some(
+	chain: &Chain,
+	net: &NetHandle,
+	job: JobId,
+	count: usize,
+) -> Result<(), CliError> {
 	if count == 0 {
 		return Ok(());
 	}
@@ -408,7 +432,9 @@ pub async fn serve_jobs(settings: &Settings) -> Result<(), CliError> {
 /// `put FILE`: imports a file into the store and prints its content hash.
 pub fn put(settings: &Settings, file: &Path) -> Result<(), CliError> {
 	let store = serve::open_store(settings)?;
-	let (hash, size) = store.import_file(file).map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
+	let (hash, size) = store
+		.import_file(file)
+		.map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
 	println!("{hash:?} {size}");
 	Ok(())
 }

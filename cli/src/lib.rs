@@ -5,8 +5,8 @@
 //!   blob store; [`serve`]: the libp2p node that serves them to workers;
 //! - [`check`]: `job check`, everything knowable before posting;
 //! - [`job`]: submit, watch ([`watch`]), status, cancel, results ([`results`], [`reduce`],
-//!   [`png`], [`spot_check`]), logs, and `serve` for detached jobs; [`jobs`]: what the CLI
-//!   remembers of them;
+//!   [`png`], [`spot_check`]), logs, and `serve` for detached jobs; [`job_records`]: what the
+//!   CLI remembers of them;
 //! - [`accounts`], [`views`] (providers, balance), [`settings`], [`error`].
 
 pub mod accounts;
@@ -14,7 +14,7 @@ pub mod check;
 pub mod error;
 pub mod format;
 pub mod job;
-pub mod jobs;
+pub mod job_records;
 pub mod manifest;
 pub mod png;
 pub mod prepare;

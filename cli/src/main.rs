@@ -1,7 +1,13 @@
 //! `conun`: post compute jobs to the Conun market and get verified results back.
 
 use clap::{Parser, Subcommand};
-use conun_cli::{accounts, check, error::CliError, job, settings::{GlobalArgs, Settings}, views};
+use conun_cli::{
+	accounts, check,
+	error::CliError,
+	job,
+	settings::{GlobalArgs, Settings},
+	views,
+};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -126,7 +132,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 		Command::Account(command) => match command {
 			AccountCommand::List => accounts::list(&settings),
 			AccountCommand::New { name } => accounts::new(&settings, &name),
-			AccountCommand::Import { name, secret_uri } => accounts::import(&settings, &name, &secret_uri),
+			AccountCommand::Import { name, secret_uri } => {
+				accounts::import(&settings, &name, &secret_uri)
+			},
 			AccountCommand::Show { name } => accounts::show(&settings, name.as_deref()),
 		},
 		Command::Balance { account } => views::balance(&settings, account.as_deref()).await,
@@ -136,12 +144,20 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 		Command::Job(command) => match command {
 			JobCommand::Check { manifest } => check::check(&settings, &manifest).await,
 			JobCommand::Submit { manifest, out, detach, quiet, wait_final, spot_check } => {
-				let options = job::SubmitOptions { detach, out: out.as_deref(), quiet, wait_final, spot_checks: spot_check };
+				let options = job::SubmitOptions {
+					detach,
+					out: out.as_deref(),
+					quiet,
+					wait_final,
+					spot_checks: spot_check,
+				};
 				job::submit(&settings, &manifest, options).await
 			},
 			JobCommand::Watch { job: id, out } => job::watch(&settings, id, out.as_deref()).await,
 			JobCommand::Status { job: id, json } => job::status(&settings, id, json).await,
-			JobCommand::Results { job: id, out, spot_check } => job::results(&settings, id, &out, spot_check).await,
+			JobCommand::Results { job: id, out, spot_check } => {
+				job::results(&settings, id, &out, spot_check).await
+			},
 			JobCommand::Logs { job: id, task } => job::logs(&settings, id, task).await,
 			JobCommand::Cancel { job: id } => job::cancel(&settings, id).await,
 		},
@@ -151,10 +167,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 fn main() {
 	let cli = Cli::parse();
 	tracing_subscriber::fmt()
-		.with_env_filter(
-			tracing_subscriber::EnvFilter::try_from_env("CONUN_LOG")
-				.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,libp2p_swarm=error,libp2p_request_response=error,libp2p_kad=error")),
-		)
+		.with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CONUN_LOG").unwrap_or_else(
+			|_| {
+				tracing_subscriber::EnvFilter::new(
+					"warn,libp2p_swarm=error,libp2p_request_response=error,libp2p_kad=error",
+				)
+			},
+		))
 		.with_writer(std::io::stderr)
 		.init();
 	let runtime = match tokio::runtime::Runtime::new() {

@@ -3,7 +3,7 @@
 
 use crate::{
 	error::CliError,
-	manifest::{range_inputs, InputSpec, Manifest, ProgramSpec},
+	manifest::{InputSpec, Manifest, ProgramSpec},
 };
 use conun_net::BlobStore;
 use conun_primitives::{Program, TaskInput};
@@ -31,6 +31,19 @@ impl Prepared {
 	}
 }
 
+/// The sub-ranges of `start..=end` split into `chunks` nearly equal parts, as task inputs.
+pub fn range_inputs(start: u64, end: u64, chunks: u32) -> Vec<Vec<u8>> {
+	let n = (end - start) as u128 + 1;
+	let chunks = chunks as u128;
+	(0..chunks)
+		.map(|k| {
+			let first = start as u128 + k * n / chunks;
+			let last = start as u128 + (k + 1) * n / chunks - 1;
+			format!("{first} {last}\n").into_bytes()
+		})
+		.collect()
+}
+
 fn bounded<const N: u32>(text: &str) -> conun_primitives::Bytes<N> {
 	// The manifest checked every length against the same bounds.
 	conun_primitives::Bytes::<N>::truncate_from(text.as_bytes().to_vec())
@@ -38,7 +51,11 @@ fn bounded<const N: u32>(text: &str) -> conun_primitives::Bytes<N> {
 
 /// Imports the program and inputs of `manifest` into `store`; a Dockerfile directory is built
 /// and saved under `images` first.
-pub async fn prepare(manifest: &Manifest, store: &BlobStore, images: &Path) -> Result<Prepared, CliError> {
+pub async fn prepare(
+	manifest: &Manifest,
+	store: &BlobStore,
+	images: &Path,
+) -> Result<Prepared, CliError> {
 	let program = match &manifest.program {
 		ProgramSpec::Wasm { path, entry_point, fuel } => {
 			let (hash, size) = store.import_file(path)?;
@@ -56,7 +73,9 @@ pub async fn prepare(manifest: &Manifest, store: &BlobStore, images: &Path) -> R
 	let inputs = match &manifest.inputs {
 		InputSpec::Range { start, end, chunks } => range_inputs(*start, *end, *chunks)
 			.iter()
-			.map(|bytes| Ok(TaskInput { hash: store.import_bytes(bytes)?, size: bytes.len() as u64 }))
+			.map(|bytes| {
+				Ok(TaskInput { hash: store.import_bytes(bytes)?, size: bytes.len() as u64 })
+			})
 			.collect::<Result<Vec<_>, CliError>>()?,
 		InputSpec::Files(files) => files
 			.iter()
@@ -69,7 +88,12 @@ pub async fn prepare(manifest: &Manifest, store: &BlobStore, images: &Path) -> R
 	Ok(Prepared { program, inputs })
 }
 
-fn docker_program(store: &BlobStore, tarball: &Path, command: &str, args: &[String]) -> Result<Program, CliError> {
+fn docker_program(
+	store: &BlobStore,
+	tarball: &Path,
+	command: &str,
+	args: &[String],
+) -> Result<Program, CliError> {
 	let (hash, size) = store.import_file(tarball)?;
 	Ok(Program::Docker {
 		hash,
@@ -87,8 +111,9 @@ fn docker_program(store: &BlobStore, tarball: &Path, command: &str, args: &[Stri
 /// Checks that `tarball` is an image saved by `docker save`, as workers will load it.
 fn check_image(tarball: &Path) -> Result<String, CliError> {
 	let bytes = std::fs::read(tarball)?;
-	conun_sandbox::docker::image_id(&bytes)
-		.map_err(|e| CliError::Docker(format!("{} is not a `docker save` tarball: {e}", tarball.display())))
+	conun_sandbox::docker::image_id(&bytes).map_err(|e| {
+		CliError::Docker(format!("{} is not a `docker save` tarball: {e}", tarball.display()))
+	})
 }
 
 /// Builds the Dockerfile in `dir` with the local engine and saves the image as a tarball in
@@ -116,12 +141,21 @@ async fn build_image(dir: &Path, name: &str, images: &Path) -> Result<PathBuf, C
 	};
 	let tag: String = format!(
 		"conun-job-{}:latest",
-		name.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect::<String>()
+		name.to_ascii_lowercase()
+			.chars()
+			.map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+			.collect::<String>()
 	);
-	let options = BuildImageOptionsBuilder::default().dockerfile("Dockerfile").t(&tag).rm(true).forcerm(true).build();
+	let options = BuildImageOptionsBuilder::default()
+		.dockerfile("Dockerfile")
+		.t(&tag)
+		.rm(true)
+		.forcerm(true)
+		.build();
 	let mut build = docker.build_image(options, None, Some(bollard::body_full(context.into())));
 	while let Some(step) = build.next().await {
-		let step = step.map_err(|e| CliError::Docker(format!("building {}: {e}", dir.display())))?;
+		let step =
+			step.map_err(|e| CliError::Docker(format!("building {}: {e}", dir.display())))?;
 		if let Some(error) = step.error_detail.and_then(|d| d.message) {
 			return Err(CliError::Docker(format!("building {}: {error}", dir.display())));
 		}
@@ -149,4 +183,18 @@ async fn build_image(dir: &Path, name: &str, images: &Path) -> Result<PathBuf, C
 	std::fs::rename(&partial, &path)?;
 	check_image(&path)?;
 	Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn ranges_cover_every_number_once() {
+		let inputs = range_inputs(1, 10, 3);
+		assert_eq!(inputs, vec![b"1 3\n".to_vec(), b"4 6\n".to_vec(), b"7 10\n".to_vec()]);
+		let inputs = range_inputs(1, 100_000_000, 100);
+		assert_eq!(inputs[0], b"1 1000000\n");
+		assert_eq!(inputs[99], b"99000001 100000000\n");
+	}
 }

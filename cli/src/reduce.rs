@@ -11,7 +11,12 @@ pub fn reduce(how: Reduce, outputs: &[Option<TaskOutput>], out: &Path) -> Result
 	if how == Reduce::None {
 		return Ok(format!("{} outputs in {}", outputs.iter().flatten().count(), out.display()));
 	}
-	let missing: Vec<usize> = outputs.iter().enumerate().filter(|(_, o)| o.is_none()).map(|(i, _)| i).collect();
+	let missing: Vec<usize> = outputs
+		.iter()
+		.enumerate()
+		.filter(|(_, o)| o.is_none())
+		.map(|(i, _)| i)
+		.collect();
 	if !missing.is_empty() {
 		return Err(CliError::Incomplete(format!(
 			"cannot reduce: {} of {} tasks have no verified result (tasks {})",
@@ -21,7 +26,12 @@ pub fn reduce(how: Reduce, outputs: &[Option<TaskOutput>], out: &Path) -> Result
 		)));
 	}
 	let outputs: Vec<&TaskOutput> = outputs.iter().flatten().collect();
-	let failed: Vec<usize> = outputs.iter().enumerate().filter(|(_, o)| !o.status.is_success()).map(|(i, _)| i).collect();
+	let failed: Vec<usize> = outputs
+		.iter()
+		.enumerate()
+		.filter(|(_, o)| !o.status.is_success())
+		.map(|(i, _)| i)
+		.collect();
 	if !failed.is_empty() {
 		return Err(CliError::Incomplete(format!(
 			"cannot reduce: tasks {} ended with {:?} (see `conun job logs`)",
@@ -41,16 +51,23 @@ pub fn reduce(how: Reduce, outputs: &[Option<TaskOutput>], out: &Path) -> Result
 			for (task, output) in outputs.iter().enumerate() {
 				let text = String::from_utf8_lossy(&output.stdout);
 				let value: u128 = text.trim().parse().map_err(|_| {
-					CliError::Incomplete(format!("task {task} printed `{}`, not a number to add up", text.trim()))
+					CliError::Incomplete(format!(
+						"task {task} printed `{}`, not a number to add up",
+						text.trim()
+					))
 				})?;
-				sum = sum.checked_add(value).ok_or_else(|| CliError::Incomplete("the sum overflows 128 bits".into()))?;
+				sum = sum
+					.checked_add(value)
+					.ok_or_else(|| CliError::Incomplete("the sum overflows 128 bits".into()))?;
 			}
 			std::fs::write(out.join("answer.txt"), format!("{sum}\n"))?;
 			Ok(format!("sum = {sum}"))
 		},
 		Reduce::Tiles { columns, width, height } => {
 			let tile = width as usize * height as usize;
-			if let Some((task, o)) = outputs.iter().enumerate().find(|(_, o)| o.stdout.len() != tile) {
+			if let Some((task, o)) =
+				outputs.iter().enumerate().find(|(_, o)| o.stdout.len() != tile)
+			{
 				return Err(CliError::Incomplete(format!(
 					"task {task} gave {} bytes, not a {width}×{height} tile ({tile} bytes)",
 					o.stdout.len()
@@ -63,8 +80,10 @@ pub fn reduce(how: Reduce, outputs: &[Option<TaskOutput>], out: &Path) -> Result
 				let (tx, ty) = (k as u32 % columns, k as u32 / columns);
 				for y in 0..height as usize {
 					let from = y * width as usize;
-					let to = (ty as usize * height as usize + y) * image_width as usize + tx as usize * width as usize;
-					pixels[to..to + width as usize].copy_from_slice(&output.stdout[from..from + width as usize]);
+					let to = (ty as usize * height as usize + y) * image_width as usize
+						+ tx as usize * width as usize;
+					pixels[to..to + width as usize]
+						.copy_from_slice(&output.stdout[from..from + width as usize]);
 				}
 			}
 			let file = out.join("image.png");
@@ -74,10 +93,16 @@ pub fn reduce(how: Reduce, outputs: &[Option<TaskOutput>], out: &Path) -> Result
 		Reduce::Counts => {
 			let mut counts: BTreeMap<String, u64> = BTreeMap::new();
 			for (task, output) in outputs.iter().enumerate() {
-				for line in String::from_utf8_lossy(&output.stdout).lines().filter(|l| !l.is_empty()) {
-					let parsed = line.rsplit_once('\t').and_then(|(word, n)| Some((word, n.parse::<u64>().ok()?)));
+				for line in
+					String::from_utf8_lossy(&output.stdout).lines().filter(|l| !l.is_empty())
+				{
+					let parsed = line
+						.rsplit_once('\t')
+						.and_then(|(word, n)| Some((word, n.parse::<u64>().ok()?)));
 					let Some((word, n)) = parsed else {
-						return Err(CliError::Incomplete(format!("task {task} printed `{line}`, not `word<TAB>count`")));
+						return Err(CliError::Incomplete(format!(
+							"task {task} printed `{line}`, not `word<TAB>count`"
+						)));
 					};
 					*counts.entry(word.to_string()).or_default() += n;
 				}
@@ -86,7 +111,8 @@ pub fn reduce(how: Reduce, outputs: &[Option<TaskOutput>], out: &Path) -> Result
 			ranked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
 			let text: String = ranked.iter().map(|(w, n)| format!("{w}\t{n}\n")).collect();
 			std::fs::write(out.join("counts.tsv"), text)?;
-			let top: Vec<String> = ranked.iter().take(10).map(|(w, n)| format!("{w} {n}")).collect();
+			let top: Vec<String> =
+				ranked.iter().take(10).map(|(w, n)| format!("{w} {n}")).collect();
 			Ok(format!("{} distinct words; top: {}", counts.len(), top.join(", ")))
 		},
 	}
@@ -115,9 +141,15 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		assert_eq!(reduce(Reduce::Sum, &[ok(b"3\n"), ok(b"4\n")], dir.path()).unwrap(), "sum = 7");
 		assert_eq!(std::fs::read_to_string(dir.path().join("answer.txt")).unwrap(), "7\n");
-		assert!(matches!(reduce(Reduce::Sum, &[ok(b"3"), None], dir.path()), Err(CliError::Incomplete(_))));
+		assert!(matches!(
+			reduce(Reduce::Sum, &[ok(b"3"), None], dir.path()),
+			Err(CliError::Incomplete(_))
+		));
 		let trapped = Some(TaskOutput::empty(TaskStatus::Trapped));
-		assert!(matches!(reduce(Reduce::Sum, &[trapped], dir.path()), Err(CliError::Incomplete(_))));
+		assert!(matches!(
+			reduce(Reduce::Sum, &[trapped], dir.path()),
+			Err(CliError::Incomplete(_))
+		));
 		reduce(Reduce::Counts, &[ok(b"a\t2\nb\t1\n"), ok(b"b\t5\n")], dir.path()).unwrap();
 		assert_eq!(std::fs::read_to_string(dir.path().join("counts.tsv")).unwrap(), "b\t6\na\t2\n");
 	}
@@ -127,6 +159,9 @@ mod tests {
 		let dir = tempfile::tempdir().unwrap();
 		let tiles = [ok(&[1; 4]), ok(&[2; 4]), ok(&[3; 4])];
 		let how = Reduce::Tiles { columns: 2, width: 2, height: 2 };
-		assert_eq!(reduce(how, &tiles, dir.path()).unwrap(), format!("4×4 image in {}", dir.path().join("image.png").display()));
+		assert_eq!(
+			reduce(how, &tiles, dir.path()).unwrap(),
+			format!("4×4 image in {}", dir.path().join("image.png").display())
+		);
 	}
 }

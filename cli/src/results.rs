@@ -35,7 +35,10 @@ impl<'a> Contacts<'a> {
 		Self { chain, at, known: HashMap::new() }
 	}
 
-	pub(crate) async fn of(&mut self, who: &AccountId32) -> Result<Option<(PeerId, Vec<Multiaddr>)>, CliError> {
+	pub(crate) async fn of(
+		&mut self,
+		who: &AccountId32,
+	) -> Result<Option<(PeerId, Vec<Multiaddr>)>, CliError> {
 		if let Some(known) = self.known.get(&who.0) {
 			return Ok(known.clone());
 		}
@@ -89,7 +92,9 @@ pub async fn download(
 		}
 	}
 	let fetched: Vec<(u32, Result<TaskOutput, CliError>)> = futures::stream::iter(wanted)
-		.map(|(index, result, holders)| async move { (index, fetch_output(net, result, holders).await) })
+		.map(
+			|(index, result, holders)| async move { (index, fetch_output(net, result, holders).await) },
+		)
 		.buffer_unordered(PARALLEL_FETCHES)
 		.collect()
 		.await;
@@ -128,7 +133,10 @@ pub async fn download(
 			}
 		})
 		.collect();
-	std::fs::write(out.join("summary.json"), serde_json::to_vec_pretty(&summary).map_err(std::io::Error::other)?)?;
+	std::fs::write(
+		out.join("summary.json"),
+		serde_json::to_vec_pretty(&summary).map_err(std::io::Error::other)?,
+	)?;
 	if !errors.is_empty() {
 		return Err(CliError::Net(format!(
 			"{} verified results could not be fetched (providers keep results for their retention period, 24 h by default):\n  {}",
@@ -140,7 +148,11 @@ pub async fn download(
 }
 
 /// Fetches one result from its holders and checks it against the hash the chain verified.
-async fn fetch_output(net: &NetHandle, result: H256, holders: Vec<(PeerId, Vec<Multiaddr>)>) -> Result<TaskOutput, CliError> {
+async fn fetch_output(
+	net: &NetHandle,
+	result: H256,
+	holders: Vec<(PeerId, Vec<Multiaddr>)>,
+) -> Result<TaskOutput, CliError> {
 	if holders.is_empty() {
 		return Err(CliError::Net("no provider of this task published a contact".into()));
 	}
@@ -148,7 +160,8 @@ async fn fetch_output(net: &NetHandle, result: H256, holders: Vec<(PeerId, Vec<M
 	// agreed on; decoding then re-derives it from the output as a second check.
 	let path = net.fetch(result, MAX_RESULT_BLOB, holders).await?;
 	let bytes = std::fs::read(path)?;
-	let output = TaskOutput::decode(&mut &bytes[..]).map_err(|e| CliError::Net(format!("the result is not a task output: {e}")))?;
+	let output = TaskOutput::decode(&mut &bytes[..])
+		.map_err(|e| CliError::Net(format!("the result is not a task output: {e}")))?;
 	if output.result_hash() != result {
 		return Err(CliError::Net(format!("the result fetched does not hash to {result:?}")));
 	}
@@ -160,7 +173,9 @@ pub fn phase_name<B: std::fmt::Debug>(phase: &TaskPhase<B>) -> String {
 		TaskPhase::Waiting => "waiting".into(),
 		TaskPhase::Running => "running".into(),
 		TaskPhase::Revealing { .. } => "revealing".into(),
-		TaskPhase::Provisional { until, .. } => format!("verified, open to challenge until block {until:?}"),
+		TaskPhase::Provisional { until, .. } => {
+			format!("verified, open to challenge until block {until:?}")
+		},
 		TaskPhase::Verified { .. } => "verified (final)".into(),
 		TaskPhase::Failed { reason } => format!("failed ({reason:?})"),
 		TaskPhase::Cancelled => "cancelled".into(),
@@ -185,11 +200,20 @@ pub async fn logs(chain: &Chain, net: &NetHandle, job: JobId, index: u32) -> Res
 			ReplicaProgress::Committed => "committed".to_string(),
 			ReplicaProgress::Revealed(result) => format!("revealed {result:?}"),
 			ReplicaProgress::Missed => "missed its deadline".to_string(),
-			ReplicaProgress::Superseded(result) => format!("revealed {result:?} in an earlier round (no majority, or escalated)"),
-			ReplicaProgress::OnTrial(result) => format!("revealed {result:?}; the verdict is escalated, a fresh committee decides"),
-			ReplicaProgress::Unavailable => "could not fetch the program or input, and was released".to_string(),
+			ReplicaProgress::Superseded(result) => {
+				format!("revealed {result:?} in an earlier round (no majority, or escalated)")
+			},
+			ReplicaProgress::OnTrial(result) => {
+				format!("revealed {result:?}; the verdict is escalated, a fresh committee decides")
+			},
+			ReplicaProgress::Unavailable => {
+				"could not fetch the program or input, and was released".to_string()
+			},
 		};
-		println!("\nprovider {} ({state}, assigned at block {})", replica.provider, replica.assigned_at);
+		println!(
+			"\nprovider {} ({state}, assigned at block {})",
+			replica.provider, replica.assigned_at
+		);
 		let Some((peer, addrs)) = contacts.of(&replica.provider).await? else {
 			println!("  no contact published: cannot ask for its receipt");
 			continue;

@@ -28,7 +28,10 @@ pub async fn start(settings: &Settings, store: Arc<BlobStore>) -> Result<NetHand
 /// Starts a libp2p node that only fetches (results, receipts, logs): on the interface of
 /// `settings.listen` but a port and a throwaway identity of its own, so it runs beside a
 /// `conun serve` without taking its port or being mistaken for it.
-pub async fn start_fetcher(settings: &Settings, store: Arc<BlobStore>) -> Result<NetHandle, CliError> {
+pub async fn start_fetcher(
+	settings: &Settings,
+	store: Arc<BlobStore>,
+) -> Result<NetHandle, CliError> {
 	let any_port: Multiaddr = settings
 		.listen
 		.iter()
@@ -79,13 +82,19 @@ pub async fn contact(net: &NetHandle, settings: &Settings) -> Result<Contact, Cl
 			tokio::time::sleep(Duration::from_millis(100)).await;
 		}
 		let is_loopback = |a: &Multiaddr| {
-			a.iter().any(|p| matches!(p, Protocol::Ip4(ip) if ip.is_loopback()) || matches!(p, Protocol::Ip6(ip) if ip.is_loopback()))
+			a.iter().any(|p| {
+				matches!(p, Protocol::Ip4(ip) if ip.is_loopback())
+					|| matches!(p, Protocol::Ip6(ip) if ip.is_loopback())
+			})
 		};
 		addrs.sort_by_key(is_loopback);
 		addrs.truncate(conun_primitives::MAX_ADDRS as usize);
 	}
 	if addrs.is_empty() {
-		return Err(CliError::Net(format!("no address to give workers: listening on {} gave none; pass --public-addr", settings.listen)));
+		return Err(CliError::Net(format!(
+			"no address to give workers: listening on {} gave none; pass --public-addr",
+			settings.listen
+		)));
 	}
 	conun_net::contact::to_contact(&net.peer_id(), &addrs).map_err(|e| CliError::Net(e.to_string()))
 }

@@ -57,7 +57,9 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn multiaddr(text: &str, what: &str) -> Result<Multiaddr, CliError> {
-	text.trim().parse().map_err(|e| CliError::Usage(format!("{what} `{text}` is not a multiaddress: {e}")))
+	text.trim()
+		.parse()
+		.map_err(|e| CliError::Usage(format!("{what} `{text}` is not a multiaddress: {e}")))
 }
 
 impl Settings {
@@ -76,7 +78,11 @@ impl Settings {
 				(None, None) => None,
 			},
 		};
-		let listen = args.listen.clone().or_else(|| env("CONUN_LISTEN")).unwrap_or_else(|| DEFAULT_LISTEN.into());
+		let listen = args
+			.listen
+			.clone()
+			.or_else(|| env("CONUN_LISTEN"))
+			.unwrap_or_else(|| DEFAULT_LISTEN.into());
 		let mut public = args.public_addrs.clone();
 		if public.is_empty() {
 			public = env("CONUN_PUBLIC_ADDRS")
@@ -84,10 +90,17 @@ impl Settings {
 				.unwrap_or_default();
 		}
 		Ok(Self {
-			node: args.node.clone().or_else(|| env("CONUN_NODE")).unwrap_or_else(|| DEFAULT_NODE.into()),
+			node: args
+				.node
+				.clone()
+				.or_else(|| env("CONUN_NODE"))
+				.unwrap_or_else(|| DEFAULT_NODE.into()),
 			key,
 			listen: multiaddr(&listen, "--listen")?,
-			public_addrs: public.iter().map(|a| multiaddr(a, "--public-addr")).collect::<Result<_, _>>()?,
+			public_addrs: public
+				.iter()
+				.map(|a| multiaddr(a, "--public-addr"))
+				.collect::<Result<_, _>>()?,
 			data_dir,
 		})
 	}

@@ -55,9 +55,12 @@ pub async fn spot_check(
 		return Err(CliError::Usage(format!("job {job}'s program has no wasm limits")));
 	};
 	let decided: Vec<&TaskRecord> = tasks.iter().filter(|t| t.phase.result().is_some()).collect();
-	let picked = rand::seq::index::sample(&mut rand::thread_rng(), decided.len(), count.min(decided.len()));
-	let picked: Vec<&TaskRecord> = picked.into_iter().filter_map(|index| decided.get(index).copied()).collect();
-	let requester: Vec<Peer> = conun_net::contact::from_contact(&spec.requester).into_iter().collect();
+	let picked =
+		rand::seq::index::sample(&mut rand::thread_rng(), decided.len(), count.min(decided.len()));
+	let picked: Vec<&TaskRecord> =
+		picked.into_iter().filter_map(|index| decided.get(index).copied()).collect();
+	let requester: Vec<Peer> =
+		conun_net::contact::from_contact(&spec.requester).into_iter().collect();
 	let mut contacts = Contacts::new(chain, &at);
 	let mut report = Report::default();
 	let Some(first) = picked.first() else { return Ok(report) };
@@ -75,9 +78,19 @@ pub async fn spot_check(
 		match task.phase {
 			TaskPhase::Provisional { .. } => {
 				chain
-					.challenge_wasm(TaskRef { job, task: task.index }, program.clone(), input, run.fuel_used)
+					.challenge_wasm(
+						TaskRef { job, task: task.index },
+						program.clone(),
+						input,
+						run.fuel_used,
+					)
 					.await
-					.map_err(|e| CliError::Unrunnable(format!("task {}: the challenge was refused: {e}", task.index)))?;
+					.map_err(|e| {
+						CliError::Unrunnable(format!(
+							"task {}: the challenge was refused: {e}",
+							task.index
+						))
+					})?;
 				report.challenged.push(task.index);
 			},
 			_ => report.contradicted_final.push(task.index),
@@ -87,7 +100,11 @@ pub async fn spot_check(
 }
 
 /// Where a task's bytes are: the requester, and the task's replicas, which keep what they ran.
-async fn peers_of(contacts: &mut Contacts<'_>, requester: &[Peer], task: &TaskRecord) -> Result<Vec<Peer>, CliError> {
+async fn peers_of(
+	contacts: &mut Contacts<'_>,
+	requester: &[Peer],
+	task: &TaskRecord,
+) -> Result<Vec<Peer>, CliError> {
 	let mut peers = requester.to_vec();
 	for replica in &task.replicas {
 		peers.extend(contacts.of(&replica.provider).await?);
@@ -97,7 +114,12 @@ async fn peers_of(contacts: &mut Contacts<'_>, requester: &[Peer], task: &TaskRe
 
 /// A blob by hash: from this machine's store, else from `peers` (the requester and the task's
 /// replicas, which keep the programs and inputs they ran).
-async fn blob(net: &NetHandle, hash: H256, size: u64, peers: Vec<Peer>) -> Result<Vec<u8>, CliError> {
+async fn blob(
+	net: &NetHandle,
+	hash: H256,
+	size: u64,
+	peers: Vec<Peer>,
+) -> Result<Vec<u8>, CliError> {
 	if let Ok(bytes) = net.store().read(hash) {
 		return Ok(bytes);
 	}

@@ -49,7 +49,7 @@ pub async fn providers(settings: &Settings, json: bool) -> Result<(), CliError> 
 				available: p.available,
 				stake: format_con(p.stake),
 				reputation: p.standing.reputation,
-				runtimes: p.capabilities.runtimes.kinds().map(|k| format!("{k:?}").to_lowercase()).collect(),
+				runtimes: p.capabilities.runtimes.kinds().map(|k| k.to_string()).collect(),
 				cores: p.capabilities.resources.cores,
 				memory_mib: p.capabilities.resources.memory_mib,
 				gpus: p.capabilities.resources.gpus,
@@ -76,7 +76,18 @@ pub async fn providers(settings: &Settings, json: bool) -> Result<(), CliError> 
 	}
 	let mut table = Table::new();
 	table.load_preset(UTF8_FULL_CONDENSED).set_header(vec![
-		"provider", "status", "stake", "reputation", "runtimes", "per task", "running", "price floor", "verified", "disagreed", "missed", "earned",
+		"provider",
+		"status",
+		"stake",
+		"reputation",
+		"runtimes",
+		"per task",
+		"running",
+		"price floor",
+		"verified",
+		"disagreed",
+		"missed",
+		"earned",
 	]);
 	for (account, p) in &rows {
 		let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
@@ -86,7 +97,12 @@ pub async fn providers(settings: &Settings, json: bool) -> Result<(), CliError> 
 			right(p.stake.clone()),
 			right(p.reputation.to_string()),
 			Cell::new(p.runtimes.join(",")),
-			Cell::new(format!("{} cores, {} MiB{}", p.cores, p.memory_mib, if p.gpus > 0 { format!(", {} GPUs", p.gpus) } else { String::new() })),
+			Cell::new(format!(
+				"{} cores, {} MiB{}",
+				p.cores,
+				p.memory_mib,
+				if p.gpus > 0 { format!(", {} GPUs", p.gpus) } else { String::new() }
+			)),
 			right(format!("{}/{}", p.running, p.max_tasks)),
 			right(p.price_floor.clone()),
 			right(p.verified.to_string()),
@@ -106,7 +122,10 @@ pub async fn balance(settings: &Settings, who: Option<&str>) -> Result<(), CliEr
 			Ok(account) => account,
 			Err(_) => {
 				let uri = crate::settings::account_uri(&settings.data_dir, text)?;
-				conun_client::keys::keypair_from_uri(&uri).map_err(CliError::Usage)?.public_key().to_account_id()
+				conun_client::keys::keypair_from_uri(&uri)
+					.map_err(CliError::Usage)?
+					.public_key()
+					.to_account_id()
 			},
 		},
 		None => settings.keypair()?.public_key().to_account_id(),

@@ -53,7 +53,9 @@ impl Progress {
 		for task in tasks {
 			if let TaskPhase::Provisional { result, until } = task.phase {
 				p.provisional += 1;
-				if task.replicas.iter().any(|r| matches!(r.progress, ReplicaProgress::Revealed(other) if other != result)) {
+				if task.replicas.iter().any(
+					|r| matches!(r.progress, ReplicaProgress::Revealed(other) if other != result),
+				) {
 					p.disputed += 1;
 				}
 				p.open_until = p.open_until.max(Some(until.into()));
@@ -73,7 +75,9 @@ impl Progress {
 						p.committed += 1;
 						p.revealed += 1;
 					},
-					ReplicaProgress::Assigned | ReplicaProgress::Missed | ReplicaProgress::Unavailable => {},
+					ReplicaProgress::Assigned
+					| ReplicaProgress::Missed
+					| ReplicaProgress::Unavailable => {},
 				}
 			}
 		}
@@ -144,15 +148,23 @@ struct Bars {
 
 impl Bars {
 	fn new(quiet: bool) -> Self {
-		let multi = MultiProgress::with_draw_target(if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() });
-		let style = ProgressStyle::with_template("{prefix:>10} [{bar:40.cyan/blue}] {pos:>6}/{len:<6} {msg}")
-			.unwrap_or_else(|_| ProgressStyle::default_bar())
-			.progress_chars("=> ");
+		let multi = MultiProgress::with_draw_target(if quiet {
+			ProgressDrawTarget::hidden()
+		} else {
+			ProgressDrawTarget::stderr()
+		});
+		let style = ProgressStyle::with_template(
+			"{prefix:>10} [{bar:40.cyan/blue}] {pos:>6}/{len:<6} {msg}",
+		)
+		.unwrap_or_else(|_| ProgressStyle::default_bar())
+		.progress_chars("=> ");
 		let bars = ["assigned", "committed", "revealed", "verified", "failed"]
 			.into_iter()
 			.map(|name| multi.add(ProgressBar::new(0).with_style(style.clone()).with_prefix(name)))
 			.collect();
-		let status = multi.add(ProgressBar::new(0).with_style(ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar())));
+		let status = multi.add(ProgressBar::new(0).with_style(
+			ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+		));
 		Self { multi, bars, status }
 	}
 
@@ -161,12 +173,22 @@ impl Bars {
 	}
 
 	fn show(&self, p: &Progress, block: u64, elapsed: Duration) {
-		let values = [(p.assigned, p.replicas), (p.committed, p.replicas), (p.revealed, p.replicas), (p.verified, p.tasks), (p.failed, p.tasks)];
+		let values = [
+			(p.assigned, p.replicas),
+			(p.committed, p.replicas),
+			(p.revealed, p.replicas),
+			(p.verified, p.tasks),
+			(p.failed, p.tasks),
+		];
 		for (bar, (position, length)) in self.bars.iter().zip(values) {
 			bar.set_length(length as u64);
 			bar.set_position(position as u64);
 		}
-		self.status.set_message(format!("  CON paid {} · block {block} · {:.0?}", format_con(p.paid), elapsed));
+		self.status.set_message(format!(
+			"  CON paid {} · block {block} · {:.0?}",
+			format_con(p.paid),
+			elapsed
+		));
 	}
 
 	fn note(&self, line: String) {
@@ -186,7 +208,12 @@ impl Bars {
 }
 
 /// Follows `job` until `until`, showing its progress; `quiet` shows nothing.
-pub async fn watch(chain: &Chain, job: JobId, until: Until, quiet: bool) -> Result<Outcome, CliError> {
+pub async fn watch(
+	chain: &Chain,
+	job: JobId,
+	until: Until,
+	quiet: bool,
+) -> Result<Outcome, CliError> {
 	let started = Instant::now();
 	let bars = Bars::new(quiet);
 	let mut last_block = 0u64;
@@ -219,11 +246,18 @@ pub async fn watch(chain: &Chain, job: JobId, until: Until, quiet: bool) -> Resu
 			}
 		}
 		last = Some(progress);
-		let undisputed = until == Until::Undisputed && progress.all_decided() && progress.disputed == 0;
+		let undisputed =
+			until == Until::Undisputed && progress.all_decided() && progress.disputed == 0;
 		if view.state == JobState::Finished || undisputed {
 			bars.finish();
 			let blocks = block.saturating_sub(view.posted_at as u64);
-			return Ok(Outcome { id: job, job: view, progress, blocks, elapsed: started.elapsed() });
+			return Ok(Outcome {
+				id: job,
+				job: view,
+				progress,
+				blocks,
+				elapsed: started.elapsed(),
+			});
 		}
 	}
 }
@@ -284,7 +318,12 @@ mod tests {
 		Job {
 			owner: AccountId32([0; 32]),
 			state: JobState::Open,
-			program: Program::Wasm { hash: H256::zero(), size: 1, entry_point: b"_start".to_vec().try_into().unwrap(), fuel: 1 },
+			program: Program::Wasm {
+				hash: H256::zero(),
+				size: 1,
+				entry_point: b"_start".to_vec().try_into().unwrap(),
+				fuel: 1,
+			},
 			replicas: 3,
 			price: 10,
 			escrow: 0,
@@ -311,7 +350,13 @@ mod tests {
 				progress: ReplicaProgress::Revealed(H256::repeat_byte(*r)),
 			})
 			.collect();
-		TaskRecord { index, input: TaskInput { hash: H256::zero(), size: 0 }, phase, replicas, stalled: None }
+		TaskRecord {
+			index,
+			input: TaskInput { hash: H256::zero(), size: 0 },
+			phase,
+			replicas,
+			stalled: None,
+		}
 	}
 
 	fn open(result: u8, until: u32) -> TaskPhase<u32> {

@@ -9,84 +9,53 @@
 //!   explained by the chain (`TaskUnassignable`, shown by `job status`), then cancelled;
 //! - a broken manifest is refused with the line at fault, before anything is posted.
 //!
+//! The three examples are one test each (`example_*`), on one market they share and take turns
+//! with ([`conun_testkit::Shared`]), so that one failing does not hide the others; every other
+//! test starts its own chain and workers. The sum-range benchmark's baseline is a test of its
+//! own (see [`sum_range_bench`]).
+//!
 //! Needs the release binaries (`scripts/setup.sh` builds them), the example artefacts
-//! (`scripts/build-examples.sh`) and a Docker engine. Run with `--test-threads=1`: each test
-//! starts its own chain and three workers. `scripts/test.sh` runs it as
-//! `cargo test --release -p conun-cli --features e2e --test e2e -- --test-threads=1`.
+//! (`scripts/build-examples.sh`) and a Docker engine. Run with `--test-threads=1`: a market is a
+//! chain and three to five workers, and the timings printed mean something only on an otherwise
+//! idle machine. `scripts/test.sh` runs it as
+//! `cargo test --release -p conun-cli --features e2e --test e2e -- --test-threads=1 --nocapture`.
 #![cfg(feature = "e2e")]
 
 use conun_client::{market::JobEvent, Chain};
 use conun_primitives::Unassignable;
+use conun_testkit::{free_port, repo_root, Node, Process, Shared, SharedGuard, Worker};
 use std::{
 	collections::BTreeMap,
 	path::{Path, PathBuf},
-	process::{Child, Command, Output, Stdio},
+	process::{Command, Output},
+	sync::{Mutex, PoisonError},
 	time::{Duration, Instant},
 };
 
-/// Kills a child process when the test ends, however it ends.
-struct Process(Child);
-
-impl Drop for Process {
-	fn drop(&mut self) {
-		let _ = self.0.kill();
-		let _ = self.0.wait();
-	}
-}
-
-/// A free port on 127.0.0.1 for a process this test starts. It is taken below Linux's ephemeral
-/// range (32768–60999), from which the kernel picks the local ports of outgoing connections: a
-/// port asked of the kernel with `bind(0)` comes from that range, and the node's or a worker's
-/// own connections could take it before the process it was meant for binds it. The ports one
-/// test binary hands out never repeat.
-fn free_port() -> u16 {
-	use std::sync::atomic::{AtomicU32, Ordering};
-	const FIRST: u32 = 10_000;
-	const COUNT: u32 = 22_000;
-	static NEXT: AtomicU32 = AtomicU32::new(0);
-	let start = std::process::id().wrapping_mul(7919) % COUNT;
-	for _ in 0..COUNT {
-		let port = (FIRST + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % COUNT) as u16;
-		if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-			return port;
-		}
-	}
-	panic!("no free port between {FIRST} and {}", FIRST + COUNT)
-}
-
-fn repo() -> PathBuf {
-	Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// A release binary: `$VAR`, else `$CARGO_TARGET_DIR/release/NAME`.
-fn binary(var: &str, name: &str) -> PathBuf {
-	let path = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
-		let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("target"));
-		target.join("release").join(name)
-	});
-	assert!(path.exists(), "{} is missing: scripts/setup.sh builds it", path.display());
-	path
-}
-
 fn example(path: &str) -> PathBuf {
-	let path = repo().join("examples").join(path);
+	let path = repo_root().join("examples").join(path);
 	assert!(path.exists(), "{} is missing: run scripts/build-examples.sh", path.display());
 	path
 }
 
 fn text(output: &Output) -> String {
-	format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+	format!(
+		"{}{}",
+		String::from_utf8_lossy(&output.stdout),
+		String::from_utf8_lossy(&output.stderr)
+	)
 }
 
 /// A dev chain and providers (Bob, Charlie, Dave unless told otherwise), each a `conun-worker`
-/// with its own key, data directory and ports; Alice is the requester.
+/// with its own key, data directory and ports; Alice is the requester. Its processes go first
+/// when it is dropped, its directory last.
 struct Market {
-	root: tempfile::TempDir,
+	_running: Vec<Process>,
+	_node: Node,
 	url: String,
 	cli_port: u16,
-	names: Vec<&'static str>,
-	_workers: Vec<Process>,
-	_node: Process,
+	workers: Vec<Worker>,
+	root: tempfile::TempDir,
 }
 
 impl Market {
@@ -103,78 +72,40 @@ impl Market {
 			"the Docker engine is not running (scripts/setup.sh starts it)"
 		);
 		let root = tempfile::tempdir().unwrap();
-		let rpc_port = free_port();
-		let url = format!("ws://127.0.0.1:{rpc_port}");
-		let node_log = std::fs::File::create(root.path().join("node.log")).unwrap();
-		let node = Process(
-			Command::new(binary("CONUN_NODE", "conun-node"))
-				.args(["--dev", "--no-prometheus", "--no-telemetry", "--no-mdns", "--tmp"])
-				.args(["--rpc-port", &rpc_port.to_string(), "--port", &free_port().to_string()])
-				.stdout(Stdio::null())
-				.stderr(node_log)
-				.spawn()
-				.expect("conun-node starts"),
-		);
-		let started = Instant::now();
-		while std::net::TcpStream::connect(("127.0.0.1", rpc_port)).is_err() {
-			assert!(started.elapsed() < Duration::from_secs(60), "conun-node did not open its RPC port");
-			std::thread::sleep(Duration::from_millis(300));
-		}
-		let mut workers = Vec::new();
+		let node = Node::dev(root.path());
+		let url = node.ws_url();
+		let (mut workers, mut running) = (Vec::new(), Vec::new());
 		for &(name, fault) in workers_wanted {
-			let dir = root.path().join(name);
-			std::fs::create_dir_all(&dir).unwrap();
-			let p2p = free_port();
-			let worker = || {
-				let mut command = Command::new(binary("CONUN_WORKER", "conun-worker"));
-				command
-					.args(["--node", &url, "--key", &format!("//{name}"), "--runtimes", "wasm,docker"])
-					.arg("--data-dir")
-					.arg(&dir)
-					.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
-					.args(["--public-addrs", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
-					.args(["--cores", "1", "--memory-mib", "256", "--max-tasks", "50"]);
-				command
-			};
-			let out = worker().args(["register", "--stake", "1000"]).output().unwrap();
-			assert!(out.status.success(), "{name} could not register: {}", text(&out));
-			let log = std::fs::File::create(dir.join("worker.log")).unwrap();
-			let mut run = worker();
-			if let Some(fault) = fault {
-				run.env("CONUN_WORKER_FAULT", fault);
-			}
-			workers.push(Process(run.arg("run").stdout(Stdio::null()).stderr(log).spawn().unwrap()));
+			let worker = Worker::release(root.path(), name)
+				.with_runtimes("wasm,docker")
+				.with_public_addr()
+				.with_max_tasks(50);
+			worker.register(&url, 1000);
+			running.push(worker.run(&url, fault));
+			workers.push(worker);
 		}
-		let names = workers_wanted.iter().map(|(name, _)| *name).collect();
-		Self { root, url, cli_port: free_port(), names, _workers: workers, _node: node }
+		Self { _running: running, _node: node, url, cli_port: free_port(), workers, root }
 	}
 
 	/// `conun ARGS` as Alice, with her own data directory and a fixed libp2p port; stopped
 	/// after five minutes, whatever it is doing.
 	fn conun(&self, args: &[&str]) -> Output {
 		let (stdout, stderr) = (tempfile::tempfile().unwrap(), tempfile::tempfile().unwrap());
-		let mut child = Command::new(env!("CARGO_BIN_EXE_conun"))
-			.args(["--node", &self.url, "--account", "alice"])
-			.arg("--data-dir")
-			.arg(self.root.path().join("alice"))
-			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{}", self.cli_port)])
-			.args(args)
-			.env_remove("CONUN_KEY")
-			.stdout(stdout.try_clone().unwrap())
-			.stderr(stderr.try_clone().unwrap())
-			.spawn()
-			.unwrap();
-		let started = Instant::now();
-		let status = loop {
-			if let Some(status) = child.try_wait().unwrap() {
-				break status;
-			}
-			if started.elapsed() > Duration::from_secs(300) {
-				let _ = child.kill();
-				let _ = child.wait();
-				panic!("conun {args:?} still runs after 5 minutes; the workers say:\n{}", self.logs());
-			}
-			std::thread::sleep(Duration::from_millis(200));
+		let mut child = Process::spawn(
+			Command::new(env!("CARGO_BIN_EXE_conun"))
+				.args(["--node", &self.url, "--account", "alice"])
+				.arg("--data-dir")
+				.arg(self.root.path().join("alice"))
+				.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{}", self.cli_port)])
+				.args(args)
+				.env_remove("CONUN_KEY")
+				.stdout(stdout.try_clone().unwrap())
+				.stderr(stderr.try_clone().unwrap()),
+		)
+		.unwrap();
+		let Some(status) = child.wait_timeout(Duration::from_secs(300)).unwrap() else {
+			drop(child); // killed
+			panic!("conun {args:?} still runs after 5 minutes; the workers say:\n{}", self.logs());
 		};
 		let read = |mut file: std::fs::File| {
 			use std::io::{Read, Seek};
@@ -199,10 +130,8 @@ impl Market {
 
 	fn logs(&self) -> String {
 		let mut all = String::new();
-		for name in &self.names {
-			let log = std::fs::read_to_string(self.root.path().join(name).join("worker.log")).unwrap_or_default();
-			let tail: Vec<&str> = log.lines().rev().take(15).collect();
-			all.push_str(&format!("--- {name}\n{}\n", tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
+		for worker in &self.workers {
+			all.push_str(&format!("--- {}\n{}\n", worker.name, worker.log_tail(15)));
 		}
 		all
 	}
@@ -214,7 +143,10 @@ impl Market {
 
 /// The job id `job submit` printed.
 fn posted_job(output: &str) -> u64 {
-	let line = output.lines().find(|l| l.starts_with("job ") && l.contains(" posted")).expect("a `job N posted` line");
+	let line = output
+		.lines()
+		.find(|l| l.starts_with("job ") && l.contains(" posted"))
+		.expect("a `job N posted` line");
 	line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
@@ -222,10 +154,17 @@ fn posted_job(output: &str) -> u64 {
 fn local_word_counts(dir: &Path) -> BTreeMap<String, u64> {
 	let program = example("wordfreq/image/wordfreq");
 	let mut counts = BTreeMap::new();
-	let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+	let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+		.unwrap()
+		.map(|e| e.unwrap().path())
+		.filter(|p| p.is_file())
+		.collect();
 	files.sort();
 	for file in files {
-		let out = Command::new(&program).stdin(std::fs::File::open(&file).unwrap()).output().unwrap();
+		let out = Command::new(&program)
+			.stdin(std::fs::File::open(&file).unwrap())
+			.output()
+			.unwrap();
 		assert!(out.status.success());
 		for line in String::from_utf8(out.stdout).unwrap().lines() {
 			let (word, n) = line.rsplit_once('\t').unwrap();
@@ -251,13 +190,52 @@ fn local_sum_range() -> Duration {
 	started.elapsed()
 }
 
-#[test]
-fn the_three_examples_come_back_verified() {
-	let market = Market::start();
-	let providers = market.ok(&["providers", "--json"]);
-	let providers: serde_json::Value = serde_json::from_str(&providers).unwrap();
-	assert_eq!(providers.as_array().unwrap().len(), 3, "{providers}");
+/// The market the three examples share: made by whichever `example_*` test runs first, after a
+/// check that its three providers are registered, and stopped when the last of the three ends.
+/// They take turns with it whatever `--test-threads` says: they all post as Alice, from one data
+/// directory and one libp2p port.
+static EXAMPLES: Shared<Market> = Shared::new(3);
 
+fn examples_market() -> SharedGuard<Market> {
+	EXAMPLES.get(|| {
+		let market = Market::start();
+		let providers = market.ok(&["providers", "--json"]);
+		let providers: serde_json::Value = serde_json::from_str(&providers).unwrap();
+		assert_eq!(providers.as_array().unwrap().len(), 3, "{providers}");
+		market
+	})
+}
+
+/// The sum-range benchmark: the verified network run, submit to result (measured by
+/// `example_sum_range_comes_back_verified`), against the same 100 tasks run here one after
+/// another in the same sandbox (`example_sum_range_baseline_runs_here`). Each test hands in its
+/// figure and the one that completes the pair prints the line: it comes out whichever runs
+/// first, and the baseline's run can neither fail nor hide the example's assertions.
+fn sum_range_bench(network: Option<Duration>, local: Option<Duration>) {
+	static FIGURES: Mutex<(Option<Duration>, Option<Duration>)> = Mutex::new((None, None));
+	let mut figures = FIGURES.lock().unwrap_or_else(PoisonError::into_inner);
+	figures.0 = network.or(figures.0);
+	figures.1 = local.or(figures.1);
+	if let (Some(elapsed), Some(local)) = *figures {
+		println!(
+			"BENCH sum-range: submit to verified result {:.1} s (100 tasks × R = 3 on 3 workers) vs one local run {:.2} s: ratio {:.1}",
+			elapsed.as_secs_f64(),
+			local.as_secs_f64(),
+			elapsed.as_secs_f64() / local.as_secs_f64()
+		);
+	}
+}
+
+/// The benchmark's baseline: the same 100 sum-range tasks run here, one after another, in the
+/// sandbox workers use (and their sum checked).
+#[test]
+fn example_sum_range_baseline_runs_here() {
+	sum_range_bench(None, Some(local_sum_range()));
+}
+
+#[test]
+fn example_sum_range_comes_back_verified() {
+	let market = examples_market();
 	// sum-range: 100 wasm tasks, R = 3, reduced to one number.
 	let sum = example("sum-range/job.toml");
 	let checked = market.ok(&["job", "check", sum.to_str().unwrap()]);
@@ -265,7 +243,8 @@ fn the_three_examples_come_back_verified() {
 	assert!(checked.contains("3.3 CON held"), "{checked}");
 	let out = market.out_dir("sum");
 	let started = Instant::now();
-	let submitted = market.ok(&["job", "submit", sum.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+	let submitted =
+		market.ok(&["job", "submit", sum.to_str().unwrap(), "--out", out.to_str().unwrap()]);
 	let elapsed = started.elapsed();
 	let answer = std::fs::read_to_string(out.join("answer.txt")).unwrap();
 	assert_eq!(answer.trim(), (100_000_000u64 * 100_000_001 / 2).to_string(), "{submitted}");
@@ -274,14 +253,7 @@ fn the_three_examples_come_back_verified() {
 	// last verdicts ended: those are open, and not yet paid.
 	assert!(submitted.contains("open to challenge until block"), "{submitted}");
 	println!("sum-range: verified in {elapsed:.1?}\n{submitted}");
-	// The benchmark: the same 100 tasks run here, one after another, in the same sandbox.
-	let local = local_sum_range();
-	println!(
-		"BENCH sum-range: submit to verified result {:.1} s (100 tasks × R = 3 on 3 workers) vs one local run {:.2} s: ratio {:.1}",
-		elapsed.as_secs_f64(),
-		local.as_secs_f64(),
-		elapsed.as_secs_f64() / local.as_secs_f64()
-	);
+	sum_range_bench(Some(elapsed), None);
 	let job = posted_job(&submitted);
 	// Followed to its end, every verdict is final and every agreeing replica paid.
 	let watched = market.ok(&["job", "watch", &job.to_string()]);
@@ -298,7 +270,9 @@ fn the_three_examples_come_back_verified() {
 	let started = Instant::now();
 	let logs = loop {
 		let logs = market.ok(&["job", "logs", &job.to_string(), "7"]);
-		if logs.matches("status Exited(0)").count() == 3 || started.elapsed() > Duration::from_secs(60) {
+		if logs.matches("status Exited(0)").count() == 3
+			|| started.elapsed() > Duration::from_secs(60)
+		{
 			break logs;
 		}
 		std::thread::sleep(Duration::from_secs(2));
@@ -306,14 +280,20 @@ fn the_three_examples_come_back_verified() {
 	assert_eq!(logs.matches("status Exited(0)").count(), 3, "{logs}");
 	// The results again, in a fresh process: fetched from the providers, not from the requester.
 	let again = market.out_dir("sum-again");
-	let fetched = market.ok(&["job", "results", &job.to_string(), "--out", again.to_str().unwrap()]);
+	let fetched =
+		market.ok(&["job", "results", &job.to_string(), "--out", again.to_str().unwrap()]);
 	assert!(fetched.contains("sum = 5000000050000000"), "{fetched}");
+}
 
+#[test]
+fn example_mandelbrot_comes_back_verified() {
+	let market = examples_market();
 	// mandelbrot: 64 wasm tiles stitched into a PNG.
 	let out = market.out_dir("mandelbrot");
 	let mandelbrot = example("mandelbrot/job.toml");
 	let started = Instant::now();
-	let submitted = market.ok(&["job", "submit", mandelbrot.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+	let submitted =
+		market.ok(&["job", "submit", mandelbrot.to_str().unwrap(), "--out", out.to_str().unwrap()]);
 	println!("mandelbrot: verified in {:.1?}\n{submitted}", started.elapsed());
 	let png = std::fs::read(out.join("image.png")).unwrap();
 	assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
@@ -323,12 +303,17 @@ fn the_three_examples_come_back_verified() {
 	assert_eq!(tile.len(), 256 * 256);
 	let shades: std::collections::BTreeSet<u8> = tile.iter().copied().collect();
 	assert!(shades.len() > 16, "a tile on the set's edge has many shades, got {}", shades.len());
+}
 
+#[test]
+fn example_wordfreq_comes_back_verified() {
+	let market = examples_market();
 	// wordfreq: a docker image built here FROM scratch, one task per doc, counts merged.
 	let out = market.out_dir("wordfreq");
 	let wordfreq = example("wordfreq/job.toml");
 	let started = Instant::now();
-	let submitted = market.ok(&["job", "submit", wordfreq.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+	let submitted =
+		market.ok(&["job", "submit", wordfreq.to_str().unwrap(), "--out", out.to_str().unwrap()]);
 	println!("wordfreq: verified in {:.1?}\n{submitted}", started.elapsed());
 	let merged: BTreeMap<String, u64> = std::fs::read_to_string(out.join("counts.tsv"))
 		.unwrap()
@@ -338,7 +323,7 @@ fn the_three_examples_come_back_verified() {
 			(w.to_string(), n.parse().unwrap())
 		})
 		.collect();
-	assert_eq!(merged, local_word_counts(&repo().join("docs")));
+	assert_eq!(merged, local_word_counts(&repo_root().join("docs")));
 }
 
 #[test]
@@ -392,7 +377,10 @@ fn a_job_nobody_can_take_is_explained_and_a_broken_manifest_refused() {
 		let started = Instant::now();
 		let mut seen = 0;
 		loop {
-			assert!(started.elapsed() < Duration::from_secs(60), "no TaskUnassignable event for job {job}");
+			assert!(
+				started.elapsed() < Duration::from_secs(60),
+				"no TaskUnassignable event for job {job}"
+			);
 			let at = chain.at_best().await.unwrap();
 			if at.block_number() != seen {
 				seen = at.block_number();
@@ -423,7 +411,10 @@ fn a_job_nobody_can_take_is_explained_and_a_broken_manifest_refused() {
 			assert_eq!(status["escrow"], "0 CON", "{status}");
 			break;
 		}
-		assert!(started.elapsed() < Duration::from_secs(60), "job {job} did not finish after cancel: {status}");
+		assert!(
+			started.elapsed() < Duration::from_secs(60),
+			"job {job} did not finish after cancel: {status}"
+		);
 		std::thread::sleep(Duration::from_secs(1));
 	}
 }
@@ -459,9 +450,15 @@ fn two_colluders_among_five_workers_are_overruled_and_the_sum_is_right() {
 
 	let sum = example("sum-range/job.toml");
 	let out = market.out_dir("sum");
-	let submitted = market.ok(&["job", "submit", sum.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+	let submitted =
+		market.ok(&["job", "submit", sum.to_str().unwrap(), "--out", out.to_str().unwrap()]);
 	let answer = std::fs::read_to_string(out.join("answer.txt")).unwrap();
-	assert_eq!(answer.trim(), (100_000_000u64 * 100_000_001 / 2).to_string(), "{submitted}\n{}", market.logs());
+	assert_eq!(
+		answer.trim(),
+		(100_000_000u64 * 100_000_001 / 2).to_string(),
+		"{submitted}\n{}",
+		market.logs()
+	);
 	let job = posted_job(&submitted);
 	// To its end: every verdict final, every challenge decided.
 	let watched = market.ok(&["job", "watch", &job.to_string()]);
@@ -481,7 +478,9 @@ fn two_colluders_among_five_workers_are_overruled_and_the_sum_is_right() {
 					JobEvent::Refereed { task, upheld: true, .. } => {
 						upheld.insert(task, number);
 					},
-					JobEvent::Refereed { task, upheld: false, .. } => panic!("an honest challenge of task {task} lost"),
+					JobEvent::Refereed { task, upheld: false, .. } => {
+						panic!("an honest challenge of task {task} lost")
+					},
 					_ => {},
 				}
 			}
@@ -517,7 +516,14 @@ fn two_colluders_among_five_workers_are_overruled_and_the_sum_is_right() {
 /// The dev account's name, for messages.
 fn dev_name(account: &subxt::utils::AccountId32) -> String {
 	use subxt_signer::sr25519::dev;
-	for (name, pair) in [("Alice", dev::alice()), ("Bob", dev::bob()), ("Charlie", dev::charlie()), ("Dave", dev::dave()), ("Eve", dev::eve()), ("Ferdie", dev::ferdie())] {
+	for (name, pair) in [
+		("Alice", dev::alice()),
+		("Bob", dev::bob()),
+		("Charlie", dev::charlie()),
+		("Dave", dev::dave()),
+		("Eve", dev::eve()),
+		("Ferdie", dev::ferdie()),
+	] {
 		if pair.public_key().to_account_id() == *account {
 			return name.to_string();
 		}

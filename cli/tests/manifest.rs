@@ -1,7 +1,9 @@
 //! Every kind of manifest mistake gives an error with the file, the line and the column at
 //! fault, and the offending line underlined; a good manifest gives the job it describes.
 
-use conun_cli::manifest::{self, InputSpec, ManifestError, Manifest, ProgramSpec, Reduce};
+use conun_cli::manifest::{
+	self, InputSpec, Location, Manifest, ManifestError, ProgramSpec, Reduce,
+};
 use conun_client::limits::MarketLimits;
 use std::path::Path;
 
@@ -83,16 +85,26 @@ fn a_good_manifest_describes_its_job() {
 	let dir = Dir::new();
 	let manifest = parse(&dir.file(), GOOD).unwrap();
 	assert_eq!(manifest.name, "sum");
-	assert!(matches!(manifest.program, ProgramSpec::Wasm { fuel: 1_000_000, ref entry_point, .. } if entry_point == "_start"));
+	assert!(
+		matches!(manifest.program, ProgramSpec::Wasm { fuel: 1_000_000, ref entry_point, .. } if entry_point == "_start")
+	);
 	assert_eq!(manifest.inputs, InputSpec::Range { start: 1, end: 1000, chunks: 10 });
 	assert_eq!(manifest.terms.replicas, 3);
 	assert_eq!(manifest.terms.price, 10_000_000_000);
 	assert_eq!(manifest.reduce, Reduce::Sum);
 	// A directory of inputs is one task per file, in name order.
-	let dir_job = GOOD.replace("range = { start = 1, end = 1000, chunks = 10 }", "files = [\"a.txt\"]");
-	assert!(matches!(parse(&dir.file(), &dir_job).unwrap().inputs, InputSpec::Files(ref f) if f.len() == 1));
-	let docker = GOOD.replace("wasm = \"prog.wasm\"\nfuel = 1_000_000", "build = \"image\"").replace("\"wasm\"", "\"docker\"");
-	assert!(matches!(parse(&dir.file(), &docker).unwrap().program, ProgramSpec::DockerBuild { .. }));
+	let dir_job =
+		GOOD.replace("range = { start = 1, end = 1000, chunks = 10 }", "files = [\"a.txt\"]");
+	assert!(
+		matches!(parse(&dir.file(), &dir_job).unwrap().inputs, InputSpec::Files(ref f) if f.len() == 1)
+	);
+	let docker = GOOD
+		.replace("wasm = \"prog.wasm\"\nfuel = 1_000_000", "build = \"image\"")
+		.replace("\"wasm\"", "\"docker\"");
+	assert!(matches!(
+		parse(&dir.file(), &docker).unwrap().program,
+		ProgramSpec::DockerBuild { .. }
+	));
 }
 
 #[test]
@@ -101,9 +113,19 @@ fn toml_mistakes_are_placed() {
 	// Syntax: an unclosed string.
 	assert_error(&dir.error(&GOOD.replace("price = \"0.01\"", "price = \"0.01")), 12, 14, "");
 	// A misspelt key.
-	assert_error(&dir.error(&GOOD.replace("replicas = 3", "replica = 3")), 11, 1, "unknown field `replica`");
+	assert_error(
+		&dir.error(&GOOD.replace("replicas = 3", "replica = 3")),
+		11,
+		1,
+		"unknown field `replica`",
+	);
 	// A wrong type.
-	assert_error(&dir.error(&GOOD.replace("replicas = 3", "replicas = \"three\"")), 11, 12, "invalid type");
+	assert_error(
+		&dir.error(&GOOD.replace("replicas = 3", "replicas = \"three\"")),
+		11,
+		12,
+		"invalid type",
+	);
 	// A missing key: the error points at its table.
 	let error = dir.error(&GOOD.replace("replicas = 3\n", ""));
 	assert!(error.contains("missing field `replicas`"), "{error}");
@@ -125,18 +147,46 @@ fn market_mistakes_are_placed() {
 		(GOOD.replace("\"wasm\"\nwasm", "\"python\"\nwasm"), 3, 11, "runtime must be"),
 		(GOOD.replace("prog.wasm", "missing.wasm"), 4, 8, "missing.wasm"),
 		(GOOD.replace("fuel = 1_000_000", "fuel = -5"), 5, 8, "fuel must be"),
-		(GOOD.replace("fuel = 1_000_000", "fuel = 1\nimage = \"x.tar\""), 6, 9, "for docker programs"),
-		(GOOD.replace("range = { start = 1, end = 1000, chunks = 10 }", "files = [\"empty.txt\"]"), 8, 10, "is empty"),
-		(GOOD.replace("range = { start = 1, end = 1000, chunks = 10 }", "files = []"), 8, 9, "at least one task"),
 		(
-			GOOD.replace("range = { start = 1, end = 1000, chunks = 10 }", "range = { start = 1, end = 9, chunks = 1 }\ndir = \".\""),
-			9, 7, "exactly one of",
+			GOOD.replace("fuel = 1_000_000", "fuel = 1\nimage = \"x.tar\""),
+			6,
+			9,
+			"for docker programs",
+		),
+		(
+			GOOD.replace(
+				"range = { start = 1, end = 1000, chunks = 10 }",
+				"files = [\"empty.txt\"]",
+			),
+			8,
+			10,
+			"is empty",
+		),
+		(
+			GOOD.replace("range = { start = 1, end = 1000, chunks = 10 }", "files = []"),
+			8,
+			9,
+			"at least one task",
+		),
+		(
+			GOOD.replace(
+				"range = { start = 1, end = 1000, chunks = 10 }",
+				"range = { start = 1, end = 9, chunks = 1 }\ndir = \".\"",
+			),
+			9,
+			7,
+			"exactly one of",
 		),
 		(GOOD.replace("reduce = \"sum\"", "reduce = \"avg\""), 16, 10, "reduce must be"),
 		(GOOD.replace("reduce = \"sum\"", "reduce = \"tiles\""), 16, 10, "needs `tiles"),
 		(
-			GOOD.replace("runtime = \"wasm\"\nwasm = \"prog.wasm\"\nfuel = 1_000_000", "runtime = \"docker\"\nimage = \"a.txt\"\nbuild = \"image\""),
-			5, 9, "not both",
+			GOOD.replace(
+				"runtime = \"wasm\"\nwasm = \"prog.wasm\"\nfuel = 1_000_000",
+				"runtime = \"docker\"\nimage = \"a.txt\"\nbuild = \"image\"",
+			),
+			5,
+			9,
+			"not both",
 		),
 	];
 	let mut wrong = Vec::new();
@@ -154,7 +204,20 @@ fn market_mistakes_are_placed() {
 }
 
 #[test]
+fn a_mistake_carries_its_location() {
+	let dir = Dir::new();
+	let error = parse(&dir.file(), &GOOD.replace("replicas = 3", "replicas = 9")).unwrap_err();
+	let at = Location { line: 11, column: 12, text: "replicas = 9".into(), width: 1 };
+	assert_eq!(error.at, Some(at));
+	// TOML's own mistakes are placed too.
+	let error = parse(&dir.file(), &GOOD.replace("replicas = 3", "replica = 3")).unwrap_err();
+	assert!(matches!(error.at, Some(Location { line: 11, column: 1, .. })), "{error}");
+}
+
+#[test]
 fn an_unreadable_manifest_is_named() {
-	let error = manifest::load(Path::new("/nonexistent/job.toml"), &limits()).unwrap_err().to_string();
+	let error = manifest::load(Path::new("/nonexistent/job.toml"), &limits())
+		.unwrap_err()
+		.to_string();
 	assert!(error.contains("/nonexistent/job.toml"), "{error}");
 }

@@ -44,16 +44,41 @@ pub enum ChainError {
 	#[error("the node refused the transaction: {0}")]
 	Rejected(String),
 	#[error("the transaction failed on chain: {0}")]
-	Failed(String),
+	Failed(#[source] Box<subxt::error::TransactionEventsError>),
+	/// The transaction went in, but without the event that says what it did.
+	#[error("the chain took the transaction but emitted no {0}")]
+	MissingEvent(&'static str),
 	#[error("this connection has no key to sign with: pass --key or --account")]
 	ReadOnly,
-	#[error("{0}")]
-	Rpc(String),
+	#[error("the node has no best block")]
+	NoBestBlock,
+	#[error("the node lost its finalized block")]
+	NoFinalizedBlock,
+	/// Talking to the node, or decoding what it said, failed.
+	#[error(transparent)]
+	Rpc(Box<subxt::Error>),
+}
+
+impl ChainError {
+	/// The name of the pallet error a transaction failed with (`TooLargeToReferee`, ...), so
+	/// that callers can act on the chain's reason without matching on its message.
+	pub fn module_error(&self) -> Option<String> {
+		use subxt::error::{DispatchError, TransactionEventsError};
+		match self {
+			ChainError::Failed(failure) => match &**failure {
+				TransactionEventsError::ExtrinsicFailed(DispatchError::Module(error)) => {
+					error.details().ok().map(|details| details.variant.name.clone())
+				},
+				_ => None,
+			},
+			_ => None,
+		}
+	}
 }
 
 impl From<subxt::Error> for ChainError {
 	fn from(error: subxt::Error) -> Self {
-		ChainError::Rpc(error.to_string())
+		ChainError::Rpc(Box::new(error))
 	}
 }
 
@@ -61,7 +86,7 @@ macro_rules! rpc_error_from {
 	($($error:ty),*) => {$(
 		impl From<$error> for ChainError {
 			fn from(error: $error) -> Self {
-				ChainError::Rpc(error.to_string())
+				ChainError::Rpc(Box::new(subxt::Error::from(error)))
 			}
 		}
 	)*};
@@ -116,7 +141,9 @@ impl Chain {
 
 	async fn open(url: &str, signer: Option<Keypair>) -> Result<Self, ChainError> {
 		let connect_error = |reason: String| ChainError::Connect { url: url.to_string(), reason };
-		let rpc = RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(e.to_string()))?;
+		let rpc = RpcClient::from_insecure_url(url)
+			.await
+			.map_err(|e| connect_error(e.to_string()))?;
 		let api = OnlineClient::<ChainConfig>::from_rpc_client(rpc.clone())
 			.await
 			.map_err(|e| connect_error(e.to_string()))?;
@@ -131,7 +158,13 @@ impl Chain {
 			.as_ref()
 			.map(|signer| signer.public_key().to_account_id())
 			.unwrap_or(AccountId32([0; 32]));
-		Ok(Self { api, rpc: LegacyRpcMethods::new(rpc), signer, account, next_nonce: Mutex::new(None) })
+		Ok(Self {
+			api,
+			rpc: LegacyRpcMethods::new(rpc),
+			signer,
+			account,
+			next_nonce: Mutex::new(None),
+		})
 	}
 
 	/// The signer's account (all zeroes on a read-only connection).
@@ -155,17 +188,14 @@ impl Chain {
 			.rpc
 			.chain_get_block_hash(None)
 			.await?
-			.ok_or_else(|| ChainError::Rpc("the node has no best block".into()))?;
+			.ok_or_else(|| ChainError::NoBestBlock)?;
 		Ok(self.api.at_block(hash).await?)
 	}
 
 	/// The number of the node's best block.
 	pub async fn best_number(&self) -> Result<u64, ChainError> {
-		let header = self
-			.rpc
-			.chain_get_header(None)
-			.await?
-			.ok_or_else(|| ChainError::Rpc("the node has no best block".into()))?;
+		let header =
+			self.rpc.chain_get_header(None).await?.ok_or_else(|| ChainError::NoBestBlock)?;
 		Ok(subxt::config::Header::number(&header))
 	}
 
@@ -176,7 +206,7 @@ impl Chain {
 			.rpc
 			.chain_get_header(Some(hash))
 			.await?
-			.ok_or_else(|| ChainError::Rpc("the node lost its finalized block".into()))?;
+			.ok_or_else(|| ChainError::NoFinalizedBlock)?;
 		Ok(subxt::config::Header::number(&header))
 	}
 
@@ -220,7 +250,8 @@ impl Chain {
 		let Some(info) = storage.try_fetch(conun::storage().market().jobs(), (job,)).await? else {
 			return Ok(None);
 		};
-		let Some(program) = storage.try_fetch(conun::storage().market().job_programs(), (job,)).await?
+		let Some(program) =
+			storage.try_fetch(conun::storage().market().job_programs(), (job,)).await?
 		else {
 			return Ok(None);
 		};
@@ -265,7 +296,10 @@ impl Chain {
 
 	/// Reports, in one transaction, tasks whose program or input no peer could provide: the
 	/// chain releases the provider from them without penalty.
-	pub async fn send_unavailable(&self, tasks: Vec<conun_primitives::TaskRef>) -> Result<Submitted, ChainError> {
+	pub async fn send_unavailable(
+		&self,
+		tasks: Vec<conun_primitives::TaskRef>,
+	) -> Result<Submitted, ChainError> {
 		let tasks = tasks.into_iter().map(Static).collect();
 		self.submit(&conun::tx().market().report_unavailable(BoundedVec(tasks))).await
 	}
@@ -281,16 +315,24 @@ impl Chain {
 		input: Vec<u8>,
 		fuel: u64,
 	) -> Result<(), ChainError> {
-		let call =
-			conun::tx().market().challenge_wasm(Static(task), BoundedVec(program), BoundedVec(input), fuel);
+		let call = conun::tx().market().challenge_wasm(
+			Static(task),
+			BoundedVec(program),
+			BoundedVec(input),
+			fuel,
+		);
 		self.submit_and_wait(&call).await
 	}
 
 	/// Escalates the verdict on a task the chain cannot referee itself (docker, or wasm beyond
 	/// the referee's limits) while it is open to challenge: a fresh committee decides it.
 	/// Holds the escalation's bond; waits until the challenge is in a block.
-	pub async fn challenge_escalate(&self, task: conun_primitives::TaskRef) -> Result<(), ChainError> {
-		self.submit_and_wait(&conun::tx().market().challenge_escalate(Static(task))).await
+	pub async fn challenge_escalate(
+		&self,
+		task: conun_primitives::TaskRef,
+	) -> Result<(), ChainError> {
+		self.submit_and_wait(&conun::tx().market().challenge_escalate(Static(task)))
+			.await
 	}
 
 	/// Registers the provider.
@@ -317,8 +359,7 @@ impl Chain {
 		contact: Contact,
 		price_floor: Balance,
 	) -> Result<(), ChainError> {
-		let call =
-			conun::tx().market().update(Static(capabilities), Static(contact), price_floor);
+		let call = conun::tx().market().update(Static(capabilities), Static(contact), price_floor);
 		self.submit_and_wait(&call).await
 	}
 
@@ -394,7 +435,11 @@ impl Chain {
 		let at = self.api.at_current_block().await?;
 		let signed = at
 			.transactions()
-			.create_signed(call, signer, DefaultExtrinsicParamsBuilder::<ChainConfig>::new().build())
+			.create_signed(
+				call,
+				signer,
+				DefaultExtrinsicParamsBuilder::<ChainConfig>::new().build(),
+			)
 			.await?;
 		Ok(signed.partial_fee_estimate().await?)
 	}
@@ -408,7 +453,10 @@ impl Chain {
 /// A transaction in the node's pool.
 pub struct Submitted {
 	pub nonce: u64,
-	progress: subxt::transactions::TransactionProgress<ChainConfig, subxt::client::OnlineClientAtBlockImpl<ChainConfig>>,
+	progress: subxt::transactions::TransactionProgress<
+		ChainConfig,
+		subxt::client::OnlineClientAtBlockImpl<ChainConfig>,
+	>,
 }
 
 /// The events one transaction emitted.
@@ -425,17 +473,17 @@ impl Submitted {
 	/// transaction's events, or why it failed or was dropped.
 	pub async fn events(mut self) -> Result<(H256, TransactionEvents), ChainError> {
 		while let Some(status) = self.progress.next().await {
-			match status.map_err(|e| ChainError::Rpc(e.to_string()))? {
-				TransactionStatus::InBestBlock(in_block) |
-				TransactionStatus::InFinalizedBlock(in_block) => {
+			match status.map_err(subxt::Error::from)? {
+				TransactionStatus::InBestBlock(in_block)
+				| TransactionStatus::InFinalizedBlock(in_block) => {
 					return match in_block.wait_for_success().await {
 						Ok(events) => Ok((in_block.block_hash(), events)),
-						Err(error) => Err(ChainError::Failed(error.to_string())),
+						Err(error) => Err(ChainError::Failed(Box::new(error))),
 					};
 				},
-				TransactionStatus::Invalid { message } |
-				TransactionStatus::Dropped { message } |
-				TransactionStatus::Error { message } => return Err(ChainError::Rejected(message)),
+				TransactionStatus::Invalid { message }
+				| TransactionStatus::Dropped { message }
+				| TransactionStatus::Error { message } => return Err(ChainError::Rejected(message)),
 				_ => {},
 			}
 		}

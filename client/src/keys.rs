@@ -6,8 +6,10 @@ use subxt_signer::{sr25519::Keypair, SecretUri};
 
 /// The keypair a secret URI names. The error never repeats the secret.
 pub fn keypair_from_uri(uri: &str) -> Result<Keypair, String> {
-	let uri = SecretUri::from_str(uri.trim())
-		.map_err(|e| format!("the key is not a secret URI (//Alice, a mnemonic, or 0x and a 32-byte hex seed): {e}"))?;
+	let uri =
+		SecretUri::from_str(uri.trim()).map_err(|e| {
+			format!("the key is not a secret URI (//Alice, a mnemonic, or 0x and a 32-byte hex seed): {e}")
+		})?;
 	Keypair::from_uri(&uri).map_err(|e| format!("the key cannot be derived: {e}"))
 }
 

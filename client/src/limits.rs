@@ -62,14 +62,19 @@ impl MarketLimits {
 	pub fn cost(&self, tasks: u32, replicas: u32, price: Balance) -> JobCost {
 		let slots = u128::from(tasks) * u128::from(replicas);
 		let margin = if replicas > 1 {
-			(slots * u128::from(self.extra_replica_margin_ppb)).div_ceil(1_000_000_000).max(u128::from(replicas))
+			(slots * u128::from(self.extra_replica_margin_ppb))
+				.div_ceil(1_000_000_000)
+				.max(u128::from(replicas))
 		} else {
 			0
 		};
 		JobCost {
 			paid: price.saturating_mul(slots),
 			escrow: price.saturating_mul(slots + margin),
-			deposit: self.task_deposit.saturating_mul(u128::from(tasks)).saturating_add(self.job_deposit),
+			deposit: self
+				.task_deposit
+				.saturating_mul(u128::from(tasks))
+				.saturating_add(self.job_deposit),
 		}
 	}
 }

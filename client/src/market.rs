@@ -98,40 +98,114 @@ impl TaskRecord {
 /// What happened to a job in one block, from the market's events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JobEvent {
-	Posted { budget: Balance },
-	Assigned { task: TaskIndex, provider: AccountId32 },
-	Unassignable { task: TaskIndex, reason: Unassignable },
-	Committed { task: TaskIndex, provider: AccountId32 },
-	Revealed { task: TaskIndex, provider: AccountId32, result: H256 },
-	Verified { task: TaskIndex, result: H256, agreeing: u32 },
+	Posted {
+		budget: Balance,
+	},
+	Assigned {
+		task: TaskIndex,
+		provider: AccountId32,
+	},
+	Unassignable {
+		task: TaskIndex,
+		reason: Unassignable,
+	},
+	Committed {
+		task: TaskIndex,
+		provider: AccountId32,
+	},
+	Revealed {
+		task: TaskIndex,
+		provider: AccountId32,
+		result: H256,
+	},
+	Verified {
+		task: TaskIndex,
+		result: H256,
+		agreeing: u32,
+	},
 	/// A majority revealed `result`; open to challenge until block `until`.
-	VerdictReached { task: TaskIndex, result: H256, agreeing: u32, until: BlockNumber },
+	VerdictReached {
+		task: TaskIndex,
+		result: H256,
+		agreeing: u32,
+		until: BlockNumber,
+	},
 	/// The challenge was decided, by the chain's own run or an escalation's committee:
 	/// `upheld` when its result overturned the verdict.
-	Refereed { task: TaskIndex, challenger: AccountId32, upheld: bool },
+	Refereed {
+		task: TaskIndex,
+		challenger: AccountId32,
+		upheld: bool,
+	},
 	/// `challenger` escalated the verdict: a fresh committee of `committee` decides it.
-	Escalated { task: TaskIndex, challenger: AccountId32, committee: u32 },
+	Escalated {
+		task: TaskIndex,
+		challenger: AccountId32,
+		committee: u32,
+	},
 	/// No majority: the revealers were paid the base fee and a fresh round of `replicas`
 	/// decides the task.
-	RoundRestarted { task: TaskIndex, replicas: u32 },
-	Failed { task: TaskIndex, reason: FailReason },
+	RoundRestarted {
+		task: TaskIndex,
+		replicas: u32,
+	},
+	Failed {
+		task: TaskIndex,
+		reason: FailReason,
+	},
 	/// The job's tasks found no providers within the market's wait: those without replicas
 	/// failed and were refunded.
-	Expired { reason: Unassignable },
+	Expired {
+		reason: Unassignable,
+	},
 	/// No replacement was found in time: the task goes on with its `replicas` live ones.
-	Shortened { task: TaskIndex, replicas: u32 },
+	Shortened {
+		task: TaskIndex,
+		replicas: u32,
+	},
 	/// No committee could be drawn for an escalation in time: the verdict stands.
-	EscalationLapsed { task: TaskIndex, challenger: AccountId32 },
-	TaskCancelled { task: TaskIndex, refunded: Balance },
-	Paid { task: TaskIndex, provider: AccountId32, amount: Balance },
-	Slashed { task: TaskIndex, provider: AccountId32, amount: Balance },
-	Missed { task: TaskIndex, provider: AccountId32, slashed: Balance },
+	EscalationLapsed {
+		task: TaskIndex,
+		challenger: AccountId32,
+	},
+	TaskCancelled {
+		task: TaskIndex,
+		refunded: Balance,
+	},
+	Paid {
+		task: TaskIndex,
+		provider: AccountId32,
+		amount: Balance,
+	},
+	Slashed {
+		task: TaskIndex,
+		provider: AccountId32,
+		amount: Balance,
+	},
+	Missed {
+		task: TaskIndex,
+		provider: AccountId32,
+		slashed: Balance,
+	},
 	/// A replica could not fetch the job's program or input, said so, and was released.
-	DataUnavailable { task: TaskIndex, provider: AccountId32 },
+	DataUnavailable {
+		task: TaskIndex,
+		provider: AccountId32,
+	},
 	/// A task failed for its data and `burned` of the requester's deposit was burned.
-	DepositBurned { task: TaskIndex, burned: Balance },
-	Cancelled { refunded: Balance },
-	Finished { verified: u32, failed: u32, cancelled: u32, refunded: Balance },
+	DepositBurned {
+		task: TaskIndex,
+		burned: Balance,
+	},
+	Cancelled {
+		refunded: Balance,
+	},
+	Finished {
+		verified: u32,
+		failed: u32,
+		cancelled: u32,
+		refunded: Balance,
+	},
 }
 
 fn task_record(index: TaskIndex, info: TaskInfo) -> TaskRecord {
@@ -169,7 +243,11 @@ impl Chain {
 	}
 
 	/// What stays of `job` at `at` if it ended and was pruned: its record.
-	pub async fn job_record(&self, at: &AtBlock, job: JobId) -> Result<Option<PrunedJob>, ChainError> {
+	pub async fn job_record(
+		&self,
+		at: &AtBlock,
+		job: JobId,
+	) -> Result<Option<PrunedJob>, ChainError> {
 		let value = at.storage().try_fetch(conun::storage().market().job_records(), (job,)).await?;
 		Ok(match value {
 			Some(value) => {
@@ -226,7 +304,10 @@ impl Chain {
 	}
 
 	/// Every registered provider and its record at `at`.
-	pub async fn providers(&self, at: &AtBlock) -> Result<Vec<(AccountId32, Provider)>, ChainError> {
+	pub async fn providers(
+		&self,
+		at: &AtBlock,
+	) -> Result<Vec<(AccountId32, Provider)>, ChainError> {
 		let mut entries = at.storage().iter(conun::storage().market().providers(), ()).await?;
 		let mut accounts = Vec::new();
 		while let Some(entry) = entries.next().await {
@@ -244,9 +325,15 @@ impl Chain {
 	}
 
 	/// How to reach `who` over libp2p, as it published it.
-	pub async fn contact(&self, at: &AtBlock, who: &AccountId32) -> Result<Option<Contact>, ChainError> {
-		let value =
-			at.storage().try_fetch(conun::storage().market().provider_contacts(), (*who,)).await?;
+	pub async fn contact(
+		&self,
+		at: &AtBlock,
+		who: &AccountId32,
+	) -> Result<Option<Contact>, ChainError> {
+		let value = at
+			.storage()
+			.try_fetch(conun::storage().market().provider_contacts(), (*who,))
+			.await?;
 		Ok(match value {
 			Some(value) => Some(value.decode()?.0),
 			None => None,
@@ -254,7 +341,11 @@ impl Chain {
 	}
 
 	/// `who`'s balance at `at`.
-	pub async fn balance_of(&self, at: &AtBlock, who: &AccountId32) -> Result<AccountBalance, ChainError> {
+	pub async fn balance_of(
+		&self,
+		at: &AtBlock,
+		who: &AccountId32,
+	) -> Result<AccountBalance, ChainError> {
 		let account = at.storage().fetch(conun::storage().system().account(), (*who,)).await?;
 		let data = account.decode()?.data;
 		Ok(AccountBalance { free: data.free, reserved: data.reserved, frozen: data.frozen })
@@ -268,11 +359,12 @@ impl Chain {
 		terms: JobTerms<Balance, BlockNumber>,
 		contact: Contact,
 	) -> Result<(JobId, Balance), ChainError> {
-		let (_, events) = self.submit_for_events(&post_job_call(program, inputs, terms, contact)).await?;
+		let (_, events) =
+			self.submit_for_events(&post_job_call(program, inputs, terms, contact)).await?;
 		match events.find_first::<conun::market::events::JobPosted>() {
 			Some(Ok(posted)) => Ok((posted.job, posted.budget)),
-			Some(Err(error)) => Err(ChainError::Rpc(error.to_string())),
-			None => Err(ChainError::Failed("the chain took the job but emitted no JobPosted".into())),
+			Some(Err(error)) => Err(subxt::Error::from(error).into()),
+			None => Err(ChainError::MissingEvent("JobPosted")),
 		}
 	}
 
@@ -315,8 +407,14 @@ impl Chain {
 		}
 		collect!(e::JobPosted, |v| JobEvent::Posted { budget: v.budget });
 		collect!(e::ReplicaAssigned, |v| JobEvent::Assigned { task: v.task, provider: v.provider });
-		collect!(e::TaskUnassignable, |v| JobEvent::Unassignable { task: v.task, reason: v.reason.0 });
-		collect!(e::ResultCommitted, |v| JobEvent::Committed { task: v.task, provider: v.provider });
+		collect!(e::TaskUnassignable, |v| JobEvent::Unassignable {
+			task: v.task,
+			reason: v.reason.0
+		});
+		collect!(e::ResultCommitted, |v| JobEvent::Committed {
+			task: v.task,
+			provider: v.provider
+		});
 		collect!(e::ResultRevealed, |v| JobEvent::Revealed {
 			task: v.task,
 			provider: v.provider,
@@ -333,16 +431,41 @@ impl Chain {
 			agreeing: v.agreeing,
 			until: v.until
 		});
-		collect!(e::Escalated, |v| JobEvent::Escalated { task: v.task, challenger: v.challenger, committee: v.committee });
-		collect!(e::ChallengeUpheld, |v| JobEvent::Refereed { task: v.task, challenger: v.challenger, upheld: true });
-		collect!(e::ChallengeRejected, |v| JobEvent::Refereed { task: v.task, challenger: v.challenger, upheld: false });
-		collect!(e::RoundRestarted, |v| JobEvent::RoundRestarted { task: v.task, replicas: v.replicas });
+		collect!(e::Escalated, |v| JobEvent::Escalated {
+			task: v.task,
+			challenger: v.challenger,
+			committee: v.committee
+		});
+		collect!(e::ChallengeUpheld, |v| JobEvent::Refereed {
+			task: v.task,
+			challenger: v.challenger,
+			upheld: true
+		});
+		collect!(e::ChallengeRejected, |v| JobEvent::Refereed {
+			task: v.task,
+			challenger: v.challenger,
+			upheld: false
+		});
+		collect!(e::RoundRestarted, |v| JobEvent::RoundRestarted {
+			task: v.task,
+			replicas: v.replicas
+		});
 		collect!(e::TaskFailed, |v| JobEvent::Failed { task: v.task, reason: v.reason.0 });
 		collect!(e::JobExpired, |v| JobEvent::Expired { reason: v.reason.0 });
 		collect!(e::TaskShortened, |v| JobEvent::Shortened { task: v.task, replicas: v.replicas });
-		collect!(e::EscalationLapsed, |v| JobEvent::EscalationLapsed { task: v.task, challenger: v.challenger });
-		collect!(e::TaskCancelled, |v| JobEvent::TaskCancelled { task: v.task, refunded: v.refunded });
-		collect!(e::ReplicaPaid, |v| JobEvent::Paid { task: v.task, provider: v.provider, amount: v.amount });
+		collect!(e::EscalationLapsed, |v| JobEvent::EscalationLapsed {
+			task: v.task,
+			challenger: v.challenger
+		});
+		collect!(e::TaskCancelled, |v| JobEvent::TaskCancelled {
+			task: v.task,
+			refunded: v.refunded
+		});
+		collect!(e::ReplicaPaid, |v| JobEvent::Paid {
+			task: v.task,
+			provider: v.provider,
+			amount: v.amount
+		});
 		collect!(e::ReplicaSlashed, |v| JobEvent::Slashed {
 			task: v.task,
 			provider: v.provider,
@@ -353,7 +476,10 @@ impl Chain {
 			provider: v.provider,
 			slashed: v.slashed
 		});
-		collect!(e::DataUnavailable, |v| JobEvent::DataUnavailable { task: v.task, provider: v.provider });
+		collect!(e::DataUnavailable, |v| JobEvent::DataUnavailable {
+			task: v.task,
+			provider: v.provider
+		});
 		collect!(e::DepositBurned, |v| JobEvent::DepositBurned { task: v.task, burned: v.burned });
 		collect!(e::JobCancelled, |v| JobEvent::Cancelled { refunded: v.refunded });
 		collect!(e::JobFinished, |v| JobEvent::Finished {

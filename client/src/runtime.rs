@@ -12,25 +12,85 @@
 #[subxt::subxt(
 	runtime_metadata_path = "metadata/conun.scale",
 	derive_for_all_types = "Clone",
-	substitute_type(path = "conun_primitives::TaskRef", with = "::subxt::utils::Static<::conun_primitives::TaskRef>"),
-	substitute_type(path = "conun_primitives::TaskInput", with = "::subxt::utils::Static<::conun_primitives::TaskInput>"),
-	substitute_type(path = "conun_primitives::Program", with = "::subxt::utils::Static<::conun_primitives::Program>"),
-	substitute_type(path = "conun_primitives::Contact", with = "::subxt::utils::Static<::conun_primitives::Contact>"),
-	substitute_type(path = "conun_primitives::Capabilities", with = "::subxt::utils::Static<::conun_primitives::Capabilities>"),
-	substitute_type(path = "conun_primitives::Resources", with = "::subxt::utils::Static<::conun_primitives::Resources>"),
-	substitute_type(path = "conun_primitives::RuntimeKind", with = "::subxt::utils::Static<::conun_primitives::RuntimeKind>"),
-	substitute_type(path = "conun_primitives::JobState", with = "::subxt::utils::Static<::conun_primitives::JobState>"),
-	substitute_type(path = "conun_primitives::Deadlines<B>", with = "::subxt::utils::Static<::conun_primitives::Deadlines<B>>"),
-	substitute_type(path = "conun_primitives::JobTerms<A, B>", with = "::subxt::utils::Static<::conun_primitives::JobTerms<A, B>>"),
-	substitute_type(path = "conun_primitives::TaskPhase<B>", with = "::subxt::utils::Static<::conun_primitives::TaskPhase<B>>"),
-	substitute_type(path = "conun_primitives::ProviderStatus<B>", with = "::subxt::utils::Static<::conun_primitives::ProviderStatus<B>>"),
-	substitute_type(path = "conun_primitives::Standing<B>", with = "::subxt::utils::Static<::conun_primitives::Standing<B>>"),
-	substitute_type(path = "conun_primitives::AssignmentView<B>", with = "::subxt::utils::Static<::conun_primitives::AssignmentView<B>>"),
-	substitute_type(path = "conun_primitives::JobView<A, B, C>", with = "::subxt::utils::Static<::conun_primitives::JobView<A, B, C>>"),
-	substitute_type(path = "conun_primitives::ProviderView<A, B>", with = "::subxt::utils::Static<::conun_primitives::ProviderView<A, B>>"),
-	substitute_type(path = "conun_primitives::MatchQuery<A>", with = "::subxt::utils::Static<::conun_primitives::MatchQuery<A>>"),
-	substitute_type(path = "conun_primitives::MatchReport", with = "::subxt::utils::Static<::conun_primitives::MatchReport>"),
-	substitute_type(path = "conun_primitives::Unassignable", with = "::subxt::utils::Static<::conun_primitives::Unassignable>"),
-	substitute_type(path = "conun_primitives::FailReason", with = "::subxt::utils::Static<::conun_primitives::FailReason>"),
+	substitute_type(
+		path = "conun_primitives::TaskRef",
+		with = "::subxt::utils::Static<::conun_primitives::TaskRef>"
+	),
+	substitute_type(
+		path = "conun_primitives::TaskInput",
+		with = "::subxt::utils::Static<::conun_primitives::TaskInput>"
+	),
+	substitute_type(
+		path = "conun_primitives::Program",
+		with = "::subxt::utils::Static<::conun_primitives::Program>"
+	),
+	substitute_type(
+		path = "conun_primitives::Contact",
+		with = "::subxt::utils::Static<::conun_primitives::Contact>"
+	),
+	substitute_type(
+		path = "conun_primitives::Capabilities",
+		with = "::subxt::utils::Static<::conun_primitives::Capabilities>"
+	),
+	substitute_type(
+		path = "conun_primitives::Resources",
+		with = "::subxt::utils::Static<::conun_primitives::Resources>"
+	),
+	substitute_type(
+		path = "conun_primitives::RuntimeKind",
+		with = "::subxt::utils::Static<::conun_primitives::RuntimeKind>"
+	),
+	substitute_type(
+		path = "conun_primitives::JobState",
+		with = "::subxt::utils::Static<::conun_primitives::JobState>"
+	),
+	substitute_type(
+		path = "conun_primitives::Deadlines<B>",
+		with = "::subxt::utils::Static<::conun_primitives::Deadlines<B>>"
+	),
+	substitute_type(
+		path = "conun_primitives::JobTerms<A, B>",
+		with = "::subxt::utils::Static<::conun_primitives::JobTerms<A, B>>"
+	),
+	substitute_type(
+		path = "conun_primitives::TaskPhase<B>",
+		with = "::subxt::utils::Static<::conun_primitives::TaskPhase<B>>"
+	),
+	substitute_type(
+		path = "conun_primitives::ProviderStatus<B>",
+		with = "::subxt::utils::Static<::conun_primitives::ProviderStatus<B>>"
+	),
+	substitute_type(
+		path = "conun_primitives::Standing<B>",
+		with = "::subxt::utils::Static<::conun_primitives::Standing<B>>"
+	),
+	substitute_type(
+		path = "conun_primitives::AssignmentView<B>",
+		with = "::subxt::utils::Static<::conun_primitives::AssignmentView<B>>"
+	),
+	substitute_type(
+		path = "conun_primitives::JobView<A, B, C>",
+		with = "::subxt::utils::Static<::conun_primitives::JobView<A, B, C>>"
+	),
+	substitute_type(
+		path = "conun_primitives::ProviderView<A, B>",
+		with = "::subxt::utils::Static<::conun_primitives::ProviderView<A, B>>"
+	),
+	substitute_type(
+		path = "conun_primitives::MatchQuery<A>",
+		with = "::subxt::utils::Static<::conun_primitives::MatchQuery<A>>"
+	),
+	substitute_type(
+		path = "conun_primitives::MatchReport",
+		with = "::subxt::utils::Static<::conun_primitives::MatchReport>"
+	),
+	substitute_type(
+		path = "conun_primitives::Unassignable",
+		with = "::subxt::utils::Static<::conun_primitives::Unassignable>"
+	),
+	substitute_type(
+		path = "conun_primitives::FailReason",
+		with = "::subxt::utils::Static<::conun_primitives::FailReason>"
+	)
 )]
 pub mod conun {}

@@ -30,8 +30,9 @@ pub fn to_contact(peer: &PeerId, addrs: &[Multiaddr]) -> Result<Contact, Contact
 	for addr in addrs {
 		let bytes = addr.to_vec();
 		let len = bytes.len();
-		let bytes =
-			bytes.try_into().map_err(|_| ContactError::AddrTooLong { addr: addr.clone(), len })?;
+		let bytes = bytes
+			.try_into()
+			.map_err(|_| ContactError::AddrTooLong { addr: addr.clone(), len })?;
 		contact
 			.addrs
 			.try_push(bytes)

@@ -192,8 +192,9 @@ impl NetHandle {
 		}
 		let staging =
 			Arc::into_inner(staging).expect("no chunk request is left holding the staging");
-		let path =
-			tokio::task::spawn_blocking(move || staging.commit()).await.unwrap_or_else(rethrow)?;
+		let path = tokio::task::spawn_blocking(move || staging.commit())
+			.await
+			.unwrap_or_else(rethrow)?;
 		self.announce(hash).await;
 		Ok(path)
 	}
@@ -223,7 +224,7 @@ impl NetHandle {
 			Ok(Response::Manifest(_) | Response::Receipt(_)) => {
 				Err(ChunkFailure::Peer("answered a chunk request with something else".into()))
 			},
-			Err(reason) => Err(ChunkFailure::Peer(reason)),
+			Err(reason) => Err(ChunkFailure::Peer(reason.to_string())),
 		};
 		(peer, index, result)
 	}

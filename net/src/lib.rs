@@ -18,7 +18,7 @@ pub mod store;
 
 pub use fetch::FetchError;
 pub use libp2p;
-pub use node::{start, NetConfig, NetError, NetHandle, NetStats, ReceiptSource};
+pub use node::{start, NetConfig, NetError, NetHandle, NetStats, ReceiptSource, RequestError};
 pub use store::{BlobStore, GcReport, Manifest, StoreError, MAX_BLOB_SIZE};
 
 /// Lower-case hex, the form hashes take in file names.

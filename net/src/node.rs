@@ -16,6 +16,7 @@ use crate::{
 	protocol::{self, BlobCodec, Request, Response, MAX_REASON},
 	store::{BlobStore, StoreError},
 };
+use conun_primitives::TaskRef;
 use futures::StreamExt;
 use libp2p::{
 	identify,
@@ -59,12 +60,12 @@ pub struct NetConfig {
 	pub unannounced: HashSet<H256>,
 }
 
-/// Looks up the encoded receipt of a task (job, task index).
-pub type ReceiptSource = Arc<dyn Fn(u64, u32) -> Option<Vec<u8>> + Send + Sync>;
+/// Looks up the encoded receipt of a task.
+pub type ReceiptSource = Arc<dyn Fn(TaskRef) -> Option<Vec<u8>> + Send + Sync>;
 
 impl NetConfig {
-	/// Listens on every interface on a random port, no bootstrap peers, 30 s requests, 4 chunks
-	/// in flight.
+	/// Listens on every interface on a random port, no bootstrap peers,
+	/// [`DEFAULT_REQUEST_TIMEOUT`], [`DEFAULT_PARALLEL_CHUNKS`].
 	pub fn new(keypair: Keypair, store: Arc<BlobStore>) -> Self {
 		let any = "/ip4/0.0.0.0/tcp/0".parse().expect("a valid multiaddress");
 		Self {
@@ -72,8 +73,8 @@ impl NetConfig {
 			listen: vec![any],
 			bootstrap: Vec::new(),
 			store,
-			request_timeout: Duration::from_secs(30),
-			parallel_chunks: 4,
+			request_timeout: DEFAULT_REQUEST_TIMEOUT,
+			parallel_chunks: DEFAULT_PARALLEL_CHUNKS,
 			receipts: None,
 			unannounced: HashSet::new(),
 		}
@@ -88,6 +89,22 @@ pub enum NetError {
 	Stopped,
 	#[error("cannot announce the blob in the DHT: {0}")]
 	Provide(String),
+}
+
+/// Why a request to a peer got no answer. Cheap to clone: one failed dial answers every
+/// request waiting for that peer.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum RequestError {
+	#[error("the network service has stopped")]
+	Stopped,
+	#[error("timed out (dialing or waiting for the answer)")]
+	TimedOut,
+	#[error("cannot dial: {0}")]
+	Dial(#[source] Arc<DialError>),
+	#[error("cannot connect: {0}")]
+	Connect(#[source] Arc<DialError>),
+	#[error("{0}")]
+	Failed(#[source] Arc<request_response::OutboundFailure>),
 }
 
 /// Bytes moved by the data plane since start, for metrics.
@@ -105,7 +122,7 @@ pub(crate) struct Counters {
 	served: AtomicU64,
 }
 
-type Reply = oneshot::Sender<Result<Response, String>>;
+type Reply = oneshot::Sender<Result<Response, RequestError>>;
 
 enum Command {
 	ListenAddrs(oneshot::Sender<Vec<Multiaddr>>),
@@ -127,6 +144,15 @@ struct Behaviour {
 	kad: kad::Behaviour<kad::store::MemoryStore>,
 	identify: identify::Behaviour,
 }
+
+/// How long one request may wait for its answer, unless the caller says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Chunks of one blob fetched at once, unless the caller says otherwise.
+pub const DEFAULT_PARALLEL_CHUNKS: usize = 4;
+/// A connection with no request on it for this long is closed; a fetch reopens it.
+const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long binding the listen addresses may take before the node refuses to start.
+const BIND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Requests a node answers at once on one connection; more are dropped by the peer's handler.
 const MAX_INBOUND_STREAMS: usize = 32;
@@ -208,13 +234,16 @@ pub async fn start(config: NetConfig) -> Result<NetHandle, NetError> {
 			}
 		})
 		.map_err(|e| start_err(&e))?
-		.with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+		.with_swarm_config(|c| c.with_idle_connection_timeout(IDLE_CONNECTION_TIMEOUT))
 		.build();
 
 	let mut unbound = HashSet::new();
 	for addr in config.listen {
-		unbound
-			.insert(swarm.listen_on(addr.clone()).map_err(|e| start_err(&format!("{addr}: {}", with_sources(&e))))?);
+		unbound.insert(
+			swarm
+				.listen_on(addr.clone())
+				.map_err(|e| start_err(&format!("{addr}: {}", with_sources(&e))))?,
+		);
 	}
 	let bind = async {
 		while !unbound.is_empty() {
@@ -231,7 +260,7 @@ pub async fn start(config: NetConfig) -> Result<NetHandle, NetError> {
 		}
 		Ok(())
 	};
-	tokio::time::timeout(Duration::from_secs(10), bind)
+	tokio::time::timeout(BIND_TIMEOUT, bind)
 		.await
 		.map_err(|_| start_err(&"timed out binding the listen addresses"))??;
 
@@ -333,17 +362,18 @@ impl NetHandle {
 		rx.await.map_err(|_| NetError::Stopped)
 	}
 
-	/// Sends one request and waits for the answer, dialing the peer if needed. Errors are
-	/// described in words: the fetcher only reports them.
-	pub async fn request(&self, peer: PeerId, request: Request) -> Result<Response, String> {
-		let _permit = self.in_flight.acquire().await.map_err(|_| NetError::Stopped.to_string())?;
+	/// Sends one request and waits for the answer, dialing the peer if needed.
+	pub async fn request(&self, peer: PeerId, request: Request) -> Result<Response, RequestError> {
+		let _permit = self.in_flight.acquire().await.map_err(|_| RequestError::Stopped)?;
 		let (tx, rx) = oneshot::channel();
-		self.send(Command::Request(peer, request, tx)).await.map_err(|e| e.to_string())?;
+		self.send(Command::Request(peer, request, tx))
+			.await
+			.map_err(|_| RequestError::Stopped)?;
 		// Twice the request timeout: dialing comes first and has no timeout of its own.
 		match tokio::time::timeout(2 * self.request_timeout, rx).await {
 			Ok(Ok(result)) => result,
-			Ok(Err(_)) => Err(NetError::Stopped.to_string()),
-			Err(_) => Err("timed out (dialing or waiting for the answer)".into()),
+			Ok(Err(_)) => Err(RequestError::Stopped),
+			Err(_) => Err(RequestError::TimedOut),
 		}
 	}
 
@@ -383,8 +413,10 @@ struct EventLoop {
 fn serve(store: &BlobStore, receipts: Option<&ReceiptSource>, request: Request) -> Response {
 	let answer = match request {
 		Request::Receipt { job, task } => {
-			return match receipts.and_then(|source| source(job, task)) {
-				Some(bytes) if bytes.len() <= crate::protocol::MAX_RECEIPT => Response::Receipt(bytes),
+			return match receipts.and_then(|source| source(TaskRef { job, task })) {
+				Some(bytes) if bytes.len() <= crate::protocol::MAX_RECEIPT => {
+					Response::Receipt(bytes)
+				},
 				Some(_) => Response::Refused("the receipt is too large".into()),
 				None => Response::NotFound,
 			};
@@ -476,12 +508,12 @@ impl EventLoop {
 			match self.swarm.dial(opts) {
 				// Already being dialed (by the DHT): the connection event will release the requests.
 				Ok(()) | Err(DialError::DialPeerConditionFalse(_)) => {},
-				Err(e) => self.fail_waiting(peer, format!("cannot dial: {e}")),
+				Err(e) => self.fail_waiting(peer, RequestError::Dial(Arc::new(e))),
 			}
 		}
 	}
 
-	fn fail_waiting(&mut self, peer: PeerId, reason: String) {
+	fn fail_waiting(&mut self, peer: PeerId, reason: RequestError) {
 		for (_, reply) in self.waiting.remove(&peer).unwrap_or_default() {
 			let _ = reply.send(Err(reason.clone()));
 		}
@@ -500,7 +532,7 @@ impl EventLoop {
 			SwarmEvent::OutgoingConnectionError { peer_id: Some(peer), error, .. }
 				if !self.swarm.is_connected(&peer) =>
 			{
-				self.fail_waiting(peer, format!("cannot connect: {error}"))
+				self.fail_waiting(peer, RequestError::Connect(Arc::new(error)))
 			},
 			SwarmEvent::Behaviour(BehaviourEvent::Blob(event)) => self.on_blob_event(event),
 			SwarmEvent::Behaviour(BehaviourEvent::Kad(event)) => self.on_kad_event(event),
@@ -534,7 +566,7 @@ impl EventLoop {
 			},
 			Event::OutboundFailure { request_id, error, .. } => {
 				if let Some(reply) = self.requests.remove(&request_id) {
-					let _ = reply.send(Err(error.to_string()));
+					let _ = reply.send(Err(RequestError::Failed(Arc::new(error))));
 				}
 			},
 			Event::InboundFailure { peer, error, .. } => {

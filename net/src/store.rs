@@ -134,7 +134,10 @@ impl BlobStore {
 	}
 
 	fn temp_file(&self) -> Result<tempfile::NamedTempFile> {
-		tempfile::Builder::new().prefix(".tmp").tempfile_in(&self.dir).map_err(io_err(&self.dir))
+		tempfile::Builder::new()
+			.prefix(".tmp")
+			.tempfile_in(&self.dir)
+			.map_err(io_err(&self.dir))
 	}
 
 	pub fn contains(&self, hash: H256) -> bool {
@@ -198,7 +201,8 @@ impl BlobStore {
 			.persist(&manifest_path)
 			.map_err(|e| StoreError::Io { path: manifest_path, source: e.error })?;
 		let path = self.data_path(hash);
-		temp.persist(&path).map_err(|e| StoreError::Io { path: path.clone(), source: e.error })?;
+		temp.persist(&path)
+			.map_err(|e| StoreError::Io { path: path.clone(), source: e.error })?;
 		Ok(path)
 	}
 
@@ -236,7 +240,8 @@ impl BlobStore {
 		}
 		let path = self.data_path(hash);
 		let mut file = File::open(&path).map_err(io_err(&path))?;
-		file.seek(SeekFrom::Start(index as u64 * CHUNK_SIZE as u64)).map_err(io_err(&path))?;
+		file.seek(SeekFrom::Start(index as u64 * CHUNK_SIZE as u64))
+			.map_err(io_err(&path))?;
 		let mut bytes = vec![0u8; manifest.chunk_len(index)];
 		file.read_exact(&mut bytes).map_err(io_err(&path))?;
 		Ok(bytes)
@@ -347,7 +352,10 @@ impl Staging {
 			return Err(StoreError::ChunkMismatch { hash: self.hash, index });
 		}
 		let offset = index as u64 * CHUNK_SIZE as u64;
-		self.temp.as_file().write_all_at(bytes, offset).map_err(io_err(self.temp.path()))?;
+		self.temp
+			.as_file()
+			.write_all_at(bytes, offset)
+			.map_err(io_err(self.temp.path()))?;
 		self.received.lock().unwrap_or_else(|e| e.into_inner())[index as usize] = true;
 		Ok(())
 	}

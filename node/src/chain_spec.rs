@@ -35,7 +35,12 @@ fn wasm_binary() -> Result<&'static [u8], String> {
 }
 
 /// A chain of the given name, id and type whose genesis is the runtime preset `preset`.
-fn chain_spec(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<ChainSpec, String> {
+fn chain_spec(
+	name: &str,
+	id: &str,
+	chain_type: ChainType,
+	preset: &str,
+) -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm_binary()?, None)
 		.with_name(name)
 		.with_id(id)

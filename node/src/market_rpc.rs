@@ -21,15 +21,27 @@ use polkadot_sdk::{sp_api::ProvideRuntimeApi, sp_blockchain::HeaderBackend};
 pub trait MarketApi {
 	/// A provider's unfinished assignments and what to do about each.
 	#[method(name = "market_assignments")]
-	fn assignments(&self, provider: AccountId, at: Option<Hash>) -> RpcResult<Vec<AssignmentView<BlockNumber>>>;
+	fn assignments(
+		&self,
+		provider: AccountId,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<AssignmentView<BlockNumber>>>;
 
 	/// A job's terms and progress.
 	#[method(name = "market_job")]
-	fn job(&self, job: JobId, at: Option<Hash>) -> RpcResult<Option<JobView<AccountId, Balance, BlockNumber>>>;
+	fn job(
+		&self,
+		job: JobId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<JobView<AccountId, Balance, BlockNumber>>>;
 
 	/// A provider's registration and record.
 	#[method(name = "market_provider")]
-	fn provider(&self, provider: AccountId, at: Option<Hash>) -> RpcResult<Option<ProviderView<Balance, BlockNumber>>>;
+	fn provider(
+		&self,
+		provider: AccountId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<ProviderView<Balance, BlockNumber>>>;
 
 	/// Which providers could take a job with these requirements, and if none, why.
 	#[method(name = "market_matchJob")]
@@ -66,15 +78,30 @@ where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: ComputeMarketApi<Block, AccountId, Balance, BlockNumber>,
 {
-	fn assignments(&self, provider: AccountId, at: Option<Hash>) -> RpcResult<Vec<AssignmentView<BlockNumber>>> {
-		self.client.runtime_api().assignments(self.at(at), provider).map_err(runtime_error)
+	fn assignments(
+		&self,
+		provider: AccountId,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<AssignmentView<BlockNumber>>> {
+		self.client
+			.runtime_api()
+			.assignments(self.at(at), provider)
+			.map_err(runtime_error)
 	}
 
-	fn job(&self, job: JobId, at: Option<Hash>) -> RpcResult<Option<JobView<AccountId, Balance, BlockNumber>>> {
+	fn job(
+		&self,
+		job: JobId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<JobView<AccountId, Balance, BlockNumber>>> {
 		self.client.runtime_api().job(self.at(at), job).map_err(runtime_error)
 	}
 
-	fn provider(&self, provider: AccountId, at: Option<Hash>) -> RpcResult<Option<ProviderView<Balance, BlockNumber>>> {
+	fn provider(
+		&self,
+		provider: AccountId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<ProviderView<Balance, BlockNumber>>> {
 		self.client.runtime_api().provider(self.at(at), provider).map_err(runtime_error)
 	}
 

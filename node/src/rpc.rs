@@ -15,12 +15,12 @@ use polkadot_sdk::{
 	sc_consensus_babe::BabeWorkerHandle,
 	sc_consensus_babe_rpc::{Babe, BabeApiServer},
 	sc_transaction_pool_api::TransactionPool,
-	sp_consensus::SelectChain,
-	sp_consensus_babe::BabeApi,
-	sp_keystore::KeystorePtr,
 	sp_api::ProvideRuntimeApi,
 	sp_block_builder::BlockBuilder,
 	sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata},
+	sp_consensus::SelectChain,
+	sp_consensus_babe::BabeApi,
+	sp_keystore::KeystorePtr,
 	substrate_frame_rpc_system::{AccountNonceApi, System, SystemApiServer},
 };
 

@@ -22,9 +22,7 @@ extern crate alloc;
 
 mod blob;
 mod output;
-pub use blob::{
-	chunk_count, chunk_hash, content_hash, hash_of_chunks, ContentHasher, CHUNK_SIZE,
-};
+pub use blob::{chunk_count, chunk_hash, content_hash, hash_of_chunks, ContentHasher, CHUNK_SIZE};
 pub use output::{Receipt, TaskOutput, TaskStatus, MAX_LOG_BYTES, MAX_OUTPUT_BYTES};
 
 use alloc::vec::Vec;
@@ -64,7 +62,18 @@ pub type Bytes<const N: u32> = BoundedVec<u8, ConstU32<N>>;
 
 /// One task of a job: the job and the task's position in it. This is what a commitment binds.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub struct TaskRef {
@@ -74,7 +83,18 @@ pub struct TaskRef {
 
 /// A sandbox a provider can run tasks in.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub enum RuntimeKind {
@@ -89,11 +109,56 @@ pub enum RuntimeKind {
 impl RuntimeKind {
 	/// Every runtime, in index order.
 	pub const ALL: [RuntimeKind; 2] = [RuntimeKind::Wasm, RuntimeKind::Docker];
+
+	/// The runtime's name in manifests, configuration, logs and tables: `wasm` or `docker`.
+	pub const fn name(self) -> &'static str {
+		match self {
+			RuntimeKind::Wasm => "wasm",
+			RuntimeKind::Docker => "docker",
+		}
+	}
+}
+
+impl core::fmt::Display for RuntimeKind {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.write_str(self.name())
+	}
+}
+
+/// A runtime name that is neither `wasm` nor `docker`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownRuntime;
+
+impl core::fmt::Display for UnknownRuntime {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		f.write_str("unknown runtime (expected wasm or docker)")
+	}
+}
+
+impl core::str::FromStr for RuntimeKind {
+	type Err = UnknownRuntime;
+
+	fn from_str(name: &str) -> Result<Self, UnknownRuntime> {
+		RuntimeKind::ALL
+			.into_iter()
+			.find(|kind| kind.name() == name)
+			.ok_or(UnknownRuntime)
+	}
 }
 
 /// The runtimes a provider offers.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, Default, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub struct RuntimeSet {
@@ -123,7 +188,17 @@ impl RuntimeSet {
 
 /// What one task needs of the machine that runs it.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, Default, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub struct Resources {
@@ -137,7 +212,16 @@ pub struct Resources {
 
 /// What a provider lends: the machine per task, how many tasks at once, and which runtimes.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Default, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub struct Capabilities {
@@ -154,16 +238,25 @@ pub struct Capabilities {
 impl Capabilities {
 	/// Whether one task needing `needs` fits this provider.
 	pub fn covers(&self, needs: &Resources) -> bool {
-		self.resources.cores >= needs.cores &&
-			self.resources.memory_mib >= needs.memory_mib &&
-			self.resources.gpus >= needs.gpus
+		self.resources.cores >= needs.cores
+			&& self.resources.memory_mib >= needs.memory_mib
+			&& self.resources.gpus >= needs.gpus
 	}
 }
 
 /// How to reach a party over libp2p: its peer id and the multiaddresses it listens on, both in
 /// their binary forms.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Default, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub struct Contact {
@@ -229,7 +322,16 @@ impl Program {
 
 /// One task's input: the blake2-256 hash of its bytes and their size.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub struct TaskInput {
@@ -243,7 +345,16 @@ pub struct TaskInput {
 /// the time the task is expected to run, `commit` the slack to get the commitment on chain.
 /// Once reveals open, every replica that committed has `reveal` blocks to reveal.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub struct Deadlines<BlockNumber> {
@@ -254,7 +365,16 @@ pub struct Deadlines<BlockNumber> {
 
 /// The terms of a job, shared by all its tasks.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub struct JobTerms<Balance, BlockNumber> {
@@ -273,7 +393,16 @@ pub struct JobTerms<Balance, BlockNumber> {
 
 /// Where a provider stands in the market.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub enum ProviderStatus<BlockNumber> {
@@ -294,7 +423,17 @@ pub enum ProviderStatus<BlockNumber> {
 /// A provider's public record: its reputation and what it has done. It outlives the provider's
 /// registration, so leaving and registering again does not wash a bad record.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, Default, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub struct Standing<Balance> {
@@ -315,7 +454,16 @@ pub struct Standing<Balance> {
 
 /// Why a task could not be assigned (all of its replicas) in a block.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub enum Unassignable {
@@ -343,7 +491,16 @@ pub enum Unassignable {
 
 /// Why a task failed.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub enum FailReason {
@@ -371,7 +528,16 @@ pub enum FailReason {
 
 /// The phase of one task.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub enum TaskPhase<BlockNumber> {
@@ -419,7 +585,16 @@ impl<BlockNumber> TaskPhase<BlockNumber> {
 
 /// The state of a job.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[cfg_attr(feature = "std", derive(Serialize, Deserialize))]
 pub enum JobState {
@@ -600,6 +775,16 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_runtime_is_named_and_parsed_the_same_way_everywhere() {
+		for kind in RuntimeKind::ALL {
+			assert_eq!(kind.to_string().parse(), Ok(kind));
+		}
+		assert_eq!(RuntimeKind::Docker.to_string(), "docker");
+		assert_eq!("jvm".parse::<RuntimeKind>(), Err(UnknownRuntime));
+		assert_eq!("Wasm".parse::<RuntimeKind>(), Err(UnknownRuntime));
+	}
 
 	#[test]
 	fn commitment_binds_every_part() {

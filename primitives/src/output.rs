@@ -6,9 +6,9 @@
 //! error) is a result too: honest replicas agree on it and are paid for it, and the requester
 //! learns why the task failed.
 
+use crate::content_hash;
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
-use crate::content_hash;
 use polkadot_sdk::sp_core::H256;
 use scale_info::TypeInfo;
 

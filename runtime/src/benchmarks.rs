@@ -3,9 +3,7 @@
 
 use alloc::{string::String, vec::Vec};
 use polkadot_sdk::{
-	frame_benchmarking::{
-		baseline, BenchmarkBatch, BenchmarkConfig, BenchmarkList,
-	},
+	frame_benchmarking::{baseline, BenchmarkBatch, BenchmarkConfig, BenchmarkList},
 	frame_support::traits::{StorageInfo, StorageInfoTrait, WhitelistedStorageKeys},
 	sp_storage::TrackedStorageKey,
 	*,

@@ -17,7 +17,7 @@ use polkadot_sdk::{
 use serde_json::Value;
 
 use crate::{
-	currency::CON, AccountId, BalancesConfig, BabeConfig, GrandpaConfig, RuntimeGenesisConfig,
+	currency::CON, AccountId, BabeConfig, BalancesConfig, GrandpaConfig, RuntimeGenesisConfig,
 	SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 

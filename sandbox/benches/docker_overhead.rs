@@ -23,10 +23,33 @@ fn by_hand(image: &str, out: &std::path::Path) -> Vec<u8> {
 	let bind = format!("{}:/out:rw", out.display());
 	docker(
 		&[
-			"run", "--rm", "-i", "--network", "none", "--read-only", "--tmpfs", "/tmp:size=16777216,mode=1777",
-			"--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--user", "65534:65534",
-			"--memory", "64m", "--memory-swap", "64m", "--cpus", "1", "--pids-limit", "32", "-v", &bind,
-			image, "/probe", "work",
+			"run",
+			"--rm",
+			"-i",
+			"--network",
+			"none",
+			"--read-only",
+			"--tmpfs",
+			"/tmp:size=16777216,mode=1777",
+			"--cap-drop",
+			"ALL",
+			"--security-opt",
+			"no-new-privileges",
+			"--user",
+			"65534:65534",
+			"--memory",
+			"64m",
+			"--memory-swap",
+			"64m",
+			"--cpus",
+			"1",
+			"--pids-limit",
+			"32",
+			"-v",
+			&bind,
+			image,
+			"/probe",
+			"work",
 		],
 		out,
 	)
@@ -58,7 +81,13 @@ async fn main() {
 				hand.push(started.elapsed());
 				stdout
 			} else {
-				let task = DockerTask { image: &image, command: "/probe", args: &args, input: b"", limits: LIMITS };
+				let task = DockerTask {
+					image: &image,
+					command: "/probe",
+					args: &args,
+					input: b"",
+					limits: LIMITS,
+				};
 				let run = executor.run(task).await.unwrap();
 				worker.push(started.elapsed());
 				run.output.stdout

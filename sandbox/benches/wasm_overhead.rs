@@ -35,16 +35,24 @@ fn by_hand(program: &[u8]) -> u64 {
 	store.set_fuel(FUEL).unwrap();
 	let mut linker = Linker::<u64>::new(&engine);
 	linker
-		.func_wrap("wasi_snapshot_preview1", "fd_write", |mut caller: Caller<'_, u64>, _: i32, _: i32, _: i32, _: i32| {
-			let memory = caller.get_export("memory").unwrap().into_memory().unwrap();
-			let mut sum = [0u8; 8];
-			memory.read(&caller, 64, &mut sum).unwrap();
-			*caller.data_mut() = u64::from_le_bytes(sum);
-			0
-		})
+		.func_wrap(
+			"wasi_snapshot_preview1",
+			"fd_write",
+			|mut caller: Caller<'_, u64>, _: i32, _: i32, _: i32, _: i32| {
+				let memory = caller.get_export("memory").unwrap().into_memory().unwrap();
+				let mut sum = [0u8; 8];
+				memory.read(&caller, 64, &mut sum).unwrap();
+				*caller.data_mut() = u64::from_le_bytes(sum);
+				0
+			},
+		)
 		.unwrap();
 	let instance = linker.instantiate_and_start(&mut store, &module).unwrap();
-	instance.get_typed_func::<(), ()>(&store, "_start").unwrap().call(&mut store, ()).unwrap();
+	instance
+		.get_typed_func::<(), ()>(&store, "_start")
+		.unwrap()
+		.call(&mut store, ())
+		.unwrap();
 	*store.data()
 }
 
@@ -56,7 +64,8 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 fn main() {
 	let program = wat::parse_str(PROGRAM).unwrap();
 	let executor = WasmExecutor::new();
-	let limits = Limits { fuel: FUEL, memory_bytes: 16 << 20, max_output: MAX_OUTPUT_BYTES as usize };
+	let limits =
+		Limits { fuel: FUEL, memory_bytes: 16 << 20, max_output: MAX_OUTPUT_BYTES as usize };
 	let expected: u64 = 20_000_000 * 20_000_001 / 2;
 	let rounds = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(15);
 	let (mut hand, mut worker) = (Vec::new(), Vec::new());

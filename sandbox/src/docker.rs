@@ -96,7 +96,11 @@ impl DockerExecutor {
 
 	/// Make sure the engine has the image in `tarball`, whose content hash must be `expected`;
 	/// returns its image ID. Loads the tarball only when the engine lacks the image.
-	pub async fn ensure_image(&self, tarball: &[u8], expected: H256) -> Result<String, DockerError> {
+	pub async fn ensure_image(
+		&self,
+		tarball: &[u8],
+		expected: H256,
+	) -> Result<String, DockerError> {
 		let actual = content_hash(tarball);
 		if actual != expected {
 			return Err(DockerError::HashMismatch { expected, actual });
@@ -106,13 +110,15 @@ impl DockerExecutor {
 			return Ok(id);
 		}
 		let options = ImportImageOptionsBuilder::default().quiet(true).build();
-		let mut progress = self.docker.import_image(options, body_full(tarball.to_vec().into()), None);
+		let mut progress =
+			self.docker.import_image(options, body_full(tarball.to_vec().into()), None);
 		while let Some(step) = progress.next().await {
 			step?;
 		}
-		self.docker.inspect_image(&id).await.map_err(|_| {
-			DockerError::BadImage(format!("loading it did not give image {id}"))
-		})?;
+		self.docker
+			.inspect_image(&id)
+			.await
+			.map_err(|_| DockerError::BadImage(format!("loading it did not give image {id}")))?;
 		Ok(id)
 	}
 
@@ -132,7 +138,8 @@ impl DockerExecutor {
 			Ok(container) => {
 				let result = self.supervise(&container.id, &task, &out).await;
 				let remove = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
-				if let Err(error) = self.docker.remove_container(&container.id, Some(remove)).await {
+				if let Err(error) = self.docker.remove_container(&container.id, Some(remove)).await
+				{
 					tracing::warn!(container = %container.id, %error, "could not remove a task's container");
 				}
 				result
@@ -152,8 +159,14 @@ impl DockerExecutor {
 		task: &DockerTask<'_>,
 		out: &Path,
 	) -> Result<(TaskStatus, Vec<u8>, Vec<u8>, Vec<u8>), DockerError> {
-		let attach = AttachContainerOptionsBuilder::default().stream(true).stdin(true).stdout(true).stderr(true).build();
-		let AttachContainerResults { mut output, mut input } = self.docker.attach_container(id, Some(attach)).await?;
+		let attach = AttachContainerOptionsBuilder::default()
+			.stream(true)
+			.stdin(true)
+			.stdout(true)
+			.stderr(true)
+			.build();
+		let AttachContainerResults { mut output, mut input } =
+			self.docker.attach_container(id, Some(attach)).await?;
 		self.docker.start_container(id, None).await?;
 		let stdin = task.input.to_vec();
 		let feeder = tokio::spawn(async move {
@@ -208,7 +221,9 @@ impl DockerExecutor {
 		let room = max_output.saturating_sub(stdout.len());
 		let files = match pack(out, room) {
 			Ok(files) => files,
-			Err(Packing::TooLarge) => return Ok((TaskStatus::OutputTooLarge, Vec::new(), Vec::new(), stderr)),
+			Err(Packing::TooLarge) => {
+				return Ok((TaskStatus::OutputTooLarge, Vec::new(), Vec::new(), stderr))
+			},
 			Err(Packing::Io(error)) => return Err(error.into()),
 		};
 		Ok((status, stdout, files, stderr))
@@ -258,7 +273,9 @@ fn container_config(task: &DockerTask<'_>, out: &Path) -> ContainerCreateBody {
 			network_mode: Some("none".into()),
 			readonly_rootfs: Some(true),
 			binds: Some(vec![format!("{}:/out:rw", out.display())]),
-			tmpfs: Some([("/tmp".to_string(), format!("size={},mode=1777", limits.scratch_bytes))].into()),
+			tmpfs: Some(
+				[("/tmp".to_string(), format!("size={},mode=1777", limits.scratch_bytes))].into(),
+			),
 			cap_drop: Some(vec!["ALL".into()]),
 			security_opt: Some(vec!["no-new-privileges".into()]),
 			memory: Some(limits.memory_bytes),
@@ -281,8 +298,8 @@ pub fn image_id(tarball: &[u8]) -> Result<String, DockerError> {
 		if !is_manifest {
 			continue;
 		}
-		let manifest: serde_json::Value =
-			serde_json::from_reader(&mut entry).map_err(|e| DockerError::BadImage(e.to_string()))?;
+		let manifest: serde_json::Value = serde_json::from_reader(&mut entry)
+			.map_err(|e| DockerError::BadImage(e.to_string()))?;
 		let config = manifest
 			.get(0)
 			.and_then(|image| image.get("Config"))

@@ -39,7 +39,10 @@ pub const DOCKER_SCRATCH_BYTES: u64 = 64 << 20;
 /// The limits of one task of a docker job: the job's cores and memory, the market's output
 /// bound, and `wall_clock`, the job's execution time (the same on every replica).
 #[cfg(feature = "docker")]
-pub fn docker_limits(resources: &Resources, wall_clock: std::time::Duration) -> crate::docker::DockerLimits {
+pub fn docker_limits(
+	resources: &Resources,
+	wall_clock: std::time::Duration,
+) -> crate::docker::DockerLimits {
 	crate::docker::DockerLimits {
 		nano_cpus: i64::from(resources.cores.max(1)).saturating_mul(1_000_000_000),
 		memory_bytes: memory_bytes(resources) as i64,

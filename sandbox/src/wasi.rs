@@ -76,62 +76,87 @@ pub(crate) fn linker(engine: &wasmi::Engine, module: &Module) -> Result<Linker<H
 	for import in module.imports().filter(|import| import.module() == WASI) {
 		if let ExternType::Func(ty) = import.ty() {
 			let returns_errno = ty.results().len() == 1;
-			linker.func_new(WASI, import.name(), ty.clone(), move |_, _: &[Val], results: &mut [Val]| {
-				if returns_errno {
-					results[0] = Val::I32(ENOSYS);
-				}
-				Ok(())
-			})?;
+			linker.func_new(
+				WASI,
+				import.name(),
+				ty.clone(),
+				move |_, _: &[Val], results: &mut [Val]| {
+					if returns_errno {
+						results[0] = Val::I32(ENOSYS);
+					}
+					Ok(())
+				},
+			)?;
 		}
 	}
-	linker.func_wrap(WASI, "args_sizes_get", |mut caller: Caller<'_, Host>, count: i32, size: i32| {
-		let args = caller.data().args.clone();
-		let bytes: usize = args.iter().map(|a| a.len() + 1).sum();
-		errno(with_memory(&mut caller, |data, _| {
-			put_u32(data, count, args.len() as u32)?;
-			put_u32(data, size, bytes as u32)
-		}))
-	})?;
+	linker.func_wrap(
+		WASI,
+		"args_sizes_get",
+		|mut caller: Caller<'_, Host>, count: i32, size: i32| {
+			let args = caller.data().args.clone();
+			let bytes: usize = args.iter().map(|a| a.len() + 1).sum();
+			errno(with_memory(&mut caller, |data, _| {
+				put_u32(data, count, args.len() as u32)?;
+				put_u32(data, size, bytes as u32)
+			}))
+		},
+	)?;
 	linker.func_wrap(WASI, "args_get", |mut caller: Caller<'_, Host>, argv: i32, buf: i32| {
 		let args = caller.data().args.clone();
 		errno(with_memory(&mut caller, |data, _| write_strings(data, &args, argv, buf)))
 	})?;
-	linker.func_wrap(WASI, "environ_sizes_get", |mut caller: Caller<'_, Host>, count: i32, size: i32| {
-		errno(with_memory(&mut caller, |data, _| {
-			put_u32(data, count, 0)?;
-			put_u32(data, size, 0)
-		}))
-	})?;
+	linker.func_wrap(
+		WASI,
+		"environ_sizes_get",
+		|mut caller: Caller<'_, Host>, count: i32, size: i32| {
+			errno(with_memory(&mut caller, |data, _| {
+				put_u32(data, count, 0)?;
+				put_u32(data, size, 0)
+			}))
+		},
+	)?;
 	linker.func_wrap(WASI, "environ_get", |_: Caller<'_, Host>, _: i32, _: i32| SUCCESS)?;
 	linker.func_wrap(WASI, "fd_write", fd_write)?;
 	linker.func_wrap(WASI, "fd_read", fd_read)?;
-	linker.func_wrap(WASI, "fd_fdstat_get", |mut caller: Caller<'_, Host>, fd: i32, stat: i32| {
-		if !(0..=2).contains(&fd) {
-			return EBADF;
-		}
-		let rights = if fd == 0 { RIGHTS_FD_READ } else { RIGHTS_FD_WRITE };
-		errno(with_memory(&mut caller, |data, _| {
-			let mut record = [0u8; 24];
-			record[0] = FILETYPE_CHARACTER_DEVICE;
-			record[8..16].copy_from_slice(&rights.to_le_bytes());
-			slice_mut(data, stat, 24)?.copy_from_slice(&record);
-			Some(())
-		}))
-	})?;
-	linker.func_wrap(WASI, "fd_close", |_: Caller<'_, Host>, fd: i32| {
-		if (0..=2).contains(&fd) {
-			SUCCESS
-		} else {
-			EBADF
-		}
-	})?;
-	linker.func_wrap(WASI, "fd_seek", |_: Caller<'_, Host>, fd: i32, _: i64, _: i32, _: i32| {
-		if (0..=2).contains(&fd) {
-			ESPIPE
-		} else {
-			EBADF
-		}
-	})?;
+	linker.func_wrap(
+		WASI,
+		"fd_fdstat_get",
+		|mut caller: Caller<'_, Host>, fd: i32, stat: i32| {
+			if !(0..=2).contains(&fd) {
+				return EBADF;
+			}
+			let rights = if fd == 0 { RIGHTS_FD_READ } else { RIGHTS_FD_WRITE };
+			errno(with_memory(&mut caller, |data, _| {
+				let mut record = [0u8; 24];
+				record[0] = FILETYPE_CHARACTER_DEVICE;
+				record[8..16].copy_from_slice(&rights.to_le_bytes());
+				slice_mut(data, stat, 24)?.copy_from_slice(&record);
+				Some(())
+			}))
+		},
+	)?;
+	linker.func_wrap(
+		WASI,
+		"fd_close",
+		|_: Caller<'_, Host>, fd: i32| {
+			if (0..=2).contains(&fd) {
+				SUCCESS
+			} else {
+				EBADF
+			}
+		},
+	)?;
+	linker.func_wrap(
+		WASI,
+		"fd_seek",
+		|_: Caller<'_, Host>, fd: i32, _: i64, _: i32, _: i32| {
+			if (0..=2).contains(&fd) {
+				ESPIPE
+			} else {
+				EBADF
+			}
+		},
+	)?;
 	linker.func_wrap(WASI, "proc_exit", |_: Caller<'_, Host>, code: i32| -> Result<(), Error> {
 		Err(Error::i32_exit(code))
 	})?;
@@ -144,7 +169,13 @@ pub(crate) fn linker(engine: &wasmi::Engine, module: &Module) -> Result<Linker<H
 	Ok(linker)
 }
 
-fn fd_write(mut caller: Caller<'_, Host>, fd: i32, iovs: i32, count: i32, written: i32) -> Result<i32, Error> {
+fn fd_write(
+	mut caller: Caller<'_, Host>,
+	fd: i32,
+	iovs: i32,
+	count: i32,
+	written: i32,
+) -> Result<i32, Error> {
 	if fd != 1 && fd != 2 {
 		return Ok(EBADF);
 	}

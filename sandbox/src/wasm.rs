@@ -22,7 +22,8 @@ use alloc::{
 use conun_primitives::{TaskOutput, TaskStatus};
 use wasmi::{
 	errors::{ErrorKind, InstantiationError, MemoryError},
-	CompilationMode, Config, Engine, Module, Store, StoreLimitsBuilder, TrapCode};
+	CompilationMode, Config, Engine, Module, Store, StoreLimitsBuilder, TrapCode,
+};
 
 /// Runs wasm tasks. Cheap to clone; one engine serves every task.
 #[derive(Clone)]
@@ -120,7 +121,10 @@ impl WasmExecutor {
 		};
 		let unsupported = wasi::unsupported_imports(&module);
 		if !unsupported.is_empty() {
-			complain(store, format!("imports the sandbox does not offer: {}", unsupported.join(", ")));
+			complain(
+				store,
+				format!("imports the sandbox does not offer: {}", unsupported.join(", ")),
+			);
 			return TaskStatus::InvalidProgram;
 		}
 		let linker = match wasi::linker(&self.engine, &module) {
@@ -141,7 +145,10 @@ impl WasmExecutor {
 		let entry = match instance.get_typed_func::<(), ()>(&*store, entry_point) {
 			Ok(entry) => entry,
 			Err(error) => {
-				complain(store, format!("no entry point `{entry_point}` taking and returning nothing: {error}"));
+				complain(
+					store,
+					format!("no entry point `{entry_point}` taking and returning nothing: {error}"),
+				);
 				return TaskStatus::InvalidProgram;
 			},
 		};
@@ -167,19 +174,26 @@ fn status_of(error: &wasmi::Error) -> Option<TaskStatus> {
 		return Some(TaskStatus::OutputTooLarge);
 	}
 	let denied = |memory: &MemoryError| {
-		matches!(memory, MemoryError::ResourceLimiterDeniedAllocation | MemoryError::OutOfSystemMemory)
+		matches!(
+			memory,
+			MemoryError::ResourceLimiterDeniedAllocation | MemoryError::OutOfSystemMemory
+		)
 	};
 	match error.kind() {
 		// The module's initial memory is over the limit.
-		ErrorKind::Memory(memory) |
-		ErrorKind::Instantiation(InstantiationError::FailedToInstantiateMemory(memory))
+		ErrorKind::Memory(memory)
+		| ErrorKind::Instantiation(InstantiationError::FailedToInstantiateMemory(memory))
 			if denied(memory) =>
-			return Some(TaskStatus::MemoryExceeded),
+		{
+			return Some(TaskStatus::MemoryExceeded)
+		},
 		_ => {},
 	}
 	match error.as_trap_code()? {
 		TrapCode::OutOfFuel => Some(TaskStatus::OutOfFuel),
-		TrapCode::GrowthOperationLimited | TrapCode::OutOfSystemMemory => Some(TaskStatus::MemoryExceeded),
+		TrapCode::GrowthOperationLimited | TrapCode::OutOfSystemMemory => {
+			Some(TaskStatus::MemoryExceeded)
+		},
 		_ => Some(TaskStatus::Trapped),
 	}
 }

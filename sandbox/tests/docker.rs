@@ -36,7 +36,9 @@ fn probe_tarball() -> &'static [u8] {
 
 async fn executor() -> DockerExecutor {
 	let scratch = std::env::temp_dir().join("conun-sandbox-docker-tests");
-	DockerExecutor::connect(scratch).await.expect("a Docker engine is running (scripts/setup.sh starts one)")
+	DockerExecutor::connect(scratch)
+		.await
+		.expect("a Docker engine is running (scripts/setup.sh starts one)")
 }
 
 async fn run_with(mode: &str, input: &[u8], limits: DockerLimits) -> Execution {
@@ -82,7 +84,12 @@ async fn the_same_task_gives_the_same_bytes_every_run() {
 #[tokio::test]
 async fn no_network() {
 	let run = run("net").await;
-	assert_eq!(run.output.status, TaskStatus::Exited(3), "{:?}", String::from_utf8_lossy(&run.output.stdout));
+	assert_eq!(
+		run.output.status,
+		TaskStatus::Exited(3),
+		"{:?}",
+		String::from_utf8_lossy(&run.output.stdout)
+	);
 }
 
 #[tokio::test]
@@ -171,5 +178,8 @@ fn a_job_s_terms_give_the_limits_its_containers_run_under() {
 	);
 	// A job asking for no cores still gets one.
 	let none = conun_primitives::Resources { cores: 0, ..resources };
-	assert_eq!(conun_sandbox::limits::docker_limits(&none, Duration::ZERO).nano_cpus, 1_000_000_000);
+	assert_eq!(
+		conun_sandbox::limits::docker_limits(&none, Duration::ZERO).nano_cpus,
+		1_000_000_000
+	);
 }

@@ -4,7 +4,8 @@
 use conun_primitives::{Program, Resources, TaskStatus, MAX_OUTPUT_BYTES};
 use conun_sandbox::{wasm_limits, Execution, Limits, WasmExecutor};
 
-const LIMITS: Limits = Limits { fuel: 10_000_000, memory_bytes: 16 << 20, max_output: MAX_OUTPUT_BYTES as usize };
+const LIMITS: Limits =
+	Limits { fuel: 10_000_000, memory_bytes: 16 << 20, max_output: MAX_OUTPUT_BYTES as usize };
 
 fn wasm(text: &str) -> Vec<u8> {
 	wat::parse_str(text).expect("test modules are valid WAT")
@@ -124,7 +125,12 @@ fn a_memory_hog_is_stopped_at_the_limit() {
 fn a_module_whose_initial_memory_is_over_the_limit_does_not_start() {
 	// 512 pages = 32 MiB, over the 16 MiB limit.
 	let run = run(r#"(module (memory (export "memory") 512) (func (export "_start")))"#, b"");
-	assert_eq!(run.output.status, TaskStatus::MemoryExceeded, "{}", String::from_utf8_lossy(&run.stderr));
+	assert_eq!(
+		run.output.status,
+		TaskStatus::MemoryExceeded,
+		"{}",
+		String::from_utf8_lossy(&run.stderr)
+	);
 }
 
 #[test]
@@ -145,7 +151,8 @@ fn oversized_output_is_cut_off() {
 
 #[test]
 fn a_trap_is_a_result() {
-	let run = run(r#"(module (memory (export "memory") 1) (func (export "_start") unreachable))"#, b"");
+	let run =
+		run(r#"(module (memory (export "memory") 1) (func (export "_start") unreachable))"#, b"");
 	assert_eq!(run.output.status, TaskStatus::Trapped);
 	assert!(String::from_utf8_lossy(&run.stderr).contains("stopped"));
 }
@@ -199,7 +206,11 @@ fn a_job_s_terms_give_the_limits_its_tasks_run_under() {
 	let resources = Resources { cores: 2, memory_mib: 48, gpus: 0 };
 	assert_eq!(
 		wasm_limits(&program, &resources),
-		Some(Limits { fuel: 123_456, memory_bytes: 48 << 20, max_output: MAX_OUTPUT_BYTES as usize })
+		Some(Limits {
+			fuel: 123_456,
+			memory_bytes: 48 << 20,
+			max_output: MAX_OUTPUT_BYTES as usize
+		})
 	);
 	let docker = Program::Docker {
 		hash: Default::default(),
@@ -219,7 +230,10 @@ fn the_executor_keeps_serving_after_failures() {
 		b"garbage".to_vec(),
 	];
 	for program in &bad {
-		assert_ne!(executor.run(program, "_start", b"", LIMITS).output.status, TaskStatus::Exited(0));
+		assert_ne!(
+			executor.run(program, "_start", b"", LIMITS).output.status,
+			TaskStatus::Exited(0)
+		);
 	}
 	let good = executor.run(&wasm(&echo(0)), "_start", b"still here", LIMITS);
 	assert_eq!(good.output.stdout, b"still here");

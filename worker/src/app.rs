@@ -3,51 +3,70 @@
 use crate::{
 	capabilities::Machine,
 	chain::Chain,
-	config::{format_con, runtime_name, Config},
+	config::{format_con, Config},
 	daemon::{execute::Runner, Connector, Daemon, Schedule},
 	fault::Fault,
 	journal::{Journal, Phase},
 	metrics::Metrics,
 };
 use conun_client::limits::MarketLimits;
-use conun_primitives::Contact;
+use conun_primitives::{Contact, RuntimeKind};
 use conun_sandbox::{docker::DockerExecutor, WasmExecutor};
 use std::{str::FromStr, sync::Arc, time::Duration};
 use subxt_signer::{sr25519::Keypair, SecretUri};
 
 /// A command failed; the message says what to do.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct AppError(pub String);
-
-macro_rules! app_error_from {
-	($($error:ty),*) => {$(
-		impl From<$error> for AppError {
-			fn from(error: $error) -> Self {
-				AppError(error.to_string())
-			}
-		}
-	)*};
+pub enum AppError {
+	#[error(transparent)]
+	Chain(#[from] crate::chain::ChainError),
+	#[error(transparent)]
+	Journal(#[from] crate::journal::JournalError),
+	#[error(transparent)]
+	Config(#[from] crate::config::ConfigError),
+	#[error(transparent)]
+	Io(#[from] std::io::Error),
+	#[error(transparent)]
+	Store(#[from] conun_net::StoreError),
+	#[error("the provider key is not a secret URI: {0}")]
+	KeyUri(#[source] subxt_signer::SecretUriError),
+	#[error("the provider key: {0}")]
+	Key(#[source] subxt_signer::sr25519::Error),
+	#[error("the libp2p key: {0}")]
+	NetworkKey(#[source] conun_net::keypair::KeypairError),
+	#[error("public address {addr}: {error}")]
+	PublicAddr {
+		addr: String,
+		#[source]
+		error: conun_net::libp2p::multiaddr::Error,
+	},
+	#[error(transparent)]
+	Contact(#[from] conun_net::contact::ContactError),
+	#[error("listen address: {0}")]
+	Listen(#[source] conun_net::libp2p::multiaddr::Error),
+	#[error("libp2p: {0}")]
+	Net(#[from] conun_net::NetError),
+	#[error("metrics: {0}")]
+	Metrics(#[source] polkadot_sdk::substrate_prometheus_endpoint::PrometheusError),
+	#[error("runtimes include docker, but {0}")]
+	Docker(#[source] conun_sandbox::docker::DockerError),
+	/// What the worker was asked cannot be done as asked (a flag out of the chain's bounds, an
+	/// unregistered provider, more than the machine has): the message says what to change.
+	#[error("{0}")]
+	Refused(String),
 }
-app_error_from!(
-	crate::chain::ChainError,
-	crate::journal::JournalError,
-	crate::config::ConfigError,
-	std::io::Error
-);
 
 /// The provider's signing key, from its secret URI.
 pub fn signer(config: &Config) -> Result<Keypair, AppError> {
-	let uri = SecretUri::from_str(&config.key)
-		.map_err(|e| AppError(format!("the provider key is not a secret URI: {e}")))?;
-	Keypair::from_uri(&uri).map_err(|e| AppError(format!("the provider key: {e}")))
+	let uri = SecretUri::from_str(&config.key).map_err(AppError::KeyUri)?;
+	Keypair::from_uri(&uri).map_err(AppError::Key)
 }
 
 /// The worker's libp2p identity, kept in its data directory.
 fn network_key(config: &Config) -> Result<conun_net::libp2p::identity::Keypair, AppError> {
 	std::fs::create_dir_all(&config.data_dir)?;
 	conun_net::keypair::load_or_create(&config.data_dir.join("network.key"))
-		.map_err(|e| AppError(format!("the libp2p key: {e}")))
+		.map_err(AppError::NetworkKey)
 }
 
 /// How requesters and peers reach this worker (libp2p peer `peer`), as published on chain.
@@ -55,16 +74,16 @@ fn contact(config: &Config, peer: &conun_net::libp2p::PeerId) -> Result<Contact,
 	let addrs = config
 		.public_addrs
 		.iter()
-		.map(|a| a.parse().map_err(|e| AppError(format!("public address {a}: {e}"))))
+		.map(|a| a.parse().map_err(|error| AppError::PublicAddr { addr: a.clone(), error }))
 		.collect::<Result<Vec<conun_net::libp2p::Multiaddr>, _>>()?;
-	conun_net::contact::to_contact(peer, &addrs).map_err(|e| AppError(e.to_string()))
+	Ok(conun_net::contact::to_contact(peer, &addrs)?)
 }
 
 /// `conun-worker register`: stakes and advertises this machine, or updates what it advertises
 /// when the provider is already registered.
 pub async fn register(config: &Config, stake: u128) -> Result<(), AppError> {
 	let machine = Machine::detect();
-	let capabilities = machine.lend(config).map_err(AppError)?;
+	let capabilities = machine.lend(config).map_err(AppError::Refused)?;
 	let contact = contact(config, &network_key(config)?.public().to_peer_id())?;
 	let chain = Chain::connect(&config.node, signer(config)?).await?;
 	let at = chain.at_best().await?;
@@ -72,12 +91,12 @@ pub async fn register(config: &Config, stake: u128) -> Result<(), AppError> {
 	// which flag to change.
 	let limits = MarketLimits::at(&at)?;
 	if capabilities.max_tasks > limits.max_tasks_per_provider {
-		return Err(AppError(format!(
+		return Err(AppError::Refused(format!(
 			"--max-tasks {} is more than this chain lets a provider hold at once ({})",
 			capabilities.max_tasks, limits.max_tasks_per_provider
 		)));
 	}
-	let runtimes: Vec<_> = capabilities.runtimes.kinds().map(runtime_name).collect();
+	let runtimes: Vec<_> = capabilities.runtimes.kinds().map(RuntimeKind::name).collect();
 	println!(
 		"provider {}: {} cores, {} MiB, {} GPUs, {} tasks at once, runtimes {}",
 		chain.account(),
@@ -98,13 +117,15 @@ pub async fn register(config: &Config, stake: u128) -> Result<(), AppError> {
 		);
 	} else {
 		if stake < limits.min_stake {
-			return Err(AppError(format!(
+			return Err(AppError::Refused(format!(
 				"--stake {} is below this chain's minimum stake of {}",
 				format_con(stake),
 				format_con(limits.min_stake)
 			)));
 		}
-		chain.register(stake, capabilities, contact, config.price_floor.unwrap_or(0)).await?;
+		chain
+			.register(stake, capabilities, contact, config.price_floor.unwrap_or(0))
+			.await?;
 		println!("registered with a stake of {}", format_con(stake));
 	}
 	Ok(())
@@ -113,21 +134,19 @@ pub async fn register(config: &Config, stake: u128) -> Result<(), AppError> {
 /// `conun-worker run`: the daemon.
 pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 	std::fs::create_dir_all(&config.data_dir)?;
-	let metrics = Metrics::new().map_err(|e| AppError(format!("metrics: {e}")))?;
+	let metrics = Metrics::new().map_err(AppError::Metrics)?;
 	if let Some(addr) = config.metrics {
 		metrics.serve(addr);
 	}
 	let journal = Arc::new(Journal::open(&config.data_dir.join("journal.redb"))?);
-	let store = Arc::new(
-		conun_net::BlobStore::open(config.data_dir.join("blobs")).map_err(|e| AppError(e.to_string()))?,
-	);
-	let listen = config.listen.parse().map_err(|e| AppError(format!("listen address: {e}")))?;
+	let store = Arc::new(conun_net::BlobStore::open(config.data_dir.join("blobs"))?);
+	let listen = config.listen.parse().map_err(AppError::Listen)?;
 	// Requesters ask for a task's receipt to find out why it failed (then fetch its logs),
 	// once the chain is done with the task.
 	let receipts: conun_net::ReceiptSource = {
 		let journal = journal.clone();
-		Arc::new(move |job, task| {
-			let receipt = journal.settled_receipt(conun_primitives::TaskRef { job, task }).ok()??;
+		Arc::new(move |task| {
+			let receipt = journal.settled_receipt(task).ok()??;
 			Some(codec::Encode::encode(&receipt))
 		})
 	};
@@ -145,14 +164,12 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 		unannounced,
 		..conun_net::NetConfig::new(network_key(&config)?, store.clone())
 	};
-	let net = conun_net::start(net_config)
-		.await
-		.map_err(|e| AppError(format!("libp2p: {e}")))?;
+	let net = conun_net::start(net_config).await?;
 	let docker = if config.runtimes.docker {
 		Some(
 			DockerExecutor::connect(config.data_dir.join("docker"))
 				.await
-				.map_err(|e| AppError(format!("runtimes include docker, but {e}")))?,
+				.map_err(AppError::Docker)?,
 		)
 	} else {
 		None
@@ -161,19 +178,19 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 	let chain = connector.connect().await;
 	let at = chain.at_best().await?;
 	let Some(provider) = chain.provider(&at, chain.account()).await? else {
-		return Err(AppError(format!(
+		return Err(AppError::Refused(format!(
 			"{} is not a registered provider: run `conun-worker register --stake <CON>` first",
 			chain.account()
 		)));
 	};
 	// What the chain knows of this worker must match what it runs with: the chain assigns by
 	// it (more tasks at once than the worker runs would miss deadlines).
-	let capabilities = Machine::detect().lend(&config).map_err(AppError)?;
+	let capabilities = Machine::detect().lend(&config).map_err(AppError::Refused)?;
 	let expected = contact(&config, &net.peer_id())?;
 	let price_floor = config.price_floor.unwrap_or(provider.price_floor);
-	if provider.capabilities != capabilities ||
-		provider.price_floor != price_floor ||
-		provider_contact(&chain, &at).await != Some(expected.clone())
+	if provider.capabilities != capabilities
+		|| provider.price_floor != price_floor
+		|| provider_contact(&chain, &at).await != Some(expected.clone())
 	{
 		tracing::info!("publishing this worker's capabilities, addresses and price floor on chain");
 		chain.update(capabilities, expected, price_floor).await?;
@@ -182,8 +199,13 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 		.constants()
 		.entry(crate::chain::runtime::conun::constants().babe().expected_block_time())
 		.map(Duration::from_millis)
-		.unwrap_or(Duration::from_secs(6));
-	tokio::spawn(collect_garbage(net.clone(), journal.clone(), config.retention, config.disk_bytes));
+		.unwrap_or(DEFAULT_BLOCK_TIME);
+	tokio::spawn(collect_garbage(
+		net.clone(),
+		journal.clone(),
+		config.retention,
+		config.disk_bytes,
+	));
 	spawn_net_metrics(net.clone(), metrics.clone());
 	let runner = Runner {
 		journal,
@@ -196,7 +218,8 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 		block_time,
 	};
 	tracing::info!(account = %chain.account(), node = %config.node, "worker running");
-	let schedule = Schedule { hours: config.hours, paused_marker: config.data_dir.join("paused-for-hours") };
+	let schedule =
+		Schedule { hours: config.hours, paused_marker: config.data_dir.join("paused-for-hours") };
 	Daemon::new(chain, connector, runner, config.max_tasks, schedule).run().await?;
 	Ok(())
 }
@@ -207,10 +230,23 @@ async fn provider_contact(chain: &Chain, at: &crate::chain::AtBlock) -> Option<C
 	value.decode().ok().map(|subxt::utils::Static(contact)| contact)
 }
 
-/// Drops results and blobs past their retention or over the disk quota, every ten minutes;
+/// The block time assumed when the chain does not say (BABE's `ExpectedBlockTime`).
+const DEFAULT_BLOCK_TIME: Duration = Duration::from_secs(6);
+/// How often old blobs and receipts are collected.
+const GARBAGE_EVERY: Duration = Duration::from_secs(600);
+/// How often the data plane's byte counters are copied into the metrics.
+const NET_METRICS_EVERY: Duration = Duration::from_secs(5);
+
+/// Drops results and blobs past their retention or over the disk quota, every
+/// [`GARBAGE_EVERY`];
 /// what recorded tasks still need is kept, and nothing is dropped while the journal cannot be
 /// read.
-async fn collect_garbage(net: conun_net::NetHandle, journal: Arc<Journal>, retention: Duration, quota: u64) {
+async fn collect_garbage(
+	net: conun_net::NetHandle,
+	journal: Arc<Journal>,
+	retention: Duration,
+	quota: u64,
+) {
 	loop {
 		match journal.open_tasks() {
 			Ok(recorded) => {
@@ -235,7 +271,7 @@ async fn collect_garbage(net: conun_net::NetHandle, journal: Arc<Journal>, reten
 		if let Err(error) = journal.prune_receipts(before) {
 			tracing::warn!(%error, "cannot prune old receipts");
 		}
-		tokio::time::sleep(Duration::from_secs(600)).await;
+		tokio::time::sleep(GARBAGE_EVERY).await;
 	}
 }
 
@@ -245,7 +281,7 @@ fn spawn_net_metrics(net: conun_net::NetHandle, metrics: Metrics) {
 			let stats = net.stats();
 			metrics.bytes_fetched.set(stats.bytes_fetched);
 			metrics.bytes_served.set(stats.bytes_served);
-			tokio::time::sleep(Duration::from_secs(5)).await;
+			tokio::time::sleep(NET_METRICS_EVERY).await;
 		}
 	});
 }
@@ -260,7 +296,11 @@ pub async fn status(config: &Config) -> Result<(), AppError> {
 		None => println!("registered no (conun-worker register --stake <CON>)"),
 		Some(p) => {
 			let c = &p.capabilities;
-			println!("status     {:?}{}", p.status, if p.available { "" } else { " (not taking new tasks)" });
+			println!(
+				"status     {:?}{}",
+				p.status,
+				if p.available { "" } else { " (not taking new tasks)" }
+			);
 			println!("stake      {}", format_con(p.stake));
 			println!("price      at least {} per replica", format_con(p.price_floor));
 			println!(
@@ -269,7 +309,7 @@ pub async fn status(config: &Config) -> Result<(), AppError> {
 				c.resources.memory_mib,
 				c.resources.gpus,
 				c.max_tasks,
-				c.runtimes.kinds().map(runtime_name).collect::<Vec<_>>().join(", ")
+				c.runtimes.kinds().map(RuntimeKind::name).collect::<Vec<_>>().join(", ")
 			);
 			println!("tasks      {} running, {} awaiting a verdict", p.running, p.unsettled);
 			let s = &p.standing;
@@ -289,7 +329,8 @@ pub async fn status(config: &Config) -> Result<(), AppError> {
 		match Journal::open(&journal_path) {
 			Ok(journal) => {
 				let open = journal.open_tasks()?;
-				let count = |f: fn(&Phase) -> bool| open.iter().filter(|(_, e)| f(&e.phase)).count();
+				let count =
+					|f: fn(&Phase) -> bool| open.iter().filter(|(_, e)| f(&e.phase)).count();
 				println!(
 					"journal    {} open: {} running, {} executed, {} committed, {} revealed",
 					open.len(),

@@ -71,7 +71,11 @@ fn parse_meminfo_mib(text: &str) -> Option<u32> {
 }
 
 fn parse_gpu_names(text: &str) -> Vec<String> {
-	text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+	text.lines()
+		.map(str::trim)
+		.filter(|l| !l.is_empty())
+		.map(String::from)
+		.collect()
 }
 
 #[cfg(test)]

@@ -94,7 +94,9 @@ impl Hours {
 		};
 		let hours = Self { start: hour(start)? % 24, end: hour(end)? };
 		if hours.start == hours.end % 24 && !(hours.start == 0 && hours.end == 24) {
-			return Err("the window is empty; omit `hours` (or say 0-24) to work at any time".into());
+			return Err(
+				"the window is empty; omit `hours` (or say 0-24) to work at any time".into()
+			);
 		}
 		Ok(hours)
 	}
@@ -144,8 +146,8 @@ impl Config {
 		if let Some(path) = file {
 			let text = std::fs::read_to_string(path)
 				.map_err(|error| ConfigError::Read { path: path.into(), error })?;
-			let parsed: FileConfig =
-				toml::from_str(&text).map_err(|error| ConfigError::Parse { path: path.into(), error })?;
+			let parsed: FileConfig = toml::from_str(&text)
+				.map_err(|error| ConfigError::Parse { path: path.into(), error })?;
 			merged.merge(parsed);
 		}
 		merged.merge(from_env(|name| std::env::var(name).ok())?);
@@ -169,7 +171,9 @@ impl Config {
 		let metrics = match c.metrics.as_deref() {
 			None => Some(SocketAddr::from(([127, 0, 0, 1], 9616))),
 			Some("") => None,
-			Some(addr) => Some(addr.parse().map_err(|e| invalid("metrics", format!("{addr}: {e}")))?),
+			Some(addr) => {
+				Some(addr.parse().map_err(|e| invalid("metrics", format!("{addr}: {e}")))?)
+			},
 		};
 		let listen = c.listen.unwrap_or_else(|| "/ip4/0.0.0.0/tcp/30555".into());
 		let max_tasks = c.lend.max_tasks.unwrap_or(1);
@@ -179,13 +183,24 @@ impl Config {
 		if c.lend.cores == Some(0) || c.lend.memory_mib == Some(0) {
 			return Err(invalid("lend", "cores and memory_mib must be at least 1".into()));
 		}
-		let hours = c.lend.hours.as_deref().map(Hours::parse).transpose().map_err(|e| invalid("lend.hours", e))?;
+		let hours = c
+			.lend
+			.hours
+			.as_deref()
+			.map(Hours::parse)
+			.transpose()
+			.map_err(|e| invalid("lend.hours", e))?;
 		Ok(Self {
 			node: c.node.unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
 			key,
 			data_dir: c.data_dir.unwrap_or_else(default_data_dir),
 			runtimes,
-			price_floor: c.price_floor.as_deref().map(parse_con).transpose().map_err(|e| invalid("price_floor", e))?,
+			price_floor: c
+				.price_floor
+				.as_deref()
+				.map(parse_con)
+				.transpose()
+				.map_err(|e| invalid("price_floor", e))?,
 			public_addrs: c.public_addrs.unwrap_or_else(|| vec![listen.clone()]),
 			listen,
 			metrics,
@@ -235,12 +250,13 @@ impl FileConfig {
 pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<FileConfig, ConfigError> {
 	let get = |name: &str| var(&format!("CONUN_WORKER_{name}")).filter(|v| !v.is_empty());
 	let list = |v: String| v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>();
-	fn number<T: std::str::FromStr>(name: &'static str, v: Option<String>) -> Result<Option<T>, ConfigError> {
+	fn number<T: std::str::FromStr>(
+		name: &'static str,
+		v: Option<String>,
+	) -> Result<Option<T>, ConfigError> {
 		v.map(|v| {
-			v.parse().map_err(|_| ConfigError::Invalid {
-				name,
-				error: format!("`{v}` is not a number"),
-			})
+			v.parse()
+				.map_err(|_| ConfigError::Invalid { name, error: format!("`{v}` is not a number") })
 		})
 		.transpose()
 	}
@@ -260,7 +276,10 @@ pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<FileConfig, Conf
 			disk_mib: number("CONUN_WORKER_LEND_DISK_MIB", get("LEND_DISK_MIB"))?,
 			max_tasks: number("CONUN_WORKER_LEND_MAX_TASKS", get("LEND_MAX_TASKS"))?,
 			hours: get("LEND_HOURS"),
-			retention_hours: number("CONUN_WORKER_LEND_RETENTION_HOURS", get("LEND_RETENTION_HOURS"))?,
+			retention_hours: number(
+				"CONUN_WORKER_LEND_RETENTION_HOURS",
+				get("LEND_RETENTION_HOURS"),
+			)?,
 		},
 	})
 }
@@ -271,24 +290,18 @@ pub use conun_client::con::{format_con, parse_con, CON};
 pub fn parse_runtimes(names: &[String]) -> Result<RuntimeSet, String> {
 	let mut set = RuntimeSet::default();
 	for name in names {
-		match name.trim() {
-			"wasm" => set.wasm = true,
-			"docker" => set.docker = true,
-			other => return Err(format!("unknown runtime `{other}` (expected wasm or docker)")),
+		match name.trim().parse() {
+			Ok(RuntimeKind::Wasm) => set.wasm = true,
+			Ok(RuntimeKind::Docker) => set.docker = true,
+			Err(_) => {
+				return Err(format!("unknown runtime `{}` (expected wasm or docker)", name.trim()))
+			},
 		}
 	}
 	if set.is_empty() {
 		return Err("offer at least one runtime".into());
 	}
 	Ok(set)
-}
-
-/// The runtime's name in the configuration and the logs.
-pub fn runtime_name(kind: RuntimeKind) -> &'static str {
-	match kind {
-		RuntimeKind::Wasm => "wasm",
-		RuntimeKind::Docker => "docker",
-	}
 }
 
 fn default_data_dir() -> PathBuf {
@@ -304,8 +317,10 @@ mod tests {
 
 	#[test]
 	fn flags_beat_environment_beat_file() {
-		let mut merged: FileConfig =
-			toml::from_str("node = \"ws://file:1\"\nkey = \"//Alice\"\n[lend]\ncores = 1\nmax_tasks = 3\n").unwrap();
+		let mut merged: FileConfig = toml::from_str(
+			"node = \"ws://file:1\"\nkey = \"//Alice\"\n[lend]\ncores = 1\nmax_tasks = 3\n",
+		)
+		.unwrap();
 		merged.merge(
 			from_env(|name| match name {
 				"CONUN_WORKER_NODE" => Some("ws://env:2".into()),
@@ -325,20 +340,25 @@ mod tests {
 	#[test]
 	fn a_later_key_file_replaces_an_earlier_key() {
 		let mut merged: FileConfig = toml::from_str("key = \"//Alice\"").unwrap();
-		merged.merge(FileConfig { key_file: Some("/nonexistent/key".into()), ..Default::default() });
+		merged
+			.merge(FileConfig { key_file: Some("/nonexistent/key".into()), ..Default::default() });
 		assert_eq!(merged.key, None);
 		assert!(Config::complete(merged).unwrap_err().to_string().contains("/nonexistent/key"));
 	}
 
 	#[test]
 	fn bad_values_are_named() {
-		let error = |text: &str| Config::complete(toml::from_str(text).unwrap()).unwrap_err().to_string();
+		let error =
+			|text: &str| Config::complete(toml::from_str(text).unwrap()).unwrap_err().to_string();
 		assert!(error("key = \"//A\"\nruntimes = [\"jvm\"]").contains("unknown runtime `jvm`"));
 		assert!(error("key = \"//A\"\n[lend]\nmax_tasks = 0").contains("lend.max_tasks"));
 		assert!(error("key = \"//A\"\n[lend]\nhours = \"9-9\"").contains("empty"));
 		assert!(error("key = \"//A\"\nmetrics = \"nowhere\"").contains("metrics"));
 		assert!(error("node = \"ws://x\"").contains("no provider key"));
-		assert!(toml::from_str::<FileConfig>("nod = 1").unwrap_err().to_string().contains("unknown field"));
+		assert!(toml::from_str::<FileConfig>("nod = 1")
+			.unwrap_err()
+			.to_string()
+			.contains("unknown field"));
 		assert!(from_env(|n| (n == "CONUN_WORKER_LEND_CORES").then(|| "many".into())).is_err());
 	}
 

@@ -26,7 +26,9 @@ impl Fault {
 	pub fn from_env() -> Result<Self, String> {
 		let Ok(name) = std::env::var("CONUN_WORKER_FAULT") else { return Ok(Fault::None) };
 		if !cfg!(feature = "fault-injection") {
-			tracing::warn!("CONUN_WORKER_FAULT is set but this build has no fault injection; ignored");
+			tracing::warn!(
+				"CONUN_WORKER_FAULT is set but this build has no fault injection; ignored"
+			);
 			return Ok(Fault::None);
 		}
 		Self::parse(&name)

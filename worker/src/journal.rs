@@ -44,9 +44,9 @@ impl Phase {
 	/// The result and salt to commit or reveal, once the task ran.
 	pub fn commitment(&self) -> Option<(H256, Salt)> {
 		match *self {
-			Phase::Executed { result, salt } |
-			Phase::Committed { result, salt } |
-			Phase::Revealed { result, salt } => Some((result, salt)),
+			Phase::Executed { result, salt }
+			| Phase::Committed { result, salt }
+			| Phase::Revealed { result, salt } => Some((result, salt)),
 			Phase::Running => None,
 		}
 	}
@@ -80,7 +80,13 @@ macro_rules! from_store_errors {
 		}
 	)*};
 }
-from_store_errors!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+from_store_errors!(
+	redb::DatabaseError,
+	redb::TransactionError,
+	redb::TableError,
+	redb::StorageError,
+	redb::CommitError
+);
 
 /// The journal of one worker, in one file of its data directory.
 pub struct Journal {

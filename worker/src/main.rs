@@ -9,7 +9,11 @@ use conun_worker::{
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "conun-worker", version, about = "Run Conun compute tasks on this machine and get paid in CON")]
+#[command(
+	name = "conun-worker",
+	version,
+	about = "Run Conun compute tasks on this machine and get paid in CON"
+)]
 struct Cli {
 	#[command(flatten)]
 	settings: Settings,
@@ -128,7 +132,9 @@ async fn main() -> std::process::ExitCode {
 		let config = Config::load(file.as_deref(), flags)?;
 		match cli.command {
 			Command::Register { stake } => app::register(&config, stake).await,
-			Command::Run => app::run(config, Fault::from_env().map_err(app::AppError)?).await,
+			Command::Run => {
+				app::run(config, Fault::from_env().map_err(app::AppError::Refused)?).await
+			},
 			Command::Status => app::status(&config).await,
 			Command::Unbond { withdraw } => app::unbond(&config, withdraw).await,
 		}

@@ -1,18 +1,97 @@
 //! Prometheus metrics, served on `http://<metrics address>/metrics` by the same endpoint crate
 //! conun-node uses.
 
+use conun_primitives::TaskStatus;
 use polkadot_sdk::substrate_prometheus_endpoint::{
-	exponential_buckets, init_prometheus, register, CounterVec, Gauge, Histogram,
-	HistogramOpts, HistogramVec, Opts, PrometheusError, Registry, U64,
+	exponential_buckets, init_prometheus, register, CounterVec, Gauge, Histogram, HistogramOpts,
+	HistogramVec, Opts, PrometheusError, Registry, U64,
 };
 use std::net::SocketAddr;
+
+/// The `phase` label of `tasks_total`: how far a task got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Milestone {
+	Executed,
+	Committed,
+	Revealed,
+	Challenged,
+	Closed,
+}
+
+impl Milestone {
+	pub fn label(self) -> &'static str {
+		match self {
+			Milestone::Executed => "executed",
+			Milestone::Committed => "committed",
+			Milestone::Revealed => "revealed",
+			Milestone::Challenged => "challenged",
+			Milestone::Closed => "closed",
+		}
+	}
+}
+
+/// The `outcome` label of `tasks_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+	Ok,
+	/// The worker could not do its part (fetching, running, sending).
+	Error,
+	/// The task ran, and ended this way.
+	Ran(TaskStatus),
+	/// Closed after its reveal: the verdict settled it.
+	Settled,
+	/// Closed before its reveal: reassigned, cancelled or failed.
+	Dropped,
+}
+
+impl Outcome {
+	pub fn label(self) -> &'static str {
+		match self {
+			Outcome::Ok => "ok",
+			Outcome::Error => "error",
+			Outcome::Settled => "settled",
+			Outcome::Dropped => "dropped",
+			Outcome::Ran(TaskStatus::Exited(0)) => "success",
+			Outcome::Ran(TaskStatus::Exited(_)) => "exit_error",
+			Outcome::Ran(TaskStatus::OutOfFuel) => "out_of_fuel",
+			Outcome::Ran(TaskStatus::MemoryExceeded) => "memory_exceeded",
+			Outcome::Ran(TaskStatus::Trapped) => "trapped",
+			Outcome::Ran(TaskStatus::TimedOut) => "timed_out",
+			Outcome::Ran(TaskStatus::OutputTooLarge) => "output_too_large",
+			Outcome::Ran(TaskStatus::InvalidProgram) => "invalid_program",
+		}
+	}
+}
+
+/// The `outcome` label of `transactions_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+	/// The node took it into its pool.
+	Sent,
+	/// The node refused it.
+	Refused,
+	/// It is in a block.
+	InBlock,
+	/// It failed in its block, or never reached one in time.
+	Failed,
+}
+
+impl Sent {
+	pub fn label(self) -> &'static str {
+		match self {
+			Sent::Sent => "sent",
+			Sent::Refused => "refused",
+			Sent::InBlock => "in_block",
+			Sent::Failed => "failed",
+		}
+	}
+}
 
 /// Every metric the worker exports.
 #[derive(Clone)]
 pub struct Metrics {
 	pub registry: Registry,
-	/// Tasks that reached a phase, by phase and outcome (`executed` by exit status,
-	/// `committed`, `revealed`, `closed`, `failed` with the reason).
+	/// Tasks that reached a phase, by [`Milestone`] and [`Outcome`].
 	pub tasks: CounterVec<U64>,
 	/// Tasks being fetched or run now.
 	pub running: Gauge<U64>,
@@ -37,10 +116,14 @@ impl Metrics {
 	pub fn new() -> Result<Self, PrometheusError> {
 		let registry = Registry::new_custom(Some("conun_worker".into()), None)?;
 		let tasks = register(
-			CounterVec::new(Opts::new("tasks_total", "Tasks that reached a phase"), &["phase", "outcome"])?,
+			CounterVec::new(
+				Opts::new("tasks_total", "Tasks that reached a phase"),
+				&["phase", "outcome"],
+			)?,
 			&registry,
 		)?;
-		let running = register(Gauge::new("tasks_running", "Tasks being fetched or run")?, &registry)?;
+		let running =
+			register(Gauge::new("tasks_running", "Tasks being fetched or run")?, &registry)?;
 		let execution_seconds = register(
 			HistogramVec::new(
 				HistogramOpts::new("execution_seconds", "Time to run one task in its sandbox")
@@ -49,11 +132,14 @@ impl Metrics {
 			)?,
 			&registry,
 		)?;
-		let bytes_fetched =
-			register(Gauge::new("bytes_fetched_total", "Blob bytes fetched from peers")?, &registry)?;
+		let bytes_fetched = register(
+			Gauge::new("bytes_fetched_total", "Blob bytes fetched from peers")?,
+			&registry,
+		)?;
 		let bytes_served =
 			register(Gauge::new("bytes_served_total", "Blob bytes served to peers")?, &registry)?;
-		let earned = register(Gauge::new("earned", "CON earned, in the smallest unit")?, &registry)?;
+		let earned =
+			register(Gauge::new("earned", "CON earned, in the smallest unit")?, &registry)?;
 		let chain_lag = register(
 			Gauge::new("chain_lag_blocks", "Best block minus the last block the worker handled")?,
 			&registry,
@@ -91,9 +177,14 @@ impl Metrics {
 		})
 	}
 
-	/// Counts a task reaching `phase` with `outcome`.
-	pub fn task(&self, phase: &str, outcome: &str) {
-		self.tasks.with_label_values(&[phase, outcome]).inc();
+	/// Counts a task reaching `milestone` with `outcome`.
+	pub fn task(&self, milestone: Milestone, outcome: Outcome) {
+		self.tasks.with_label_values(&[milestone.label(), outcome.label()]).inc();
+	}
+
+	/// Counts a transaction of `call` and what became of it.
+	pub fn transaction(&self, call: &str, outcome: Sent) {
+		self.transactions.with_label_values(&[call, outcome.label()]).inc();
 	}
 
 	/// Serves the metrics on `addr` until the process ends.

@@ -13,149 +13,45 @@
 #![cfg(feature = "fault-injection")]
 
 use conun_primitives::{
-	content_hash, Deadlines, FailReason, JobTerms, Program, Resources, Standing, TaskInput, TaskOutput,
-	TaskPhase, MAX_OUTPUT_BYTES,
-};
-use conun_worker::{
-	chain::{
-		runtime::conun::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
-		Chain,
-	},
+	content_hash, Deadlines, FailReason, JobTerms, Program, Resources, Standing, TaskInput,
+	TaskOutput, TaskPhase, MAX_OUTPUT_BYTES,
 };
 use conun_sandbox::{Limits, WasmExecutor};
-use std::{
-	io::{Read, Write},
-	path::{Path, PathBuf},
-	process::{Child, Command, Stdio},
-	time::{Duration, Instant},
+use conun_testkit::{free_port, wait_for, Node, NodeConfig, Process, Worker};
+use conun_worker::chain::{
+	runtime::conun::{self, runtime_types::bounded_collections::bounded_vec::BoundedVec},
+	Chain,
 };
+use std::{path::Path, time::Duration};
 use subxt::utils::{AccountId32, Static, H256};
 use subxt_signer::{sr25519::dev, SecretUri};
 
-/// Kills a child process when the test ends, however it ends.
-struct Process(Child);
-
-impl Drop for Process {
-	fn drop(&mut self) {
-		let _ = self.0.kill();
-		let _ = self.0.wait();
-	}
+/// One provider's worker: the binary this test builds (with fault injection), the dev account
+/// `//NAME`, its data directory in `root`, its metrics on a port of its own, wasm only, up to
+/// four tasks at once.
+fn new_provider(root: &Path, name: &str) -> Worker {
+	Worker::new(env!("CARGO_BIN_EXE_conun-worker"), root, name)
+		.with_metrics()
+		.with_max_tasks(4)
 }
 
-/// A free port on 127.0.0.1 for a process this test starts. It is taken below Linux's ephemeral
-/// range (32768–60999), from which the kernel picks the local ports of outgoing connections: a
-/// port asked of the kernel with `bind(0)` comes from that range, and the node's or a worker's
-/// own connections could take it before the process it was meant for binds it. The ports one
-/// test binary hands out never repeat.
-fn free_port() -> u16 {
-	use std::sync::atomic::{AtomicU32, Ordering};
-	const FIRST: u32 = 10_000;
-	const COUNT: u32 = 22_000;
-	static NEXT: AtomicU32 = AtomicU32::new(0);
-	let start = std::process::id().wrapping_mul(7919) % COUNT;
-	for _ in 0..COUNT {
-		let port = (FIRST + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % COUNT) as u16;
-		if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-			return port;
-		}
-	}
-	panic!("no free port between {FIRST} and {}", FIRST + COUNT)
+/// The account of a secret URI such as `//Bob`.
+fn account_of(key: &str) -> AccountId32 {
+	let uri: SecretUri = key.parse().unwrap();
+	subxt_signer::sr25519::Keypair::from_uri(&uri)
+		.unwrap()
+		.public_key()
+		.to_account_id()
 }
 
-fn node_binary() -> PathBuf {
-	let path = std::env::var_os("CONUN_NODE").map(PathBuf::from).unwrap_or_else(|| {
-		let target = std::env::var_os("CARGO_TARGET_DIR")
-			.map(PathBuf::from)
-			.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-		target.join("release/conun-node")
-	});
-	assert!(path.exists(), "{} is missing: cargo build --release -p conun-node", path.display());
-	path
+/// A provider's account.
+trait Account {
+	fn account(&self) -> AccountId32;
 }
 
-/// Starts `conun-node --dev` keeping its chain in `dir/chain`, so that it can be restarted.
-fn start_node(dir: &Path, rpc_port: u16) -> Process {
-	let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("node.log")).unwrap();
-	Process(
-		Command::new(node_binary())
-			.args(["--dev", "--no-prometheus", "--no-telemetry", "--no-mdns"])
-			.arg("--base-path")
-			.arg(dir.join("chain"))
-			.args(["--rpc-port", &rpc_port.to_string(), "--port", &free_port().to_string()])
-			.stdout(Stdio::null())
-			.stderr(log)
-			.spawn()
-			.expect("conun-node starts"),
-	)
-}
-
-/// One provider's worker: its key, data directory, ports and runtimes.
-struct Provider {
-	name: &'static str,
-	key: String,
-	dir: PathBuf,
-	p2p_port: u16,
-	metrics_port: u16,
-	runtimes: &'static str,
-}
-
-impl Provider {
-	fn new(root: &Path, name: &'static str) -> Self {
-		let dir = root.join(name);
-		std::fs::create_dir_all(&dir).unwrap();
-		Self { name, key: format!("//{name}"), dir, p2p_port: free_port(), metrics_port: free_port(), runtimes: "wasm" }
-	}
-
-	fn command(&self, url: &str) -> Command {
-		let mut command = Command::new(env!("CARGO_BIN_EXE_conun-worker"));
-		command
-			.args(["--node", url, "--key", &self.key, "--runtimes", self.runtimes])
-			.arg("--data-dir")
-			.arg(&self.dir)
-			.args(["--listen", &format!("/ip4/127.0.0.1/tcp/{}", self.p2p_port)])
-			.args(["--metrics", &format!("127.0.0.1:{}", self.metrics_port)])
-			.args(["--cores", "1", "--memory-mib", "256", "--max-tasks", "4"])
-			.env_remove("CONUN_WORKER_FAULT");
-		command
-	}
-
-	fn register(&self, url: &str) {
-		let out = self.command(url).args(["register", "--stake", "1000"]).output().unwrap();
-		assert!(
-			out.status.success(),
-			"{} could not register: {}",
-			self.name,
-			String::from_utf8_lossy(&out.stderr)
-		);
-	}
-
-	fn run(&self, url: &str, fault: Option<&str>) -> Process {
-		let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("worker.log")).unwrap();
-		let mut command = self.command(url);
-		command.arg("run").stdout(Stdio::null()).stderr(log);
-		if let Some(fault) = fault {
-			command.env("CONUN_WORKER_FAULT", fault);
-		}
-		Process(command.spawn().unwrap())
-	}
-
-	fn log(&self) -> String {
-		std::fs::read_to_string(self.dir.join("worker.log")).unwrap_or_default()
-	}
-
+impl Account for Worker {
 	fn account(&self) -> AccountId32 {
-		let uri: SecretUri = self.key.parse().unwrap();
-		subxt_signer::sr25519::Keypair::from_uri(&uri).unwrap().public_key().to_account_id()
-	}
-
-	/// The worker's Prometheus page.
-	fn metrics(&self) -> String {
-		let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.metrics_port)).unwrap();
-		stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-		write!(stream, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
-		let mut page = String::new();
-		stream.read_to_string(&mut page).unwrap();
-		page
+		account_of(&self.key)
 	}
 }
 
@@ -173,32 +69,17 @@ const PROGRAM: &str = r#"(module
     (i32.store (i32.const 4) (i32.add (i32.const 10) (i32.load (i32.const 16))))
     (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 20)))))"#;
 
-async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(
-	what: &str,
-	timeout: Duration,
-	mut check: impl FnMut() -> F,
-) -> T {
-	let start = Instant::now();
-	loop {
-		if let Some(value) = check().await {
-			return value;
-		}
-		assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
-		tokio::time::sleep(Duration::from_millis(500)).await;
-	}
-}
-
 /// A dev chain with a requester that serves one wasm program and its input over libp2p.
+/// Its node goes first when it is dropped, its directory last.
 struct Market {
-	root: tempfile::TempDir,
-	rpc_port: u16,
+	node: Node,
 	url: String,
 	requester: Chain,
 	store: std::sync::Arc<conun_net::BlobStore>,
 	net: conun_net::NetHandle,
 	program: Vec<u8>,
 	input: Vec<u8>,
-	node: Process,
+	root: tempfile::TempDir,
 }
 
 const FUEL: u64 = 1_000_000;
@@ -207,9 +88,9 @@ const PRICE: u128 = 1_000_000_000_000;
 impl Market {
 	async fn start() -> Self {
 		let root = tempfile::tempdir().unwrap();
-		let rpc_port = free_port();
-		let url = format!("ws://127.0.0.1:{rpc_port}");
-		let node = start_node(root.path(), rpc_port);
+		// `conun-node --dev` keeping its chain in `root/chain`, so that it can be restarted.
+		let node = NodeConfig::dev(root.path()).base_path(root.path().join("chain")).start();
+		let url = node.ws_url();
 		let requester = wait_for("the node", Duration::from_secs(60), || {
 			let url = url.clone();
 			async move { Chain::connect(&url, dev::alice()).await.ok() }
@@ -217,24 +98,24 @@ impl Market {
 		.await;
 		let program = wat::parse_str(PROGRAM).unwrap();
 		let input = b"the sum of 1..100 is 5050".to_vec();
-		let store = std::sync::Arc::new(conun_net::BlobStore::open(root.path().join("requester")).unwrap());
+		let store =
+			std::sync::Arc::new(conun_net::BlobStore::open(root.path().join("requester")).unwrap());
 		assert_eq!(store.import_bytes(&program).unwrap(), content_hash(&program));
 		assert_eq!(store.import_bytes(&input).unwrap(), content_hash(&input));
-		let keypair = conun_net::keypair::load_or_create(&root.path().join("requester.key")).unwrap();
+		let keypair =
+			conun_net::keypair::load_or_create(&root.path().join("requester.key")).unwrap();
 		let net = conun_net::start(conun_net::NetConfig {
 			listen: vec![format!("/ip4/127.0.0.1/tcp/{}", free_port()).parse().unwrap()],
 			..conun_net::NetConfig::new(keypair, store.clone())
 		})
 		.await
 		.unwrap();
-		Self { root, rpc_port, url, requester, store, net, program, input, node }
+		Self { node, url, requester, store, net, program, input, root }
 	}
 
 	/// Stops the node and starts it again on the same chain and port.
 	async fn restart_node(&mut self) {
-		self.node.0.kill().unwrap();
-		self.node.0.wait().unwrap();
-		self.node = start_node(self.root.path(), self.rpc_port);
+		self.node.restart();
 		self.requester = wait_for("the node to come back", Duration::from_secs(60), || {
 			let url = self.url.clone();
 			async move { Chain::connect(&url, dev::alice()).await.ok() }
@@ -243,17 +124,19 @@ impl Market {
 	}
 
 	/// Registers providers with these dev names.
-	fn providers(&self, names: &[&'static str]) -> Vec<Provider> {
+	fn providers(&self, names: &[&'static str]) -> Vec<Worker> {
 		self.providers_with(names, "wasm")
 	}
 
 	/// Registers providers with these names (dev accounts, or new ones Alice funds first)
 	/// offering `runtimes`.
-	fn providers_with(&self, names: &[&'static str], runtimes: &'static str) -> Vec<Provider> {
-		let providers: Vec<Provider> =
-			names.iter().map(|name| Provider { runtimes, ..Provider::new(self.root.path(), name) }).collect();
+	fn providers_with(&self, names: &[&'static str], runtimes: &'static str) -> Vec<Worker> {
+		let providers: Vec<Worker> = names
+			.iter()
+			.map(|name| new_provider(self.root.path(), name).with_runtimes(runtimes))
+			.collect();
 		for provider in &providers {
-			provider.register(&self.url);
+			provider.register(&self.url, 1000);
 		}
 		providers
 	}
@@ -261,8 +144,11 @@ impl Market {
 	/// Gives `names`' accounts CON from Alice, enough to stake and pay fees.
 	async fn fund(&self, names: &[&'static str]) {
 		for name in names {
-			let account = Provider::new(self.root.path(), name).account();
-			self.requester.transfer(&account, 2_000 * 1_000_000_000_000).await.expect("Alice pays");
+			let account = account_of(&format!("//{name}"));
+			self.requester
+				.transfer(&account, 2_000 * 1_000_000_000_000)
+				.await
+				.expect("Alice pays");
 		}
 	}
 
@@ -308,8 +194,11 @@ impl Market {
 			min_reputation: 0,
 			deadlines: Deadlines { execution: 10, commit: 10, reveal: 20 },
 		};
-		let contact =
-			conun_net::contact::to_contact(&self.net.peer_id(), &self.net.listen_addrs().await.unwrap()).unwrap();
+		let contact = conun_net::contact::to_contact(
+			&self.net.peer_id(),
+			&self.net.listen_addrs().await.unwrap(),
+		)
+		.unwrap();
 		let post = conun::tx().market().post_job(
 			Static(program),
 			BoundedVec(vec![Static(input)]),
@@ -321,7 +210,8 @@ impl Market {
 
 	/// What every honest replica computes.
 	fn expected(&self) -> TaskOutput {
-		let limits = Limits { fuel: FUEL, memory_bytes: 64 << 20, max_output: MAX_OUTPUT_BYTES as usize };
+		let limits =
+			Limits { fuel: FUEL, memory_bytes: 64 << 20, max_output: MAX_OUTPUT_BYTES as usize };
 		WasmExecutor::new().run(&self.program, "_start", &self.input, limits).output
 	}
 
@@ -330,11 +220,16 @@ impl Market {
 	async fn verdict(&self) -> H256 {
 		wait_for("the task's verdict", Duration::from_secs(120), || async {
 			let at = self.requester.at_best().await.ok()?;
-			let task = at.storage().try_fetch(conun::storage().market().tasks(), (0u64, 0u32)).await.ok()??;
+			let task = at
+				.storage()
+				.try_fetch(conun::storage().market().tasks(), (0u64, 0u32))
+				.await
+				.ok()??;
 			let task = task.decode().ok()?;
 			match task.phase.0 {
 				TaskPhase::Verified { result } => {
-					let assigned = task.replicas.0.iter().map(|r| r.assigned_at).min().unwrap_or_default();
+					let assigned =
+						task.replicas.0.iter().map(|r| r.assigned_at).min().unwrap_or_default();
 					eprintln!(
 						"assigned in block {assigned}, verified by block {}: {} blocks",
 						at.block_number(),
@@ -349,9 +244,14 @@ impl Market {
 		.await
 	}
 
-	async fn standing(&self, provider: &Provider) -> (Standing<u128>, u128) {
+	async fn standing(&self, provider: &Worker) -> (Standing<u128>, u128) {
 		let at = self.requester.at_best().await.unwrap();
-		let view = self.requester.provider(&at, &provider.account()).await.unwrap().expect("registered");
+		let view = self
+			.requester
+			.provider(&at, &provider.account())
+			.await
+			.unwrap()
+			.expect("registered");
 		(view.standing, view.stake)
 	}
 }
@@ -367,7 +267,7 @@ async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveal
 
 	// Dave commits, then crashes before revealing; restarted, it reveals from its journal.
 	let crashed = wait_for("Dave to crash after committing", Duration::from_secs(120), || {
-		let status = dave.0.try_wait().unwrap();
+		let status = dave.try_wait().unwrap();
 		async move { status }
 	})
 	.await;
@@ -384,10 +284,18 @@ async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveal
 	.await;
 	let at = market.requester.at_best().await.unwrap();
 	let contacts = conun::storage().market().provider_contacts();
-	let contact = at.storage().try_fetch(contacts, (providers[0].account(),)).await.unwrap().unwrap();
+	let contact = at
+		.storage()
+		.try_fetch(contacts, (providers[0].account(),))
+		.await
+		.unwrap()
+		.unwrap();
 	let bob = conun_net::contact::from_contact(&contact.decode().unwrap().0).unwrap();
 	market.net.add_peer(bob.0, bob.1.clone()).await.unwrap();
-	let early = market.net.request(bob.0, conun_net::protocol::Request::Receipt { job: 0, task: 0 }).await;
+	let early = market
+		.net
+		.request(bob.0, conun_net::protocol::Request::Receipt { job: 0, task: 0 })
+		.await;
 	assert!(matches!(early, Ok(conun_net::protocol::Response::NotFound)), "{early:?}");
 	assert!(providers[2].log().contains("fault injection: crashing"), "{}", providers[2].log());
 	drop(dave);
@@ -396,7 +304,11 @@ async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveal
 	let expected = market.expected();
 	assert_eq!(expected.stdout, b"verified: the sum of 1..100 is 5050");
 	let verified = market.verdict().await;
-	assert_eq!(verified, expected.result_hash(), "the chain verified the result every replica computed");
+	assert_eq!(
+		verified,
+		expected.result_hash(),
+		"the chain verified the result every replica computed"
+	);
 
 	// Every replica, the restarted one included, is paid for its verified result.
 	for provider in &providers {
@@ -408,30 +320,53 @@ async fn three_workers_verify_a_job_and_one_killed_after_committing_still_reveal
 
 	// The result is served: the requester fetches it from a worker and checks it.
 	let result_size = codec::Encode::encoded_size(&expected) as u64;
-	market.net.fetch(verified, result_size, vec![bob.clone()]).await.expect("the result is served");
+	market
+		.net
+		.fetch(verified, result_size, vec![bob.clone()])
+		.await
+		.expect("the result is served");
 	let blob = market.store.read(verified).unwrap();
 	assert_eq!(<TaskOutput as codec::Decode>::decode(&mut &blob[..]).unwrap(), expected);
 
 	// A requester can ask a worker for the task's receipt, then fetch its logs by their hash:
 	// once the worker has forgotten the task, at a finalized block after the verdict.
 	let bytes = wait_for("Bob's receipt", Duration::from_secs(60), || async {
-		match market.net.request(bob.0, conun_net::protocol::Request::Receipt { job: 0, task: 0 }).await {
+		match market
+			.net
+			.request(bob.0, conun_net::protocol::Request::Receipt { job: 0, task: 0 })
+			.await
+		{
 			Ok(conun_net::protocol::Response::Receipt(bytes)) => Some(bytes),
 			_ => None,
 		}
 	})
 	.await;
-	let receipt = <conun_worker::journal::Receipt as codec::Decode>::decode(&mut &bytes[..]).unwrap();
+	let receipt =
+		<conun_worker::journal::Receipt as codec::Decode>::decode(&mut &bytes[..]).unwrap();
 	assert_eq!((receipt.result, receipt.status), (verified, expected.status));
-	assert!(receipt.work > 0 && receipt.bytes_in == (market.program.len() + market.input.len()) as u64);
-	market.net.fetch(receipt.logs, 1 << 20, vec![bob]).await.expect("the logs are served");
+	assert!(
+		receipt.work > 0 && receipt.bytes_in == (market.program.len() + market.input.len()) as u64
+	);
+	market
+		.net
+		.fetch(receipt.logs, 1 << 20, vec![bob])
+		.await
+		.expect("the logs are served");
 	assert_eq!(market.store.read(receipt.logs).unwrap(), b"", "this program logs nothing");
 
 	// And the workers report it.
 	let page = providers[0].metrics();
-	assert!(page.contains(r#"conun_worker_tasks_total{outcome="success",phase="executed"} 1"#), "{page}");
+	assert!(
+		page.contains(r#"conun_worker_tasks_total{outcome="success",phase="executed"} 1"#),
+		"{page}"
+	);
 	assert!(page.contains("conun_worker_execution_seconds_bucket"), "{page}");
-	assert!(page.contains(r#"conun_worker_transactions_total{call="commit_results",outcome="in_block"} 1"#), "{page}");
+	assert!(
+		page.contains(
+			r#"conun_worker_transactions_total{call="commit_results",outcome="in_block"} 1"#
+		),
+		"{page}"
+	);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -445,11 +380,20 @@ async fn a_requester_who_never_serves_its_input_costs_the_providers_nothing() {
 	}
 	// The requester holds the program but never had this input: nobody can fetch it.
 	let missing = b"an input nobody serves".to_vec();
-	market.post_with(market.wasm(), TaskInput { hash: content_hash(&missing), size: missing.len() as u64 }).await;
+	market
+		.post_with(
+			market.wasm(),
+			TaskInput { hash: content_hash(&missing), size: missing.len() as u64 },
+		)
+		.await;
 
 	let reason = wait_for("the task to fail", Duration::from_secs(180), || async {
 		let at = market.requester.at_best().await.ok()?;
-		let task = at.storage().try_fetch(conun::storage().market().tasks(), (0u64, 0u32)).await.ok()??;
+		let task = at
+			.storage()
+			.try_fetch(conun::storage().market().tasks(), (0u64, 0u32))
+			.await
+			.ok()??;
 		match task.decode().ok()?.phase.0 {
 			TaskPhase::Failed { reason } => Some(reason),
 			TaskPhase::Verified { .. } => panic!("a task without its input was verified"),
@@ -462,7 +406,10 @@ async fn a_requester_who_never_serves_its_input_costs_the_providers_nothing() {
 		let (standing, stake) = market.standing(provider).await;
 		assert_eq!((stake, standing.slashed), (stake_before, 0), "{}", provider.log());
 	}
-	let reported = providers.iter().filter(|p| p.log().contains("reporting them unavailable")).count();
+	let reported = providers
+		.iter()
+		.filter(|p| p.log().contains("reporting them unavailable"))
+		.count();
 	assert!(reported >= 2, "a majority reported the input unavailable");
 }
 
@@ -504,14 +451,22 @@ async fn two_colluders_are_overruled_by_the_chain_and_the_honest_worker_is_paid(
 
 	// The colluders' result wins the vote; Charlie challenges it with the program and input it
 	// holds, and the chain's own run of the task decides.
-	assert_eq!(market.verdict().await, market.expected().result_hash(), "the chain's run decides, not the vote");
+	assert_eq!(
+		market.verdict().await,
+		market.expected().result_hash(),
+		"the chain's run decides, not the vote"
+	);
 	assert!(providers[2].log().contains("challenging it"), "{}", providers[2].log());
 	let (honest, stake) = market.standing(&providers[2]).await;
 	assert_eq!((honest.verified, honest.earned), (1, PRICE), "{}", providers[2].log());
 	assert!(stake >= stakes[2], "the honest provider is whole");
 	for (colluder, before) in providers[..2].iter().zip(&stakes) {
 		let (standing, stake) = market.standing(colluder).await;
-		assert_eq!((standing.verified, standing.reputation), (0, 0), "out of the market: {standing:?}");
+		assert_eq!(
+			(standing.verified, standing.reputation),
+			(0, 0),
+			"out of the market: {standing:?}"
+		);
 		assert!(stake <= before / 2 + 1, "slashed: {stake} of {before}");
 	}
 }
@@ -539,7 +494,8 @@ async fn workers_carry_on_after_their_node_restarts() {
 async fn when_every_replica_colludes_the_requesters_spot_check_catches_it() {
 	let market = Market::start().await;
 	let providers = market.providers(&["Eve", "Ferdie", "Charlie"]);
-	let _workers: Vec<Process> = providers.iter().map(|p| p.run(&market.url, Some("collude"))).collect();
+	let _workers: Vec<Process> =
+		providers.iter().map(|p| p.run(&market.url, Some("collude"))).collect();
 	let mut stakes = Vec::new();
 	for provider in &providers {
 		stakes.push(market.standing(provider).await.1);
@@ -554,8 +510,14 @@ async fn when_every_replica_colludes_the_requesters_spot_check_catches_it() {
 		matches!(tasks.first()?.phase, TaskPhase::Provisional { .. }).then_some(tasks)
 	})
 	.await;
-	assert_ne!(tasks[0].phase.result(), Some(market.expected().result_hash()), "the colluders' result won the vote");
-	let report = conun_cli::spot_check::spot_check(&market.requester, &market.net, 0, &tasks, 1).await.unwrap();
+	assert_ne!(
+		tasks[0].phase.result(),
+		Some(market.expected().result_hash()),
+		"the colluders' result won the vote"
+	);
+	let report = conun_cli::spot_check::spot_check(&market.requester, &market.net, 0, &tasks, 1)
+		.await
+		.unwrap();
 	assert_eq!((report.agreed.len(), report.challenged.clone()), (0, vec![0]), "{report:?}");
 
 	// No replica revealed what the chain computed: nobody holds the right output, so the task
@@ -565,7 +527,11 @@ async fn when_every_replica_colludes_the_requesters_spot_check_catches_it() {
 	assert_eq!(task.phase, TaskPhase::Failed { reason: FailReason::OverruledByReferee });
 	for (colluder, before) in providers.iter().zip(&stakes) {
 		let (standing, stake) = market.standing(colluder).await;
-		assert_eq!((standing.verified, standing.reputation), (0, 0), "out of the market: {standing:?}");
+		assert_eq!(
+			(standing.verified, standing.reputation),
+			(0, 0),
+			"out of the market: {standing:?}"
+		);
 		assert!(stake <= before / 2 + 1, "slashed: {stake} of {before}");
 	}
 	let job = market.requester.job(&at, 0).await.unwrap().unwrap();
@@ -597,7 +563,8 @@ async fn a_docker_verdict_two_colluders_won_is_overturned_by_a_fresh_committee()
 		(task.replicas.len() == 3).then_some(())
 	})
 	.await;
-	const COMMITTEE: [&str; 7] = ["Member1", "Member2", "Member3", "Member4", "Member5", "Member6", "Member7"];
+	const COMMITTEE: [&str; 7] =
+		["Member1", "Member2", "Member3", "Member4", "Member5", "Member6", "Member7"];
 	market.fund(&COMMITTEE).await;
 	let committee = market.providers_with(&COMMITTEE, "wasm,docker");
 	let _members: Vec<Process> = committee.iter().map(|p| p.run(&market.url, None)).collect();
@@ -611,13 +578,21 @@ async fn a_docker_verdict_two_colluders_won_is_overturned_by_a_fresh_committee()
 	let task = market.requester.task(&at, 0, 0).await.unwrap().unwrap();
 	let charlie = first[2].account();
 	let charlies = task.replicas.iter().find(|r| r.provider == charlie).expect("Charlie ran it");
-	assert_eq!(charlies.progress, conun_worker::chain::market::ReplicaProgress::Superseded(verdict), "the committee sided with Charlie");
+	assert_eq!(
+		charlies.progress,
+		conun_worker::chain::market::ReplicaProgress::Superseded(verdict),
+		"the committee sided with Charlie"
+	);
 	let (honest, stake) = market.standing(&first[2]).await;
 	assert_eq!((honest.verified, honest.earned), (1, PRICE), "{log}");
 	assert!(stake >= stakes[2], "the honest provider is whole");
 	for (colluder, before) in first[..2].iter().zip(&stakes) {
 		let (standing, stake) = market.standing(colluder).await;
-		assert_eq!((standing.verified, standing.reputation), (0, 0), "out of the market: {standing:?}");
+		assert_eq!(
+			(standing.verified, standing.reputation),
+			(0, 0),
+			"out of the market: {standing:?}"
+		);
 		assert!(stake <= before / 2 + 1, "slashed: {stake} of {before}");
 	}
 	let mut paid = 0;

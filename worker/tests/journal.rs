@@ -43,9 +43,17 @@ fn open_tasks_are_what_a_restart_resumes() {
 	let dir = tempfile::tempdir().unwrap();
 	let journal = Journal::open(&dir.path().join("journal.redb")).unwrap();
 	journal.put(task(2, 5), &executed(1)).unwrap();
-	journal.put(task(1, 9), &Entry { phase: Phase::Running, receipt: None }).unwrap();
 	journal
-		.put(task(3, 0), &Entry { phase: Phase::Revealed { result: H256::repeat_byte(3), salt: [3; 32] }, receipt: None })
+		.put(task(1, 9), &Entry { phase: Phase::Running, receipt: None })
+		.unwrap();
+	journal
+		.put(
+			task(3, 0),
+			&Entry {
+				phase: Phase::Revealed { result: H256::repeat_byte(3), salt: [3; 32] },
+				receipt: None,
+			},
+		)
 		.unwrap();
 	let open: Vec<TaskRef> = journal.open_tasks().unwrap().into_iter().map(|(t, _)| t).collect();
 	assert_eq!(open, vec![task(1, 9), task(2, 5), task(3, 0)]);
@@ -91,7 +99,8 @@ fn a_corrupt_entry_is_reported_with_its_task() {
 		let db = redb::Database::create(&path).unwrap();
 		let txn = db.begin_write().unwrap();
 		{
-			let table: redb::TableDefinition<(u64, u32), &[u8]> = redb::TableDefinition::new("tasks");
+			let table: redb::TableDefinition<(u64, u32), &[u8]> =
+				redb::TableDefinition::new("tasks");
 			txn.open_table(table).unwrap().insert((5, 1), &[0xff_u8, 0xff][..]).unwrap();
 		}
 		txn.commit().unwrap();
@@ -115,15 +124,26 @@ fn a_forgotten_task_keeps_its_receipt_for_the_retention_period() {
 		bytes_out: 30,
 		logs: H256::repeat_byte(2),
 	};
-	let entry = Entry { phase: Phase::Revealed { result: receipt.result, salt: [1; 32] }, receipt: Some(receipt) };
+	let entry = Entry {
+		phase: Phase::Revealed { result: receipt.result, salt: [1; 32] },
+		receipt: Some(receipt),
+	};
 	journal.put(task(5, 0), &entry).unwrap();
 	journal.put(task(5, 1), &entry).unwrap();
-	assert_eq!(journal.settled_receipt(task(5, 0)).unwrap(), None, "an open task's receipt is not served");
+	assert_eq!(
+		journal.settled_receipt(task(5, 0)).unwrap(),
+		None,
+		"an open task's receipt is not served"
+	);
 	journal.remove(task(5, 0), 100).unwrap();
 	journal.remove(task(5, 1), 200).unwrap();
 	assert_eq!(journal.get(task(5, 0)).unwrap(), None, "forgotten");
 	assert!(journal.open_tasks().unwrap().is_empty());
-	assert_eq!(journal.settled_receipt(task(5, 0)).unwrap(), Some(receipt), "but its receipt is served");
+	assert_eq!(
+		journal.settled_receipt(task(5, 0)).unwrap(),
+		Some(receipt),
+		"but its receipt is served"
+	);
 	assert_eq!(journal.prune_receipts(150).unwrap(), 1);
 	assert_eq!(journal.settled_receipt(task(5, 0)).unwrap(), None);
 	assert_eq!(journal.settled_receipt(task(5, 1)).unwrap(), Some(receipt));

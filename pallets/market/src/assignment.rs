@@ -24,10 +24,10 @@
 //! dense arrays read by index, the queue is read at its front.
 
 use crate::{
-	committee_size, Assignments, BalanceOf, Config, Escalations, Event, JobInfo, Jobs, Pallet,
-	LaneBounds, Lanes, Parked, ParkedHead, ParkedTail, Pool, PoolLen, ProviderInfo, Providers, Queue,
-	QueueEntry, QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState, RuntimeProviders, TaskInfo, Tasks,
-	WeightInfo,
+	committee_size, Assignments, BalanceOf, Config, Escalations, Event, JobInfo, Jobs, LaneBounds,
+	Lanes, Pallet, Parked, ParkedHead, ParkedTail, Pool, PoolLen, ProviderInfo, Providers, Queue,
+	QueueEntry, QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState, RuntimeProviders,
+	TaskInfo, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -337,7 +337,12 @@ impl<T: Config> Pallet<T> {
 		parked.saturating_reduce(first);
 		Self::retry_parked(now, meter, &mut draws, first);
 		Self::work_queue(now, meter, &mut draws);
-		Self::retry_parked(now, meter, &mut draws, parked.min(retries.saturating_mul(SPARE_RETRIES)));
+		Self::retry_parked(
+			now,
+			meter,
+			&mut draws,
+			parked.min(retries.saturating_mul(SPARE_RETRIES)),
+		);
 	}
 
 	/// What one visit of a queue entry costs besides its tasks: the ring's bounds and slot,
@@ -410,7 +415,9 @@ impl<T: Config> Pallet<T> {
 			let Some(entry) = parking.pop_front() else { continue };
 			match Self::visit(now, entry, meter, draws) {
 				Visit::Done => {},
-				Visit::TurnOver { entry, requester } => Self::enqueue_entry(&requester, entry, false),
+				Visit::TurnOver { entry, requester } => {
+					Self::enqueue_entry(&requester, entry, false)
+				},
 				Visit::Stuck(entry) => parking.push_back(entry),
 				Visit::OutOfWeight(entry) => {
 					parking.push_front(entry);
@@ -477,9 +484,9 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn worst_task_weight() -> Weight {
 		let replicas = T::MaxReplicas::get();
 		T::WeightInfo::assign_task(replicas, T::MaxProviders::get())
-			.saturating_add(
-				T::WeightInfo::sampling_misses(replicas.saturating_mul(T::MaxSamplingAttempts::get())),
-			)
+			.saturating_add(T::WeightInfo::sampling_misses(
+				replicas.saturating_mul(T::MaxSamplingAttempts::get()),
+			))
 			.max(T::WeightInfo::cancel_task(ReplicaSlots::<T>::get()))
 			.max(Self::worst_give_up_weight())
 	}
@@ -489,9 +496,9 @@ impl<T: Config> Pallet<T> {
 	fn worst_give_up_weight() -> Weight {
 		let replicas = T::MaxReplicas::get();
 		T::WeightInfo::assign_task(0, 0)
-			.saturating_add(
-				T::WeightInfo::sampling_misses(replicas.saturating_mul(T::MaxSamplingAttempts::get())),
-			)
+			.saturating_add(T::WeightInfo::sampling_misses(
+				replicas.saturating_mul(T::MaxSamplingAttempts::get()),
+			))
 			.saturating_add(Self::worst_verdict_weight())
 			.saturating_add(Self::schedule_deadline_weight())
 	}
@@ -518,17 +525,16 @@ impl<T: Config> Pallet<T> {
 		}
 		// An expired job's tasks without replicas end without a draw; so does a task with no
 		// room left for the replicas it wants.
-		let no_room = task.replicas.len().saturating_add(missing as usize) >
-			ReplicaSlots::<T>::get() as usize;
+		let no_room = task.replicas.len().saturating_add(missing as usize)
+			> ReplicaSlots::<T>::get() as usize;
 		if (job.expired && task.replicas.is_empty()) || no_room {
 			meter.consume(T::WeightInfo::cancel_task(task.replicas.len() as u32));
 			Self::fail_task(task_ref, job, &mut task, FailReason::Unassignable);
 			Tasks::<T>::insert(job_id, index, task);
 			return Step::GaveUp;
 		}
-		let commit_by = now
-			.saturating_add(job.deadlines.execution)
-			.saturating_add(job.deadlines.commit);
+		let commit_by =
+			now.saturating_add(job.deadlines.execution).saturating_add(job.deadlines.commit);
 		let mut attempts = 0u32;
 		let mut stalled = None;
 		let first_new = task.replicas.len();
@@ -599,13 +605,19 @@ impl<T: Config> Pallet<T> {
 	) -> Step {
 		if task.stalled != Some(reason) {
 			task.stalled = Some(reason);
-			Self::deposit_event(Event::TaskUnassignable { job: task_ref.job, task: task_ref.task, reason });
+			Self::deposit_event(Event::TaskUnassignable {
+				job: task_ref.job,
+				task: task_ref.task,
+				reason,
+			});
 		}
 		// Every wait ends, whatever its reason: replicas may be locked waiting, terms may find
 		// nobody, and providers that are paused or leaving may never come back.
 		let since = *task.stalled_since.get_or_insert(now);
 		if now >= since.saturating_add(T::UnassignableTimeout::get()) {
-			meter.consume(Self::worst_verdict_weight().saturating_add(Self::schedule_deadline_weight()));
+			meter.consume(
+				Self::worst_verdict_weight().saturating_add(Self::schedule_deadline_weight()),
+			);
 			Self::give_up(now, job, task_ref, &mut task, reason);
 			Tasks::<T>::insert(task_ref.job, task_ref.task, task);
 			return Step::GaveUp;
@@ -708,9 +720,10 @@ impl<T: Config> Pallet<T> {
 				point -= weight;
 			}
 			// Only reached with no candidate at all (or weights that saturated).
-			return candidates.pop().map(|(who, _)| who).ok_or(
-				rejections.most_common().unwrap_or(Unassignable::TooFewDistinctProviders),
-			);
+			return candidates
+				.pop()
+				.map(|(who, _)| who)
+				.ok_or(rejections.most_common().unwrap_or(Unassignable::TooFewDistinctProviders));
 		}
 		for _ in 0..max_attempts {
 			attempts.saturating_inc();
@@ -745,8 +758,14 @@ impl<T: Config> Pallet<T> {
 			return None;
 		};
 		Some(
-			fit(&provider, || Self::reputation(&who), &job.resources, job.price, job.min_reputation)
-				.map(|_| (who, Self::draw_weight(provider.stake))),
+			fit(
+				&provider,
+				|| Self::reputation(&who),
+				&job.resources,
+				job.price,
+				job.min_reputation,
+			)
+			.map(|_| (who, Self::draw_weight(provider.stake))),
 		)
 	}
 }

@@ -69,9 +69,9 @@ impl<T: Config> Pallet<T> {
 			// A commitment shows the data could be fetched (and its replica now serves it):
 			// reports then only replace, or colluders could fail the task and free the result
 			// of the replica that did the work.
-			let fails = job.state == JobState::Open &&
-				!task.any_committed() &&
-				task.unavailable_this_round() >= Self::reports_to_fail(&job);
+			let fails = job.state == JobState::Open
+				&& !task.any_committed()
+				&& task.unavailable_this_round() >= Self::reports_to_fail(&job);
 			if fails {
 				let burned = Self::burn_deposit(&mut job, T::TaskDeposit::get());
 				if !burned.is_zero() {

@@ -154,7 +154,12 @@ fn salt() -> conun_primitives::Salt {
 	[9u8; 32]
 }
 
-fn commit_items<T: Config>(who: &T::AccountId, job: JobId, tasks: u32, byte: u8) -> BoundedVec<CommitItem, T::MaxBatch> {
+fn commit_items<T: Config>(
+	who: &T::AccountId,
+	job: JobId,
+	tasks: u32,
+	byte: u8,
+) -> BoundedVec<CommitItem, T::MaxBatch> {
 	BoundedVec::truncate_from(
 		(0..tasks)
 			.map(|task| {
@@ -165,10 +170,18 @@ fn commit_items<T: Config>(who: &T::AccountId, job: JobId, tasks: u32, byte: u8)
 	)
 }
 
-fn reveal_items<T: Config>(job: JobId, tasks: u32, byte: u8) -> BoundedVec<RevealItem, T::MaxBatch> {
+fn reveal_items<T: Config>(
+	job: JobId,
+	tasks: u32,
+	byte: u8,
+) -> BoundedVec<RevealItem, T::MaxBatch> {
 	BoundedVec::truncate_from(
 		(0..tasks)
-			.map(|task| RevealItem { task: TaskRef { job, task }, result: result_of(byte), salt: salt() })
+			.map(|task| RevealItem {
+				task: TaskRef { job, task },
+				result: result_of(byte),
+				salt: salt(),
+			})
 			.collect(),
 	)
 }
@@ -229,7 +242,8 @@ mod benchmarks {
 		let who = funded::<T>("provider", 0);
 		let mut wasm_only = capabilities(4);
 		wasm_only.runtimes.docker = false;
-		Market::<T>::do_register(who.clone(), stake::<T>(), wasm_only, contact(), 1u32.into()).unwrap();
+		Market::<T>::do_register(who.clone(), stake::<T>(), wasm_only, contact(), 1u32.into())
+			.unwrap();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), capabilities(4), contact(), 2u32.into());
@@ -287,7 +301,9 @@ mod benchmarks {
 	fn withdraw_unbonded() {
 		let who = provider::<T>(0, 4);
 		Market::<T>::do_unbond(who.clone()).unwrap();
-		frame_system::Pallet::<T>::set_block_number(now::<T>().saturating_add(T::UnbondingPeriod::get()));
+		frame_system::Pallet::<T>::set_block_number(
+			now::<T>().saturating_add(T::UnbondingPeriod::get()),
+		);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
@@ -302,7 +318,13 @@ mod benchmarks {
 		let owner = funded::<T>("requester", 0);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner), program(), inputs::<T>(n), terms::<T>(T::MaxReplicas::get()), contact());
+		_(
+			RawOrigin::Signed(owner),
+			program(),
+			inputs::<T>(n),
+			terms::<T>(T::MaxReplicas::get()),
+			contact(),
+		);
 
 		assert_eq!(Jobs::<T>::get(0).unwrap().tasks, n);
 	}
@@ -326,7 +348,8 @@ mod benchmarks {
 		let pair = providers::<T>(2, n + 1);
 		let job = post::<T>(n, 2);
 		assign_all::<T>();
-		Market::<T>::do_commit_results(pair[1].clone(), commit_items::<T>(&pair[1], job, n, 1)).unwrap();
+		Market::<T>::do_commit_results(pair[1].clone(), commit_items::<T>(&pair[1], job, n, 1))
+			.unwrap();
 		let items = commit_items::<T>(&pair[0], job, n, 1);
 
 		#[extrinsic_call]
@@ -384,16 +407,19 @@ mod benchmarks {
 
 		let task = Tasks::<T>::get(job, n - 1).unwrap();
 		assert!(matches!(task.phase, TaskPhase::Revealing { .. }));
-		assert_eq!(task.replicas[task.replica_of(&all[0]).unwrap()].state, ReplicaState::Revealed {
-			result: result_of(1)
-		});
+		assert_eq!(
+			task.replicas[task.replica_of(&all[0]).unwrap()].state,
+			ReplicaState::Revealed { result: result_of(1) }
+		);
 	}
 
 	/// The verdict on a task whose `r` replicas all revealed, in its most expensive shape: two
 	/// replicas agree and win, every other one revealed a result of its own and is slashed, and
 	/// the task is its job's last, so the job ends and its margin is refunded.
 	#[benchmark]
-	fn settle_task(r: Linear<1, { crate::committee_size(T::MaxReplicas::get()) + T::MaxReplicas::get() }>) {
+	fn settle_task(
+		r: Linear<1, { crate::committee_size(T::MaxReplicas::get()) + T::MaxReplicas::get() }>,
+	) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		let all = providers::<T>(r, 4);
 		// R = 3 makes two votes a majority; fewer replicas than that must all agree.
@@ -546,7 +572,9 @@ mod benchmarks {
 		providers::<T>(r, 4);
 		let job = post::<T>(1, r);
 		assign_all::<T>();
-		let late = Tasks::<T>::get(job, 0).unwrap().replicas[0].commit_by.saturating_add(1u32.into());
+		let late = Tasks::<T>::get(job, 0).unwrap().replicas[0]
+			.commit_by
+			.saturating_add(1u32.into());
 		frame_system::Pallet::<T>::set_block_number(late);
 
 		#[block]
@@ -600,9 +628,16 @@ mod benchmarks {
 			entry_point: BoundedVec::truncate_from(b"_start".to_vec()),
 			fuel: u64::from(f) * crate::referee::FUEL_UNIT,
 		};
-		let input_ref = TaskInput { hash: conun_primitives::content_hash(&input), size: input.len() as u64 };
-		Market::<T>::do_post_job(owner, program, BoundedVec::truncate_from(vec![input_ref]), terms::<T>(3), contact())
-			.expect("a funded requester posts");
+		let input_ref =
+			TaskInput { hash: conun_primitives::content_hash(&input), size: input.len() as u64 };
+		Market::<T>::do_post_job(
+			owner,
+			program,
+			BoundedVec::truncate_from(vec![input_ref]),
+			terms::<T>(3),
+			contact(),
+		)
+		.expect("a funded requester posts");
 		open_verdict::<T>(&all, job);
 		let challenger = all[0].clone();
 		T::Currency::set_balance(&challenger, T::ChallengeBond::get().saturating_mul(10u32.into()));
@@ -617,7 +652,10 @@ mod benchmarks {
 		);
 
 		let phase = Tasks::<T>::get(job, 0).unwrap().phase;
-		assert_eq!(phase, TaskPhase::Failed { reason: conun_primitives::FailReason::OverruledByReferee });
+		assert_eq!(
+			phase,
+			TaskPhase::Failed { reason: conun_primitives::FailReason::OverruledByReferee }
+		);
 	}
 
 	/// Escalate the verdict on a docker task of R = `r` replicas: its replicas go on trial
@@ -656,12 +694,21 @@ mod tests {
 	fn the_benchmark_program_runs_until_its_fuel_is_gone() {
 		for size in [64, 1_000, 64 << 10] {
 			let code = looping_module(size);
-			assert!(code.len() <= size + 16 && code.len() + 64 >= size, "{} bytes for {size}", code.len());
+			assert!(
+				code.len() <= size + 16 && code.len() + 64 >= size,
+				"{} bytes for {size}",
+				code.len()
+			);
 			let limits = Limits { fuel: 5_000_000, memory_bytes: 1 << 20, max_output: 1 << 20 };
 			let started = std::time::Instant::now();
 			let run = WasmExecutor::new().run(&code, "_start", b"", limits);
 			println!("{size} bytes, 5 M fuel: {:?} natively", started.elapsed());
-			assert_eq!(run.output.status, TaskStatus::OutOfFuel, "{}", String::from_utf8_lossy(&run.stderr));
+			assert_eq!(
+				run.output.status,
+				TaskStatus::OutOfFuel,
+				"{}",
+				String::from_utf8_lossy(&run.stderr)
+			);
 			// Up to the last instruction, which costs more than the fuel left.
 			assert!(run.fuel_used > 4_999_990, "{}", run.fuel_used);
 		}

@@ -102,7 +102,12 @@ impl<T: Config> Pallet<T> {
 					if replica.state == ReplicaState::Assigned && replica.commit_by < now {
 						replica.state = ReplicaState::Missed;
 						missed.saturating_inc();
-						Self::penalise(task_ref, &replica.provider, true, Outcome::Missed { price: job.price });
+						Self::penalise(
+							task_ref,
+							&replica.provider,
+							true,
+							Outcome::Missed { price: job.price },
+						);
 					}
 				}
 				if missed > 0 {
@@ -120,7 +125,12 @@ impl<T: Config> Pallet<T> {
 				for replica in task.replicas.iter_mut() {
 					if matches!(replica.state, ReplicaState::Committed { .. }) {
 						replica.state = ReplicaState::Missed;
-						Self::penalise(task_ref, &replica.provider, false, Outcome::Withheld { price: job.price });
+						Self::penalise(
+							task_ref,
+							&replica.provider,
+							false,
+							Outcome::Withheld { price: job.price },
+						);
 					}
 				}
 				weight.saturating_accrue(Self::conclude(task_ref, &mut job, &mut task));
@@ -138,7 +148,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// A replica missed a deadline: settle it with `outcome` (missed or withheld) and say so.
-	fn penalise(task: TaskRef, who: &T::AccountId, running: bool, outcome: Outcome<T::AccountId, crate::BalanceOf<T>>) {
+	fn penalise(
+		task: TaskRef,
+		who: &T::AccountId,
+		running: bool,
+		outcome: Outcome<T::AccountId, crate::BalanceOf<T>>,
+	) {
 		let (slashed, reputation) = Self::settle_replica(task, who, running, outcome);
 		Self::deposit_event(Event::ReplicaMissed {
 			job: task.job,

@@ -41,11 +41,12 @@ impl<T: Config> Pallet<T> {
 	/// referee's program size, fuel and memory, with an input within its input size.
 	pub(crate) fn refereeable(job: &JobInfo<T>, program: &Program, input_size: u64) -> bool {
 		match program {
-			Program::Wasm { size, fuel, .. } =>
-				*size <= u64::from(T::MaxRefereeProgram::get()) &&
-					input_size <= u64::from(T::MaxRefereeInput::get()) &&
-					*fuel <= T::MaxRefereeFuel::get() &&
-					job.resources.memory_mib <= T::MaxRefereeMemoryMib::get(),
+			Program::Wasm { size, fuel, .. } => {
+				*size <= u64::from(T::MaxRefereeProgram::get())
+					&& input_size <= u64::from(T::MaxRefereeInput::get())
+					&& *fuel <= T::MaxRefereeFuel::get()
+					&& job.resources.memory_mib <= T::MaxRefereeMemoryMib::get()
+			},
 			Program::Docker { .. } => false,
 		}
 	}
@@ -66,7 +67,10 @@ impl<T: Config> Pallet<T> {
 		let TaskPhase::Provisional { result: verdict, until } = task.phase else {
 			return Err(Error::<T>::NotProvisional.into());
 		};
-		ensure!(frame_system::Pallet::<T>::block_number() <= until, Error::<T>::ChallengePeriodOver);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() <= until,
+			Error::<T>::ChallengePeriodOver
+		);
 		ensure!(
 			job.owner == who || task.replica_of(&who).is_some(),
 			Error::<T>::NotEntitledToChallenge
@@ -125,7 +129,12 @@ impl<T: Config> Pallet<T> {
 				let ReplicaState::Revealed { result } = replica.state else { continue };
 				let paid = Self::pay_from_bond(&challenger, &replica.provider, fee.min(bond));
 				bond.saturating_reduce(paid);
-				Self::settle_replica(task_ref, &replica.provider, false, Outcome::Inconclusive { paid });
+				Self::settle_replica(
+					task_ref,
+					&replica.provider,
+					false,
+					Outcome::Inconclusive { paid },
+				);
 				Self::paid_event(task_ref, &replica.provider, paid);
 				replica.state = ReplicaState::Superseded { result };
 			}
@@ -218,9 +227,12 @@ impl<T: Config> Pallet<T> {
 		// The committee members released no longer count; the replicas on trial vote again.
 		for replica in task.replicas.iter_mut() {
 			match replica.state {
-				ReplicaState::OnTrial { result } => replica.state = ReplicaState::Revealed { result },
-				ReplicaState::Assigned | ReplicaState::Committed { .. } =>
-					replica.state = ReplicaState::Missed,
+				ReplicaState::OnTrial { result } => {
+					replica.state = ReplicaState::Revealed { result }
+				},
+				ReplicaState::Assigned | ReplicaState::Committed { .. } => {
+					replica.state = ReplicaState::Missed
+				},
 				_ => {},
 			}
 		}

@@ -46,11 +46,16 @@ impl<T: Config> Pallet<T> {
 		if job.deposit.is_zero() {
 			return job.deposit;
 		}
-		T::Currency::release(&HoldReason::StorageDeposit.into(), &job.owner, job.deposit, Precision::BestEffort)
-			.unwrap_or_else(|_| {
-				defensive!("a job's deposit is held until it is pruned");
-				Zero::zero()
-			})
+		T::Currency::release(
+			&HoldReason::StorageDeposit.into(),
+			&job.owner,
+			job.deposit,
+			Precision::BestEffort,
+		)
+		.unwrap_or_else(|_| {
+			defensive!("a job's deposit is held until it is pruned");
+			Zero::zero()
+		})
 	}
 
 	/// Burn up to `amount` of `job`'s storage deposit (its requester did not serve a task's

@@ -27,12 +27,12 @@ use crate::{
 	Tasks,
 };
 use alloc::{collections::btree_map::BTreeMap, vec::Vec};
-use core::marker::PhantomData;
 use conun_primitives::{JobState, RuntimeKind, TaskPhase};
+use core::marker::PhantomData;
 use polkadot_sdk::{
 	frame_support::{
 		ensure,
-		traits::{fungible::InspectHold, Get},
+		traits::{fungible::InspectHold, Get, GetStorageVersion},
 	},
 	sp_runtime::{
 		traits::{Saturating, Zero},
@@ -43,6 +43,7 @@ use polkadot_sdk::{
 impl<T: Config> Pallet<T> {
 	/// Check every invariant of the market.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		Self::check_storage_version()?;
 		Self::check_jobs_and_escrow()?;
 		Self::check_escalations()?;
 		Self::check_providers_and_stake()?;
@@ -52,22 +53,45 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// The stored layout is the one this code reads: a runtime upgrade that changed it ran its
+	/// migration.
+	fn check_storage_version() -> Result<(), TryRuntimeError> {
+		ensure!(
+			Self::on_chain_storage_version() == crate::STORAGE_VERSION,
+			"the market's storage version is not the code's: a migration is missing"
+		);
+		Ok(())
+	}
+
 	/// Every ended job still stored waits to be pruned exactly once (in `Retired`, or under
 	/// the cursor), nothing else does, and a pruned job leaves only its record.
 	fn check_retirement() -> Result<(), TryRuntimeError> {
 		let retirement = Retirement::<T>(PhantomData);
-		let waiting = Self::dense(&retirement, Retired::<T>::iter().count(), "the retired jobs are dense between their bounds")?;
+		let waiting = Self::dense(
+			&retirement,
+			Retired::<T>::iter().count(),
+			"the retired jobs are dense between their bounds",
+		)?;
 		let mut retired = BTreeMap::new();
 		for (_, job) in waiting {
 			ensure!(retired.insert(job, ()).is_none(), "a job is retired once");
 		}
 		if let Some(cursor) = Pruning::<T>::get() {
-			ensure!(retired.insert(cursor.job, ()).is_none(), "the job being pruned is not waiting too");
+			ensure!(
+				retired.insert(cursor.job, ()).is_none(),
+				"the job being pruned is not waiting too"
+			);
 		}
 		for (id, job) in Jobs::<T>::iter() {
 			let waits = retired.remove(&id).is_some();
-			ensure!(waits == (job.state == JobState::Finished), "a stored job waits to be pruned exactly when it ended");
-			ensure!(!JobRecords::<T>::contains_key(id), "a job is either stored or pruned to its record");
+			ensure!(
+				waits == (job.state == JobState::Finished),
+				"a stored job waits to be pruned exactly when it ended"
+			);
+			ensure!(
+				!JobRecords::<T>::contains_key(id),
+				"a job is either stored or pruned to its record"
+			);
 		}
 		ensure!(retired.is_empty(), "only stored jobs wait to be pruned");
 		Ok(())
@@ -78,9 +102,11 @@ impl<T: Config> Pallet<T> {
 	/// every task waiting for replicas is in a lane or parked: no task is left behind.
 	fn check_queues() -> Result<(), TryRuntimeError> {
 		let mut covered: BTreeMap<conun_primitives::JobId, Vec<(u32, u32)>> = BTreeMap::new();
-		let mut cover = |entry: QueueEntry| covered.entry(entry.job).or_default().push((entry.next, entry.end));
+		let mut cover =
+			|entry: QueueEntry| covered.entry(entry.job).or_default().push((entry.next, entry.end));
 		let ring = Ring::<T>(PhantomData);
-		let ringed = Self::dense(&ring, Queue::<T>::iter().count(), "the ring is dense between its bounds")?;
+		let ringed =
+			Self::dense(&ring, Queue::<T>::iter().count(), "the ring is dense between its bounds")?;
 		let mut in_ring = BTreeMap::new();
 		for who in ringed {
 			ensure!(in_ring.insert(who, ()).is_none(), "a requester is in the ring at most once");
@@ -91,19 +117,31 @@ impl<T: Config> Pallet<T> {
 			ensure!(in_ring.contains_key(&who), "a requester with a lane is in the ring");
 			let lane = Lane::<T>(&who);
 			ensure!(!lane.is_empty(), "a lane's bounds are stored only while it holds an entry");
-			Self::dense(&lane, Lanes::<T>::iter_prefix(&who).count(), "a lane is dense between its bounds")?.into_iter().for_each(&mut cover);
+			Self::dense(
+				&lane,
+				Lanes::<T>::iter_prefix(&who).count(),
+				"a lane is dense between its bounds",
+			)?
+			.into_iter()
+			.for_each(&mut cover);
 		}
 		ensure!(
 			Lanes::<T>::iter_keys().all(|(who, _)| LaneBounds::<T>::contains_key(&who)),
 			"every lane entry is within a lane's bounds"
 		);
 		let parking = Parking::<T>(PhantomData);
-		Self::dense(&parking, Parked::<T>::iter().count(), "the parked entries are dense between their bounds")?.into_iter().for_each(&mut cover);
+		Self::dense(
+			&parking,
+			Parked::<T>::iter().count(),
+			"the parked entries are dense between their bounds",
+		)?
+		.into_iter()
+		.for_each(&mut cover);
 		for (job, index, task) in Tasks::<T>::iter() {
 			if task.phase == TaskPhase::Waiting {
-				let queued = covered
-					.get(&job)
-					.is_some_and(|ranges| ranges.iter().any(|(next, end)| (*next..*end).contains(&index)));
+				let queued = covered.get(&job).is_some_and(|ranges| {
+					ranges.iter().any(|(next, end)| (*next..*end).contains(&index))
+				});
 				ensure!(queued, "a task waiting for replicas is queued or parked");
 			}
 		}
@@ -112,7 +150,11 @@ impl<T: Config> Pallet<T> {
 
 	/// The items of `fifo`, which holds `stored` items in all: exactly those between its
 	/// bounds, with none missing. `broken` names the invariant when it does not hold.
-	fn dense<F: Fifo>(fifo: &F, stored: usize, broken: &'static str) -> Result<Vec<F::Item>, TryRuntimeError> {
+	fn dense<F: Fifo>(
+		fifo: &F,
+		stored: usize,
+		broken: &'static str,
+	) -> Result<Vec<F::Item>, TryRuntimeError> {
 		let (head, tail) = fifo.bounds();
 		ensure!(head <= tail && stored as u64 == tail - head, broken);
 		(head..tail).map(|at| fifo.get(at).ok_or(broken.into())).collect()
@@ -145,9 +187,13 @@ impl<T: Config> Pallet<T> {
 				for replica in task.unsettled() {
 					let task_ref = conun_primitives::TaskRef { job: id, task: index };
 					let listed = Assignments::<T>::contains_key(&replica.provider, task_ref);
-					ensure!(listed == open, "a replica is unsettled exactly while its task is open");
+					ensure!(
+						listed == open,
+						"a replica is unsettled exactly while its task is open"
+					);
 					if open {
-						let entry = replicas_by_provider.entry(replica.provider.clone()).or_default();
+						let entry =
+							replicas_by_provider.entry(replica.provider.clone()).or_default();
 						entry.1 += 1;
 						if replica.state == ReplicaState::Assigned {
 							entry.0 += 1;
@@ -160,27 +206,43 @@ impl<T: Config> Pallet<T> {
 						"a revealing task has no replica still running"
 					);
 				}
-				ensure!(task.live().count() as u32 <= task.wanted || !open, "more live replicas than wanted");
+				ensure!(
+					task.live().count() as u32 <= task.wanted || !open,
+					"more live replicas than wanted"
+				);
 			}
 			// The job being pruned has lost its first tasks already.
 			let pruned = pruning.filter(|cursor| cursor.job == id).map_or(0, |cursor| cursor.next);
-			ensure!(tasks == job.tasks.saturating_sub(pruned), "every task of a job is stored until it is pruned");
 			ensure!(
-				pruned > 0 || (verified, failed, cancelled) == (job.verified, job.failed, job.cancelled),
+				tasks == job.tasks.saturating_sub(pruned),
+				"every task of a job is stored until it is pruned"
+			);
+			ensure!(
+				pruned > 0
+					|| (verified, failed, cancelled) == (job.verified, job.failed, job.cancelled),
 				"a job's counters match its tasks"
 			);
-			deposit_by_owner.entry(job.owner.clone()).or_default().saturating_accrue(job.deposit);
+			deposit_by_owner
+				.entry(job.owner.clone())
+				.or_default()
+				.saturating_accrue(job.deposit);
 			let expected = if job.state == JobState::Finished {
 				BalanceOf::<T>::default()
 			} else {
 				job.price.saturating_mul(slots.into()).saturating_sub(spent)
 			};
-			ensure!(job.escrow == expected, "a job's escrow is the budget of its open tasks and spare replicas");
+			ensure!(
+				job.escrow == expected,
+				"a job's escrow is the budget of its open tasks and spare replicas"
+			);
 			ensure!(
 				(job.state == JobState::Finished) == (job.finished() == job.tasks),
 				"a job is finished exactly when all its tasks have ended"
 			);
-			escrow_by_owner.entry(job.owner.clone()).or_default().saturating_accrue(job.escrow);
+			escrow_by_owner
+				.entry(job.owner.clone())
+				.or_default()
+				.saturating_accrue(job.escrow);
 		}
 		for (owner, escrow) in escrow_by_owner.iter() {
 			ensure!(
@@ -192,8 +254,12 @@ impl<T: Config> Pallet<T> {
 		for (_, record) in JobRecords::<T>::iter() {
 			if !deposit_by_owner.contains_key(&record.owner) {
 				ensure!(
-					T::Currency::balance_on_hold(&HoldReason::StorageDeposit.into(), &record.owner).is_zero() &&
-						T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), &record.owner).is_zero(),
+					T::Currency::balance_on_hold(&HoldReason::StorageDeposit.into(), &record.owner)
+						.is_zero() && T::Currency::balance_on_hold(
+						&HoldReason::JobEscrow.into(),
+						&record.owner
+					)
+					.is_zero(),
 					"an owner whose jobs are all pruned holds no deposit or escrow"
 				);
 			}
@@ -205,7 +271,8 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		for (who, task_ref, ()) in Assignments::<T>::iter() {
-			let task = Tasks::<T>::get(task_ref.job, task_ref.task).ok_or("an assignment to a missing task")?;
+			let task = Tasks::<T>::get(task_ref.job, task_ref.task)
+				.ok_or("an assignment to a missing task")?;
 			ensure!(
 				task.unsettled().any(|r| r.provider == who),
 				"an assignment without an unsettled replica"
@@ -214,26 +281,42 @@ impl<T: Config> Pallet<T> {
 		for (who, provider) in Providers::<T>::iter() {
 			let (running, unsettled) = replicas_by_provider.remove(&who).unwrap_or_default();
 			ensure!(provider.running == running, "a provider's running count matches its replicas");
-			ensure!(provider.unsettled == unsettled, "a provider's unsettled count matches its replicas");
+			ensure!(
+				provider.unsettled == unsettled,
+				"a provider's unsettled count matches its replicas"
+			);
 		}
-		ensure!(replicas_by_provider.is_empty(), "unsettled replicas belong to registered providers");
+		ensure!(
+			replicas_by_provider.is_empty(),
+			"unsettled replicas belong to registered providers"
+		);
 		Ok(())
 	}
 
 	fn check_escalations() -> Result<(), TryRuntimeError> {
 		let mut bonds: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (task_ref, escalation) in Escalations::<T>::iter() {
-			let task = Tasks::<T>::get(task_ref.job, task_ref.task).ok_or("an escalation of a missing task")?;
+			let task = Tasks::<T>::get(task_ref.job, task_ref.task)
+				.ok_or("an escalation of a missing task")?;
 			ensure!(!task.phase.is_final(), "an escalated task is open");
 			ensure!(
 				task.replicas.iter().any(|r| matches!(r.state, ReplicaState::OnTrial { .. })),
 				"an escalated task has replicas on trial"
 			);
-			bonds.entry(escalation.challenger).or_default().saturating_accrue(escalation.bond);
+			bonds
+				.entry(escalation.challenger)
+				.or_default()
+				.saturating_accrue(escalation.bond);
 		}
-		for (task_ref, task) in Tasks::<T>::iter().map(|(job, index, task)| (conun_primitives::TaskRef { job, task: index }, task)) {
-			let on_trial = task.replicas.iter().any(|r| matches!(r.state, ReplicaState::OnTrial { .. }));
-			ensure!(!on_trial || Escalations::<T>::contains_key(task_ref), "replicas on trial belong to an escalation");
+		for (task_ref, task) in Tasks::<T>::iter()
+			.map(|(job, index, task)| (conun_primitives::TaskRef { job, task: index }, task))
+		{
+			let on_trial =
+				task.replicas.iter().any(|r| matches!(r.state, ReplicaState::OnTrial { .. }));
+			ensure!(
+				!on_trial || Escalations::<T>::contains_key(task_ref),
+				"replicas on trial belong to an escalation"
+			);
 		}
 		for (who, bond) in bonds.iter() {
 			ensure!(
@@ -250,7 +333,8 @@ impl<T: Config> Pallet<T> {
 		for (who, provider) in Providers::<T>::iter() {
 			count += 1;
 			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::ProviderStake.into(), &who) == provider.stake,
+				T::Currency::balance_on_hold(&HoldReason::ProviderStake.into(), &who)
+					== provider.stake,
 				"held stake equals the provider's stake"
 			);
 			ensure!(Standings::<T>::contains_key(&who), "every provider has a standing");
@@ -275,15 +359,26 @@ impl<T: Config> Pallet<T> {
 			let who = Pool::<T>::get(kind, index).ok_or("the pool is dense")?;
 			let stake = Providers::<T>::get(&who).ok_or("pooled providers are registered")?.stake;
 			let weight = PoolStakes::<T>::get(kind, index);
-			ensure!(weight == Self::draw_weight(stake), "a pool member's draw weight is its capped stake");
+			ensure!(
+				weight == Self::draw_weight(stake),
+				"a pool member's draw weight is its capped stake"
+			);
 			total = total.saturating_add(weight);
 		}
-		ensure!(PoolStakes::<T>::iter_prefix(kind).all(|(index, _)| index < len), "no draw weight beyond the pool");
+		ensure!(
+			PoolStakes::<T>::iter_prefix(kind).all(|(index, _)| index < len),
+			"no draw weight beyond the pool"
+		);
 		ensure!(PoolTotal::<T>::get(kind) == total, "the pool's draw weight is its members'");
 		for (node, sum) in PoolTree::<T>::iter_prefix(kind) {
-			ensure!(node >= 1 && node <= capacity, "stake tree nodes are 1-based, up to MaxProviders");
+			ensure!(
+				node >= 1 && node <= capacity,
+				"stake tree nodes are 1-based, up to MaxProviders"
+			);
 			let low = node - (node & node.wrapping_neg());
-			let expected = (low..node).map(|index| PoolStakes::<T>::get(kind, index)).fold(0u128, |a, b| a.saturating_add(b));
+			let expected = (low..node)
+				.map(|index| PoolStakes::<T>::get(kind, index))
+				.fold(0u128, |a, b| a.saturating_add(b));
 			ensure!(sum == expected, "a stake tree node sums its range");
 		}
 		Ok(())
@@ -299,8 +394,8 @@ impl<T: Config> Pallet<T> {
 			ensure!(Pool::<T>::get(kind, len).is_none(), "nothing beyond the pool's length");
 			let mut available = 0u32;
 			for (who, provider) in Providers::<T>::iter() {
-				let wanted = provider.capabilities.runtimes.contains(kind) &&
-					provider.is_available(&Self::standing(&who));
+				let wanted = provider.capabilities.runtimes.contains(kind)
+					&& provider.is_available(&Self::standing(&who));
 				ensure!(
 					wanted == PoolIndex::<T>::contains_key(kind, &who),
 					"the pool holds exactly the available providers"

@@ -22,20 +22,17 @@ impl<T: Config> Pallet<T> {
 		contact: Contact,
 	) -> DispatchResult {
 		ensure!(!inputs.is_empty(), Error::<T>::NoTasks);
-		ensure!(
-			(1..=T::MaxReplicas::get()).contains(&terms.replicas),
-			Error::<T>::InvalidReplicas
-		);
+		ensure!((1..=T::MaxReplicas::get()).contains(&terms.replicas), Error::<T>::InvalidReplicas);
 		ensure!(terms.price >= T::MinPrice::get(), Error::<T>::PriceBelowMinimum);
 		let deadline_ok = |d: BlockNumberFor<T>| !d.is_zero() && d <= T::MaxDeadline::get();
 		ensure!(
-			deadline_ok(terms.deadlines.execution) &&
-				deadline_ok(terms.deadlines.commit) &&
-				deadline_ok(terms.deadlines.reveal),
+			deadline_ok(terms.deadlines.execution)
+				&& deadline_ok(terms.deadlines.commit)
+				&& deadline_ok(terms.deadlines.reveal),
 			Error::<T>::InvalidDeadline
 		);
-		let program_ok = program.size() > 0 &&
-			match &program {
+		let program_ok = program.size() > 0
+			&& match &program {
 				Program::Wasm { fuel, entry_point, .. } => *fuel > 0 && !entry_point.is_empty(),
 				Program::Docker { .. } => true,
 			};
@@ -105,20 +102,14 @@ impl<T: Config> Pallet<T> {
 		runtime: RuntimeKind,
 		terms: &JobTerms<BalanceOf<T>, BlockNumberFor<T>>,
 	) -> DispatchResult {
-		ensure!(
-			terms.min_reputation <= T::MaxReputation::get(),
-			Error::<T>::ReputationUnreachable
-		);
-		ensure!(
-			RuntimeProviders::<T>::get(runtime) >= terms.replicas,
-			Error::<T>::TooFewProviders
-		);
+		ensure!(terms.min_reputation <= T::MaxReputation::get(), Error::<T>::ReputationUnreachable);
+		ensure!(RuntimeProviders::<T>::get(runtime) >= terms.replicas, Error::<T>::TooFewProviders);
 		let offer = LargestOffer::<T>::get(runtime);
 		let needs = &terms.resources;
 		ensure!(
-			offer.cores >= needs.cores &&
-				offer.memory_mib >= needs.memory_mib &&
-				offer.gpus >= needs.gpus,
+			offer.cores >= needs.cores
+				&& offer.memory_mib >= needs.memory_mib
+				&& offer.gpus >= needs.gpus,
 			Error::<T>::ResourcesUnavailable
 		);
 		Ok(())

@@ -90,10 +90,19 @@ pub mod pallet {
 	};
 
 	/// The balance type of the currency.
-	pub type BalanceOf<T> =
-		<<T as Config>::Currency as Inspect<<T as polkadot_sdk::frame_system::Config>::AccountId>>::Balance;
+	pub type BalanceOf<T> = <<T as Config>::Currency as Inspect<
+		<T as polkadot_sdk::frame_system::Config>::AccountId,
+	>>::Balance;
+
+	/// The layout of the market's storage. Bump it with every change to a stored type or key,
+	/// together with the migration (`frame_support::migrations::VersionedMigration`) that moves
+	/// the old layout to the new one; `try-runtime` then checks the migration on a live
+	/// chain's state. Version 1 is the layout the first networks started with: there is no
+	/// migration yet.
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
@@ -350,7 +359,8 @@ pub mod pallet {
 
 	/// Registered providers offering each runtime, whatever their status.
 	#[pallet::storage]
-	pub type RuntimeProviders<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, u32, ValueQuery>;
+	pub type RuntimeProviders<T: Config> =
+		StorageMap<_, Twox64Concat, RuntimeKind, u32, ValueQuery>;
 
 	/// The pool of providers that can take new work, per runtime, as a dense array:
 	/// `Pool[runtime][0..PoolLen[runtime]]`. Assignment draws indexes into it by stake
@@ -443,7 +453,8 @@ pub mod pallet {
 
 	/// How many pages of deadlines each block has.
 	#[pallet::storage]
-	pub type DeadlinePages<T: Config> = StorageMap<_, Twox64Concat, BlockNumberFor<T>, u32, ValueQuery>;
+	pub type DeadlinePages<T: Config> =
+		StorageMap<_, Twox64Concat, BlockNumberFor<T>, u32, ValueQuery>;
 
 	/// Entries whose first task could not be assigned when last visited:
 	/// `Parked[ParkedHead..ParkedTail]`. Retried a few each block, first, and with the weight
@@ -462,7 +473,8 @@ pub mod pallet {
 	/// The largest resources any provider offering each runtime has registered (each part on
 	/// its own, never lowered): a job asking more can never be assigned and is refused.
 	#[pallet::storage]
-	pub type LargestOffer<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, Resources, ValueQuery>;
+	pub type LargestOffer<T: Config> =
+		StorageMap<_, Twox64Concat, RuntimeKind, Resources, ValueQuery>;
 
 	/// Ended jobs waiting to be pruned, in the order they ended: `Retired[RetiredHead..
 	/// RetiredTail]`, each with the block from which it may be pruned.
@@ -578,14 +590,25 @@ pub mod pallet {
 		ResultRevealed { job: JobId, task: TaskIndex, provider: T::AccountId, result: H256 },
 		/// A strict majority of replicas revealed `result`. The verdict is open to challenge
 		/// until block `until`; [`Event::TaskVerified`] follows when it becomes final.
-		VerdictReached { job: JobId, task: TaskIndex, result: H256, agreeing: u32, until: BlockNumberFor<T> },
+		VerdictReached {
+			job: JobId,
+			task: TaskIndex,
+			result: H256,
+			agreeing: u32,
+			until: BlockNumberFor<T>,
+		},
 		/// A task's result is final: its replicas were paid and its dissenters slashed.
 		/// `agreeing` replicas revealed `result`.
 		TaskVerified { job: JobId, task: TaskIndex, result: H256, agreeing: u32 },
 		/// The chain ran a challenged task itself, or an escalation's committee decided it, and
 		/// got the verdict's result: the verdict is final and the challenger's `bond` was
 		/// burned.
-		ChallengeRejected { job: JobId, task: TaskIndex, challenger: T::AccountId, bond: BalanceOf<T> },
+		ChallengeRejected {
+			job: JobId,
+			task: TaskIndex,
+			challenger: T::AccountId,
+			bond: BalanceOf<T>,
+		},
 		/// The chain ran a challenged task itself, or an escalation's committee decided it, and
 		/// got `result`, not the verdict's `overturned`: the replicas that revealed `result` are
 		/// paid, the others slashed, and the challenger's bond returned (less an escalation's
@@ -778,8 +801,8 @@ pub mod pallet {
 			assert!(T::MaxDeadlinesPerBlock::get() >= 1, "MaxDeadlinesPerBlock must be at least 1");
 			assert!(T::MaxSamplingAttempts::get() >= 1, "MaxSamplingAttempts must be at least 1");
 			assert!(
-				T::ReputationThreshold::get() <= T::InitialReputation::get() &&
-					T::InitialReputation::get() <= T::MaxReputation::get(),
+				T::ReputationThreshold::get() <= T::InitialReputation::get()
+					&& T::InitialReputation::get() <= T::MaxReputation::get(),
 				"reputation: threshold <= initial <= max"
 			);
 			assert!(!T::MinStake::get().is_zero(), "MinStake must be more than zero");
@@ -832,7 +855,9 @@ pub mod pallet {
 		}
 
 		#[cfg(feature = "try-runtime")]
-		fn try_state(_n: BlockNumberFor<T>) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
 		}
 	}
@@ -1057,7 +1082,10 @@ pub mod pallet {
 		/// is final: a task is escalated once.
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::challenge_escalate(T::MaxReplicas::get()))]
-		pub fn challenge_escalate(origin: OriginFor<T>, task: TaskRef) -> DispatchResultWithPostInfo {
+		pub fn challenge_escalate(
+			origin: OriginFor<T>,
+			task: TaskRef,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::do_challenge_escalate(who, task)
 		}

@@ -163,7 +163,9 @@ pub fn caps() -> Capabilities {
 pub fn contact(seed: u8) -> Contact {
 	Contact {
 		peer_id: vec![seed; 38].try_into().unwrap(),
-		addrs: vec![vec![4, 127, 0, 0, 1, 6, 0x1f, 0x90].try_into().unwrap()].try_into().unwrap(),
+		addrs: vec![vec![4, 127, 0, 0, 1, 6, 0x1f, 0x90].try_into().unwrap()]
+			.try_into()
+			.unwrap(),
 	}
 }
 
@@ -177,7 +179,9 @@ pub fn wasm_program() -> Program {
 }
 
 pub fn inputs(n: u32) -> Vec<TaskInput> {
-	(0..n).map(|i| TaskInput { hash: H256::from_low_u64_be(i as u64 + 1), size: 100 }).collect()
+	(0..n)
+		.map(|i| TaskInput { hash: H256::from_low_u64_be(i as u64 + 1), size: 100 })
+		.collect()
 }
 
 /// Terms of a typical job: R replicas at 10 CON-units each, deadlines 5/2/3 blocks.
@@ -223,12 +227,18 @@ impl ExtBuilder {
 	}
 
 	pub fn build(self) -> sp_io::TestExternalities {
-		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-		let accounts: Vec<(AccountId, Balance)> =
-			(1..=120).map(|who| (who, ENDOWMENT)).collect();
-		pallet_balances::GenesisConfig::<Test> { balances: accounts, ..Default::default() }
-			.assimilate_storage(&mut storage)
-			.unwrap();
+		let accounts: Vec<(AccountId, Balance)> = (1..=120).map(|who| (who, ENDOWMENT)).collect();
+		// The whole runtime's genesis, as a chain starts: it also writes each pallet's storage
+		// version.
+		let storage = RuntimeGenesisConfig {
+			balances: pallet_balances::GenesisConfig::<Test> {
+				balances: accounts,
+				..Default::default()
+			},
+			..Default::default()
+		}
+		.build_storage()
+		.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
 		ChallengePeriod::set(self.challenge_period);
 		ext.execute_with(|| {

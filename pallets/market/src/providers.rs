@@ -139,10 +139,7 @@ impl<T: Config> Pallet<T> {
 		let ProviderStatus::Unbonding { until } = provider.status else {
 			return Err(Error::<T>::NotUnbonding.into());
 		};
-		ensure!(
-			frame_system::Pallet::<T>::block_number() >= until,
-			Error::<T>::UnbondingNotOver
-		);
+		ensure!(frame_system::Pallet::<T>::block_number() >= until, Error::<T>::UnbondingNotOver);
 		ensure!(provider.unsettled == 0, Error::<T>::UnfinishedAssignments);
 
 		let amount = Self::release_stake(&who, provider.stake);
@@ -162,9 +159,9 @@ impl<T: Config> Pallet<T> {
 
 	fn ensure_valid_capabilities(capabilities: &Capabilities) -> DispatchResult {
 		ensure!(
-			!capabilities.runtimes.is_empty() &&
-				capabilities.resources.cores > 0 &&
-				capabilities.max_tasks > 0,
+			!capabilities.runtimes.is_empty()
+				&& capabilities.resources.cores > 0
+				&& capabilities.max_tasks > 0,
 			Error::<T>::InvalidCapabilities
 		);
 		ensure!(
@@ -228,7 +225,9 @@ impl<T: Config> Pallet<T> {
 					Self::set_draw_weight(kind, len, Self::draw_weight(provider.stake));
 				},
 				// Its stake may have changed.
-				(true, Some(index)) => Self::set_draw_weight(kind, index, Self::draw_weight(provider.stake)),
+				(true, Some(index)) => {
+					Self::set_draw_weight(kind, index, Self::draw_weight(provider.stake))
+				},
 				(false, Some(_)) => Self::remove_from_pool(kind, who),
 				(false, None) => {},
 			}

@@ -17,8 +17,8 @@
 //! queue cannot hold deposits back for ever; the rest is pruned with the weight left.
 
 use crate::{
-	assignment::Fifo, BalanceOf, Config, Event, JobInfo, JobPrograms, JobRecord,
-	JobRecords, Jobs, Pallet, PruneCursor, Pruning, Retired, RetiredHead, RetiredTail, Tasks,
+	assignment::Fifo, BalanceOf, Config, Event, JobInfo, JobPrograms, JobRecord, JobRecords, Jobs,
+	Pallet, PruneCursor, Pruning, Retired, RetiredHead, RetiredTail, Tasks,
 };
 use conun_primitives::{results_link, JobId};
 use core::marker::PhantomData;
@@ -68,18 +68,23 @@ impl<T: Config> Pallet<T> {
 
 	/// `job` just ended: it is pruned [`Config::RetentionPeriod`] blocks from `now`.
 	pub(crate) fn retire(job: JobId, now: BlockNumberFor<T>) {
-		Retirement::<T>(PhantomData).push_back((now.saturating_add(T::RetentionPeriod::get()), job));
+		Retirement::<T>(PhantomData)
+			.push_back((now.saturating_add(T::RetentionPeriod::get()), job));
 	}
 
 	/// What pruning one task costs: the job read, the task taken and hashed, the cursor kept.
 	pub(crate) fn prune_task_weight() -> Weight {
-		T::DbWeight::get().reads_writes(3, 2).saturating_add(Weight::from_parts(5_000_000, 0))
+		T::DbWeight::get()
+			.reads_writes(3, 2)
+			.saturating_add(Weight::from_parts(5_000_000, 0))
 	}
 
 	/// What ending a pruning costs: the job and program removed, the record written, the
 	/// deposit released (a hold and the account), the FIFO's front moved.
 	pub(crate) fn prune_job_weight() -> Weight {
-		T::DbWeight::get().reads_writes(6, 8).saturating_add(Weight::from_parts(50_000_000, 0))
+		T::DbWeight::get()
+			.reads_writes(6, 8)
+			.saturating_add(Weight::from_parts(50_000_000, 0))
 	}
 
 	/// Prune ended jobs whose time has come, a task at a time, up to `steps` tasks (or ends of
@@ -113,7 +118,9 @@ impl<T: Config> Pallet<T> {
 			if cursor.next < job.tasks {
 				meter.consume(Self::prune_task_weight());
 				match Tasks::<T>::take(cursor.job, cursor.next) {
-					Some(task) => cursor.results = results_link(&cursor.results, cursor.next, &task.phase),
+					Some(task) => {
+						cursor.results = results_link(&cursor.results, cursor.next, &task.phase)
+					},
 					None => {
 						defensive!("every task of a job is stored until it is pruned");
 					},
@@ -146,6 +153,10 @@ impl<T: Config> Pallet<T> {
 				pruned_at: now,
 			},
 		);
-		Self::deposit_event(Event::JobPruned { job: cursor.job, results: cursor.results, deposit: returned });
+		Self::deposit_event(Event::JobPruned {
+			job: cursor.job,
+			results: cursor.results,
+			deposit: returned,
+		});
 	}
 }

@@ -62,12 +62,17 @@ impl<T: Config> Pallet<T> {
 			job.owner == who || task.replicas.iter().any(|r| r.provider == who),
 			Error::<T>::NotEntitledToChallenge
 		);
-		let job_program = JobPrograms::<T>::get(task_ref.job).ok_or(Error::<T>::JobNotFound)?.program;
+		let job_program =
+			JobPrograms::<T>::get(task_ref.job).ok_or(Error::<T>::JobNotFound)?.program;
 		let Program::Wasm { hash, entry_point, .. } = &job_program else {
 			return Err(Error::<T>::NotRefereeable.into());
 		};
-		let mut limits = wasm_limits(&job_program, &job.resources).ok_or(Error::<T>::NotRefereeable)?;
-		ensure!(job.resources.memory_mib <= T::MaxRefereeMemoryMib::get(), Error::<T>::TooLargeToReferee);
+		let mut limits =
+			wasm_limits(&job_program, &job.resources).ok_or(Error::<T>::NotRefereeable)?;
+		ensure!(
+			job.resources.memory_mib <= T::MaxRefereeMemoryMib::get(),
+			Error::<T>::TooLargeToReferee
+		);
 		// A job's fuel is a limit, most tasks burn far less: the referee runs the task with the
 		// fuel the challenger declared (a worker knows what its run burned), up to
 		// MaxRefereeFuel; only a task that needs more than that is too large for it. The

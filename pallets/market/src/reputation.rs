@@ -8,9 +8,7 @@
 //! as disagreeing; being proved wrong by the chain's referee costs everything. Below [`Config::ReputationThreshold`] a provider receives
 //! no work.
 
-use crate::{
-	Assignments, BalanceOf, Config, Event, Pallet, Providers, Standings,
-};
+use crate::{Assignments, BalanceOf, Config, Event, Pallet, Providers, Standings};
 use conun_primitives::{ProviderStatus, Standing, TaskRef};
 use polkadot_sdk::{
 	frame_support::{defensive, pallet_prelude::*},
@@ -73,8 +71,13 @@ impl<T: Config> Pallet<T> {
 				standing.earned.saturating_accrue(paid);
 			},
 			Outcome::Disagreed => {
-				slashed =
-					Self::slash_stake(who, &mut provider, T::DisagreementSlash::get(), Zero::zero(), &[]);
+				slashed = Self::slash_stake(
+					who,
+					&mut provider,
+					T::DisagreementSlash::get(),
+					Zero::zero(),
+					&[],
+				);
 				standing.reputation = T::DisagreementKeeps::get() * standing.reputation;
 				standing.disagreed.saturating_inc();
 			},
@@ -97,8 +100,13 @@ impl<T: Config> Pallet<T> {
 				standing.missed.saturating_inc();
 			},
 			Outcome::Missed { price } => {
-				slashed =
-					Self::slash_stake(who, &mut provider, T::MissedDeadlineSlash::get(), price, &[]);
+				slashed = Self::slash_stake(
+					who,
+					&mut provider,
+					T::MissedDeadlineSlash::get(),
+					price,
+					&[],
+				);
 				standing.reputation =
 					standing.reputation.saturating_sub(T::MissedDeadlinePenalty::get());
 				standing.missed.saturating_inc();
@@ -108,8 +116,8 @@ impl<T: Config> Pallet<T> {
 		}
 		standing.slashed.saturating_accrue(slashed);
 
-		let suspended = provider.stake < T::MinStake::get() &&
-			matches!(provider.status, ProviderStatus::Active | ProviderStatus::Paused);
+		let suspended = provider.stake < T::MinStake::get()
+			&& matches!(provider.status, ProviderStatus::Active | ProviderStatus::Paused);
 		if suspended {
 			provider.status = ProviderStatus::Suspended;
 		}

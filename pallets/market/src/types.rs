@@ -1,17 +1,15 @@
 //! The pallet's stored types and call arguments.
 
 use crate::{BalanceOf, Config};
+use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use conun_primitives::{
 	Capabilities, Contact, Deadlines, JobId, JobState, Program, ProviderStatus, Resources,
 	RuntimeKind, Salt, Standing, TaskIndex, TaskInput, TaskPhase, TaskRef, Unassignable,
 };
-use alloc::vec::Vec;
 use core::marker::PhantomData;
 use polkadot_sdk::{
-	frame_support::{
-		pallet_prelude::*, CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
-	},
+	frame_support::{pallet_prelude::*, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound},
 	frame_system::pallet_prelude::BlockNumberFor,
 	sp_core::H256,
 	sp_runtime::{
@@ -61,9 +59,9 @@ impl<T: Config> ProviderInfo<T> {
 
 	/// Whether the provider may be drawn for new work, given its standing.
 	pub fn is_available(&self, standing: &Standing<BalanceOf<T>>) -> bool {
-		matches!(self.status, ProviderStatus::Active) &&
-			self.running < self.task_limit(standing.verified) &&
-			standing.reputation >= T::ReputationThreshold::get()
+		matches!(self.status, ProviderStatus::Active)
+			&& self.running < self.task_limit(standing.verified)
+			&& standing.reputation >= T::ReputationThreshold::get()
 	}
 }
 
@@ -201,10 +199,10 @@ impl<T: Config> Replica<T> {
 	pub fn is_live(&self) -> bool {
 		!matches!(
 			self.state,
-			ReplicaState::Missed |
-				ReplicaState::Superseded { .. } |
-				ReplicaState::OnTrial { .. } |
-				ReplicaState::Unavailable
+			ReplicaState::Missed
+				| ReplicaState::Superseded { .. }
+				| ReplicaState::OnTrial { .. }
+				| ReplicaState::Unavailable
 		)
 	}
 
@@ -311,7 +309,9 @@ impl<T: Config> TaskInfo<T> {
 		let start = self
 			.replicas
 			.iter()
-			.rposition(|r| matches!(r.state, ReplicaState::Superseded { .. } | ReplicaState::OnTrial { .. }))
+			.rposition(|r| {
+				matches!(r.state, ReplicaState::Superseded { .. } | ReplicaState::OnTrial { .. })
+			})
 			.map_or(0, |last| last.saturating_add(1));
 		self.replicas
 			.iter()
@@ -363,7 +363,16 @@ pub struct QueueEntry {
 
 /// One commitment in [`crate::Pallet::commit_results`].
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub struct CommitItem {
 	pub task: TaskRef,
@@ -373,7 +382,16 @@ pub struct CommitItem {
 
 /// One reveal in [`crate::Pallet::reveal_results`].
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub struct RevealItem {
 	pub task: TaskRef,

@@ -15,9 +15,8 @@
 //! refunded.
 
 use crate::{
-	reputation::Outcome, BalanceOf, CommitItem, Config, Error, Event, JobInfo,
-	Escalations, Jobs, Pallet, Providers, ReplicaSlots, ReplicaState, RevealItem, TaskInfo, Tasks,
-	WeightInfo,
+	reputation::Outcome, BalanceOf, CommitItem, Config, Error, Escalations, Event, JobInfo, Jobs,
+	Pallet, Providers, ReplicaSlots, ReplicaState, RevealItem, TaskInfo, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
 use conun_primitives::{commitment, FailReason, JobState, TaskPhase, TaskRef};
@@ -152,7 +151,11 @@ impl<T: Config> Pallet<T> {
 		let deadline = now.saturating_add(job.deadlines.reveal);
 		Self::schedule_deadline(task_ref, deadline.saturating_add(One::one()));
 		task.phase = TaskPhase::Revealing { deadline };
-		Self::deposit_event(Event::RevealsOpened { job: task_ref.job, task: task_ref.task, deadline });
+		Self::deposit_event(Event::RevealsOpened {
+			job: task_ref.job,
+			task: task_ref.task,
+			deadline,
+		});
 	}
 
 	/// Decide a task whose reveals are all in (or whose reveal deadline passed); returns the
@@ -181,16 +184,22 @@ impl<T: Config> Pallet<T> {
 			_ => {
 				let revealed = Self::close_round(task_ref, job, task);
 				let round = job.replicas;
-				let can_rerun = job.state == JobState::Open &&
-					task.extra.saturating_add(round) <= T::MaxExtraReplicas::get() &&
-					job.spare_replicas >= round &&
-					(task.replicas.len() as u32).saturating_add(round) <= ReplicaSlots::<T>::get();
+				let can_rerun = job.state == JobState::Open
+					&& task.extra.saturating_add(round) <= T::MaxExtraReplicas::get()
+					&& job.spare_replicas >= round
+					&& (task.replicas.len() as u32).saturating_add(round)
+						<= ReplicaSlots::<T>::get();
 				if can_rerun {
 					task.extra.saturating_accrue(round);
 					task.wanted = round;
 					job.spare_replicas.saturating_reduce(round);
 					task.phase = TaskPhase::Waiting;
-					Self::enqueue(&job.owner, task_ref.job, task_ref.task, task_ref.task.saturating_add(1));
+					Self::enqueue(
+						&job.owner,
+						task_ref.job,
+						task_ref.task,
+						task_ref.task.saturating_add(1),
+					);
 					Self::deposit_event(Event::RoundRestarted {
 						job: task_ref.job,
 						task: task_ref.task,
@@ -199,7 +208,8 @@ impl<T: Config> Pallet<T> {
 					T::WeightInfo::settle_task(revealed)
 				} else {
 					Self::fail_task(task_ref, job, task, FailReason::NoMajority);
-					T::WeightInfo::settle_task(revealed).saturating_add(T::WeightInfo::cancel_task(0))
+					T::WeightInfo::settle_task(revealed)
+						.saturating_add(T::WeightInfo::cancel_task(0))
 				}
 			},
 		}
@@ -214,7 +224,12 @@ impl<T: Config> Pallet<T> {
 			let ReplicaState::Revealed { result } = replica.state else { continue };
 			let paid = Self::pay_from_escrow(job, &replica.provider, fee);
 			task.spent.saturating_accrue(paid);
-			Self::settle_replica(task_ref, &replica.provider, false, Outcome::Inconclusive { paid });
+			Self::settle_replica(
+				task_ref,
+				&replica.provider,
+				false,
+				Outcome::Inconclusive { paid },
+			);
 			Self::deposit_event(Event::ReplicaPaid {
 				job: task_ref.job,
 				task: task_ref.task,
@@ -330,7 +345,12 @@ impl<T: Config> Pallet<T> {
 		Self::refund_escrow(job, Self::task_budget(job, task).saturating_sub(paid));
 		task.phase = TaskPhase::Verified { result };
 		job.verified.saturating_inc();
-		Self::deposit_event(Event::TaskVerified { job: task_ref.job, task: task_ref.task, result, agreeing });
+		Self::deposit_event(Event::TaskVerified {
+			job: task_ref.job,
+			task: task_ref.task,
+			result,
+			agreeing,
+		});
 		Self::finish_job_if_done(task_ref.job, job);
 	}
 

@@ -21,10 +21,12 @@ impl<T: Config> Pallet<T> {
 				let task = Tasks::<T>::get(task_ref.job, task_ref.task)?;
 				let replica = &task.replicas[task.replica_of(who)?];
 				let phase = match (replica.state, task.phase) {
-					(ReplicaState::Assigned, _) =>
-						AssignmentPhase::Execute { commit_by: replica.commit_by },
-					(ReplicaState::Committed { .. }, TaskPhase::Revealing { deadline }) =>
-						AssignmentPhase::Reveal { reveal_by: deadline },
+					(ReplicaState::Assigned, _) => {
+						AssignmentPhase::Execute { commit_by: replica.commit_by }
+					},
+					(ReplicaState::Committed { .. }, TaskPhase::Revealing { deadline }) => {
+						AssignmentPhase::Reveal { reveal_by: deadline }
+					},
 					(ReplicaState::Committed { .. }, _) => AssignmentPhase::AwaitReveals,
 					(
 						ReplicaState::Revealed { result },
@@ -103,7 +105,13 @@ impl<T: Config> Pallet<T> {
 			} else if !provider.is_available(&standing) {
 				report.unavailable += 1;
 			} else {
-				match fit(&provider, || reputation, &query.resources, query.price, query.min_reputation) {
+				match fit(
+					&provider,
+					|| reputation,
+					&query.resources,
+					query.price,
+					query.min_reputation,
+				) {
 					Ok(_) => report.eligible += 1,
 					Err(misfit) => rejections.count(misfit),
 				}

@@ -6,15 +6,13 @@ use crate::{
 	chain::{BlockNumber, JobSpec},
 	fault::Fault,
 	journal::{Entry, Journal, Phase, Receipt},
-	metrics::Metrics,
+	metrics::{Metrics, Milestone, Outcome},
 };
 use conun_net::{BlobStore, NetHandle};
+use conun_primitives::{Program, RuntimeKind, Salt, TaskInput, TaskOutput, TaskRef, TaskStatus};
 use conun_sandbox::{
 	docker::{DockerError, DockerExecutor, DockerTask},
 	limits, Execution, WasmExecutor,
-};
-use conun_primitives::{
-	Program, RuntimeKind, Salt, TaskInput, TaskOutput, TaskRef, TaskStatus,
 };
 use polkadot_sdk::sp_core::H256;
 use std::{sync::Arc, time::Duration};
@@ -36,20 +34,37 @@ pub struct Runner {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
 	#[error("fetching {what} {hash:?}: {error}")]
-	Fetch { what: &'static str, hash: H256, error: String },
+	Fetch {
+		what: &'static str,
+		hash: H256,
+		#[source]
+		error: conun_net::FetchError,
+	},
 	/// No peer, the requester included, provided a good copy of the blob: the daemon reports the task's
 	/// data unavailable after a few tries, rather than miss its deadline.
 	#[error("fetching {what} {hash:?}: {error}")]
-	Unavailable { what: &'static str, hash: H256, error: String },
-	#[error("this worker does not offer the {0:?} runtime")]
+	Unavailable {
+		what: &'static str,
+		hash: H256,
+		#[source]
+		error: conun_net::FetchError,
+	},
+	#[error("this worker does not offer the {0} runtime")]
 	RuntimeNotOffered(RuntimeKind),
 	#[error("docker: {0}")]
-	Docker(String),
+	Docker(#[from] DockerError),
 	#[error("blob store: {0}")]
-	Store(String),
-	/// The worker's own machinery failed: no randomness for a salt, a sandbox thread died.
-	#[error("{0}")]
-	Host(String),
+	Store(#[from] conun_net::StoreError),
+	/// The worker's own machinery failed: no randomness for a salt.
+	#[error("no random salt: {0}")]
+	NoSalt(#[source] std::io::Error),
+	/// A sandbox or store thread panicked.
+	#[error("{what} panicked: {error}")]
+	Panicked {
+		what: &'static str,
+		#[source]
+		error: tokio::task::JoinError,
+	},
 	#[error(transparent)]
 	Journal(#[from] crate::journal::JournalError),
 }
@@ -67,7 +82,9 @@ impl Runner {
 		if self.fault == Fault::Collude {
 			return self.collude(task);
 		}
-		let peers = conun_net::contact::from_contact(&spec.requester).into_iter().collect::<Vec<_>>();
+		let peers = conun_net::contact::from_contact(&spec.requester)
+			.into_iter()
+			.collect::<Vec<_>>();
 		let program_hash = spec.program.hash();
 		let program = self.fetch("program", program_hash, spec.program.size(), &peers).await?;
 		let input_bytes = self.fetch("input", input.hash, input.size, &peers).await?;
@@ -81,9 +98,12 @@ impl Runner {
 			// to retry until the deadline.
 			_ => (invalid_program(), 0),
 		};
-		let runtime = crate::config::runtime_name(spec.program.runtime());
-		self.metrics.execution_seconds.with_label_values(&[runtime]).observe(execution.elapsed.as_secs_f64());
-		self.metrics.task("executed", status_label(execution.output.status));
+		let runtime = spec.program.runtime().name();
+		self.metrics
+			.execution_seconds
+			.with_label_values(&[runtime])
+			.observe(execution.elapsed.as_secs_f64());
+		self.metrics.task(Milestone::Executed, Outcome::Ran(execution.output.status));
 
 		let blob = codec::Encode::encode(&execution.output);
 		let bytes_out = blob.len() as u64;
@@ -104,8 +124,9 @@ impl Runner {
 			Fault::Lie => H256(polkadot_sdk::sp_crypto_hashing::blake2_256(result.as_bytes())),
 			_ => result,
 		};
-		let salt = fresh_salt().map_err(|e| RunError::Host(format!("no random salt: {e}")))?;
-		let entry = Entry { phase: Phase::Executed { result: committed, salt }, receipt: Some(receipt) };
+		let salt = fresh_salt().map_err(RunError::NoSalt)?;
+		let entry =
+			Entry { phase: Phase::Executed { result: committed, salt }, receipt: Some(receipt) };
 		self.journal.put(task, &entry)?;
 		self.fault.crash_if(Fault::CrashAfterExecute);
 		Ok(receipt)
@@ -113,8 +134,11 @@ impl Runner {
 
 	/// The fault `collude`: record the colluders' shared fake result without running anything.
 	fn collude(&self, task: TaskRef) -> Result<Receipt, RunError> {
-		let fake = H256(polkadot_sdk::sp_crypto_hashing::blake2_256(&codec::Encode::encode(&(b"conun/collude", task))));
-		let salt = fresh_salt().map_err(|e| RunError::Host(format!("no random salt: {e}")))?;
+		let fake = H256(polkadot_sdk::sp_crypto_hashing::blake2_256(&codec::Encode::encode(&(
+			b"conun/collude",
+			task,
+		))));
+		let salt = fresh_salt().map_err(RunError::NoSalt)?;
 		let receipt = Receipt {
 			result: fake,
 			status: TaskStatus::Exited(0),
@@ -123,7 +147,10 @@ impl Runner {
 			bytes_out: 0,
 			logs: H256::zero(),
 		};
-		self.journal.put(task, &Entry { phase: Phase::Executed { result: fake, salt }, receipt: Some(receipt) })?;
+		self.journal.put(
+			task,
+			&Entry { phase: Phase::Executed { result: fake, salt }, receipt: Some(receipt) },
+		)?;
 		Ok(receipt)
 	}
 
@@ -141,7 +168,6 @@ impl Runner {
 		size: u64,
 		peers: &[(conun_net::libp2p::PeerId, Vec<conun_net::libp2p::Multiaddr>)],
 	) -> Result<Fetched, RunError> {
-		let fetch_error = |error: String| RunError::Fetch { what, hash, error };
 		match self.net.fetch(hash, size, peers.to_vec()).await {
 			Ok(_) => {},
 			Err(conun_net::FetchError::TooLarge { .. }) => return Ok(Fetched::WrongSize),
@@ -149,17 +175,16 @@ impl Runner {
 			// or a chunk that does not match the hash (a requester can single a worker out that
 			// way as well as by silence).
 			Err(
-				error @ (conun_net::FetchError::Unavailable { .. } |
-				conun_net::FetchError::Corrupt { .. } |
-				conun_net::FetchError::BadManifest { .. }),
-			) => return Err(RunError::Unavailable { what, hash, error: error.to_string() }),
-			Err(error) => return Err(fetch_error(error.to_string())),
+				error @ (conun_net::FetchError::Unavailable { .. }
+				| conun_net::FetchError::Corrupt { .. }
+				| conun_net::FetchError::BadManifest { .. }),
+			) => return Err(RunError::Unavailable { what, hash, error }),
+			Err(error) => return Err(RunError::Fetch { what, hash, error }),
 		}
 		let store = self.store.clone();
 		let bytes = tokio::task::spawn_blocking(move || store.read(hash))
 			.await
-			.map_err(|e| fetch_error(e.to_string()))?
-			.map_err(|e| fetch_error(e.to_string()))?;
+			.map_err(|error| RunError::Panicked { what: "reading the blob store", error })??;
 		if bytes.len() as u64 != size {
 			return Ok(Fetched::WrongSize);
 		}
@@ -174,8 +199,7 @@ impl Runner {
 		let store = self.store.clone();
 		let hash = tokio::task::spawn_blocking(move || store.import_bytes(&bytes))
 			.await
-			.map_err(|e| RunError::Store(e.to_string()))?
-			.map_err(|e| RunError::Store(e.to_string()))?;
+			.map_err(|error| RunError::Panicked { what: "writing the blob store", error })??;
 		Ok(hash)
 	}
 
@@ -197,7 +221,7 @@ impl Runner {
 				let entry_point = entry_point.to_vec();
 				tokio::task::spawn_blocking(move || wasm.run(&code, entry_point, &input, limits))
 					.await
-					.map_err(|e| RunError::Host(format!("the wasm run panicked: {e}")))
+					.map_err(|error| RunError::Panicked { what: "the wasm run", error })
 			},
 			Program::Docker { hash, command, args, .. } => {
 				let Some(docker) = &self.docker else {
@@ -205,7 +229,9 @@ impl Runner {
 				};
 				let (Ok(command), Ok(args)) = (
 					String::from_utf8(command.to_vec()),
-					args.iter().map(|a| String::from_utf8(a.to_vec())).collect::<Result<Vec<_>, _>>(),
+					args.iter()
+						.map(|a| String::from_utf8(a.to_vec()))
+						.collect::<Result<Vec<_>, _>>(),
 				) else {
 					return Ok(invalid_program());
 				};
@@ -214,16 +240,22 @@ impl Runner {
 					Err(DockerError::HashMismatch { .. } | DockerError::BadImage(_)) => {
 						return Ok(invalid_program())
 					},
-					Err(error) => return Err(RunError::Docker(error.to_string())),
+					Err(error) => return Err(error.into()),
 				};
 				// The job's execution time, the same on every replica: a limit that depended on
 				// when this replica started would make honest replicas disagree.
 				let wall_clock = self.execution_time(spec.deadlines.execution);
 				let limits = limits::docker_limits(&spec.resources, wall_clock);
 				docker
-					.run(DockerTask { image: &image, command: &command, args: &args, input: &input, limits })
+					.run(DockerTask {
+						image: &image,
+						command: &command,
+						args: &args,
+						input: &input,
+						limits,
+					})
 					.await
-					.map_err(|e| RunError::Docker(e.to_string()))
+					.map_err(RunError::from)
 			},
 		}
 	}
@@ -247,20 +279,6 @@ fn invalid_program() -> Execution {
 		stderr: Vec::new(),
 		fuel_used: 0,
 		elapsed: Duration::ZERO,
-	}
-}
-
-/// The metric label of an exit status.
-pub fn status_label(status: TaskStatus) -> &'static str {
-	match status {
-		TaskStatus::Exited(0) => "success",
-		TaskStatus::Exited(_) => "exit_error",
-		TaskStatus::OutOfFuel => "out_of_fuel",
-		TaskStatus::MemoryExceeded => "memory_exceeded",
-		TaskStatus::Trapped => "trapped",
-		TaskStatus::TimedOut => "timed_out",
-		TaskStatus::OutputTooLarge => "output_too_large",
-		TaskStatus::InvalidProgram => "invalid_program",
 	}
 }
 

@@ -1,77 +1,59 @@
 //! The worker's main loop (`conun-worker run`).
 //!
 //! It follows the node's best blocks. At each block it asks the runtime for the provider's
-//! assignments ([`conun_primitives::AssignmentView`]) and compares them with its journal:
+//! assignments ([`conun_primitives::AssignmentView`]), compares each with its journal's record
+//! ([`reconcile`]: the decision table, one unit test per row) and acts: it runs tasks
+//! ([`execute`]), records what the chain now holds, challenges a verdict that went against its
+//! result, and sends commitments, reveals and reports of data nobody serves in batches
+//! ([`batcher`]). A task whose program or input no peer could provide in
+//! [`UNAVAILABLE_AFTER`] tries is reported unavailable: the chain releases the provider
+//! unpunished. A task the chain no longer lists at a finalized block is forgotten. Outside its
+//! working hours the worker pauses its provider ([`hours`]).
 //!
-//! | the chain says | the journal has | the worker |
-//! |---|---|---|
-//! | `Execute` | nothing, or `Running` | starts the task (fetch, run, record result and salt) |
-//! | `Execute`, and no peer could provide its program or input in [`UNAVAILABLE_AFTER`] tries | `Running` | reports the data unavailable: the chain releases the provider unpunished |
-//! | `Execute` | a result and salt | commits them (again after a reorg: the same commitment) |
-//! | `AwaitReveals` or `Reveal` | `Executed` | notes the commitment is on chain |
-//! | `Reveal` | a result and salt | reveals them |
-//! | `AwaitVerdict` | `Executed` or `Committed` | notes the reveal is on chain |
-//! | `Contest` (the verdict went against its result) | a result | challenges the verdict once: wasm tasks with the program's and input's bytes, for the chain to referee; docker tasks (and wasm tasks too large for the referee) by escalation to a fresh committee |
-//! | (not listed at a finalized block) | anything | forgets the task |
-//!
-//! Commitments go out in one `commit_results`, reveals in one `reveal_results` and reports of
-//! data nobody serves in one `report_unavailable` per block,
-//! signed with nonces the worker counts itself. Because every decision is taken from the chain
-//! and the journal afresh at each block, the same rules recover from a restart of the worker
-//! (the journal survives), of the node (the worker reconnects and carries on), a reorg (a
-//! transaction that fell out of the chain is sent again; a salt is kept until the chain's
-//! finalized state is done with the task) and a refused transaction.
+//! Because every decision is taken from the chain and the journal afresh at each block, the
+//! same rules recover from a restart of the worker (the journal survives), of the node (the
+//! worker reconnects and carries on), a reorg (a transaction that fell out of the chain is sent
+//! again; a salt is kept until the chain's finalized state is done with the task) and a refused
+//! transaction.
 
+pub mod batcher;
 pub mod execute;
+pub mod hours;
+pub mod reconcile;
 
 use crate::{
 	chain::{AtBlock, BlockNumber, Chain, ChainError, JobSpec},
 	fault::Fault,
 	journal::{Entry, Journal, Phase},
-	metrics::Metrics,
+	metrics::{Metrics, Milestone, Outcome, Sent},
 };
+use batcher::{Batcher, Item, Step};
 use conun_primitives::{AssignmentPhase, AssignmentView, JobId, TaskRef};
 use execute::Runner;
+pub use hours::Schedule;
+use reconcile::{in_time, reconcile, Action};
 use std::{
 	collections::{BTreeMap, BTreeSet, HashMap},
-	path::PathBuf,
 	sync::Arc,
 	time::{Duration, Instant},
 };
 use tokio::sync::{mpsc, Semaphore};
 
-/// A transaction reported in a block, whose items the chain still does not show as done after
-/// this many blocks (it fell out in a reorg), is sent again.
-const RESEND_AFTER: u64 = 4;
 /// A task whose program or input could not be fetched is tried again after this many blocks.
 const RETRY_AFTER: u64 = 2;
 /// A task whose program or input no peer could provide this many times in a row is reported
 /// unavailable (`report_unavailable`): a requester that serves nothing must not get its
 /// providers slashed as no-shows. After one such try it is reported at once when the chain's
-/// window for reports (see [`Daemon::window_end`]) would close before another try.
+/// window for reports ([`reconcile::window_end`]) would close before another try.
 const UNAVAILABLE_AFTER: u32 = 2;
 /// How long to wait for the node to report a transaction in a block before sending it again.
 const OUTCOME_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a pause or resume (for working hours) may take.
-const PAUSE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The two transactions a worker sends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Step {
-	Commit,
-	Reveal,
-	Report,
-}
-
-impl Step {
-	fn name(self) -> &'static str {
-		match self {
-			Step::Commit => "commit_results",
-			Step::Reveal => "reveal_results",
-			Step::Report => "report_unavailable",
-		}
-	}
-}
+/// The batch size assumed until the chain's `MaxBatch` constant is read.
+const DEFAULT_MAX_BATCH: usize = 128;
+/// The report window assumed until the chain's `FetchWindow` constant is read, in blocks.
+const DEFAULT_FETCH_WINDOW: u64 = 100;
+/// The provider's record (earnings, status for working hours) is read every this many blocks.
+const OBSERVE_EVERY: u64 = 10;
 
 /// What finished in the background.
 enum Done {
@@ -81,26 +63,11 @@ enum Done {
 	Sent { step: Step, tasks: Vec<TaskRef>, ok: bool },
 }
 
-/// One item of a batch: a result to commit or reveal, or a task to report unavailable.
-#[derive(Clone, Copy, Debug)]
-enum Item {
-	Result { task: TaskRef, result: subxt::utils::H256, salt: conun_primitives::Salt },
-	Report(TaskRef),
-}
-
-impl Item {
-	fn task(&self) -> TaskRef {
-		match *self {
-			Item::Result { task, .. } | Item::Report(task) => task,
-		}
-	}
-}
-
-/// A commit or reveal sent: at which block, and whether the node has reported it in a block.
-#[derive(Clone, Copy, Debug)]
-struct InFlight {
-	sent_at: u64,
-	in_block: bool,
+/// One assignment, the journal's record of it, and what to do.
+struct Reconciled<'a> {
+	view: &'a AssignmentView<BlockNumber>,
+	entry: Option<Entry>,
+	action: Action,
 }
 
 /// How to reach the chain again after losing it.
@@ -125,13 +92,6 @@ impl Connector {
 			delay = (delay * 2).min(Duration::from_secs(10));
 		}
 	}
-}
-
-/// When the worker takes new tasks: its hours, and a marker file that remembers (across
-/// restarts) that the worker itself paused the provider for them.
-pub struct Schedule {
-	pub hours: Option<crate::config::Hours>,
-	pub paused_marker: PathBuf,
 }
 
 /// The running worker.
@@ -159,27 +119,26 @@ pub struct Daemon {
 	seen_at: BTreeMap<TaskRef, u64>,
 	/// The chain's `FetchWindow`, in blocks.
 	fetch_window: u64,
-	/// Commits and reveals sent and not yet seen on chain.
-	in_flight: BTreeMap<(TaskRef, Step), InFlight>,
-	/// Items of a batch that failed: sent on their own next, so that one bad item cannot keep
-	/// failing the batches of the others.
-	isolate: BTreeSet<(TaskRef, Step)>,
+	/// Commits, reveals and reports sent, and how they fared.
+	batcher: Batcher,
 	/// Recorded tasks the chain stopped listing, and the block from which it did.
 	unlisted_since: BTreeMap<TaskRef, u64>,
-	/// Which block last carried a batch of each step, so that each goes out once per block.
-	last_batch: HashMap<Step, u64>,
 	/// Jobs' terms, read once.
 	jobs: HashMap<JobId, JobSpec>,
 	/// The best block handled last.
 	best: Option<(subxt::utils::H256, u64)>,
-	/// The largest batch the chain takes.
-	max_batch: usize,
 	/// Tasks whose verdict this worker has challenged.
 	contested: BTreeSet<TaskRef>,
 }
 
 impl Daemon {
-	pub fn new(chain: Chain, connector: Connector, runner: Runner, max_tasks: u32, schedule: Schedule) -> Self {
+	pub fn new(
+		chain: Chain,
+		connector: Connector,
+		runner: Runner,
+		max_tasks: u32,
+		schedule: Schedule,
+	) -> Self {
 		let (done_tx, done_rx) = mpsc::unbounded_channel();
 		let runner = Arc::new(runner);
 		Self {
@@ -198,14 +157,11 @@ impl Daemon {
 			retry_at: BTreeMap::new(),
 			unavailable: BTreeMap::new(),
 			seen_at: BTreeMap::new(),
-			fetch_window: 100,
-			in_flight: BTreeMap::new(),
-			isolate: BTreeSet::new(),
+			fetch_window: DEFAULT_FETCH_WINDOW,
+			batcher: Batcher::new(DEFAULT_MAX_BATCH),
 			unlisted_since: BTreeMap::new(),
-			last_batch: HashMap::new(),
 			jobs: HashMap::new(),
 			best: None,
-			max_batch: 128,
 			contested: BTreeSet::new(),
 		}
 	}
@@ -217,9 +173,10 @@ impl Daemon {
 			if let Ok(at) = self.chain.at_best().await {
 				let max_batch = super::chain::runtime::conun::constants().market().max_batch();
 				if let Ok(max) = at.constants().entry(max_batch) {
-					self.max_batch = max.max(1) as usize;
+					self.batcher.max_batch = max.max(1) as usize;
 				}
-				let fetch_window = super::chain::runtime::conun::constants().market().fetch_window();
+				let fetch_window =
+					super::chain::runtime::conun::constants().market().fetch_window();
 				if let Ok(window) = at.constants().entry(fetch_window) {
 					self.fetch_window = u64::from(window);
 				}
@@ -275,13 +232,14 @@ impl Daemon {
 		let assignments = self.chain.assignments(&at).await?;
 		let listed: BTreeSet<TaskRef> = assignments.iter().map(|a| a.task).collect();
 
-		for assignment in &assignments {
-			self.on_assignment(&at, number, assignment).await;
+		let reconciled = self.reconcile(&assignments);
+		for item in &reconciled {
+			self.on_assignment(&at, number, item).await;
 		}
 		self.jobs.retain(|job, _| listed.iter().any(|t| t.job == *job));
-		self.send(number, Step::Commit, &assignments).await;
-		self.send(number, Step::Reveal, &assignments).await;
-		self.send(number, Step::Report, &assignments).await;
+		self.send(number, Step::Commit, &reconciled).await;
+		self.send(number, Step::Reveal, &reconciled).await;
+		self.send(number, Step::Report, &reconciled).await;
 		if let Ok(best) = self.chain.best_number().await {
 			self.metrics.chain_lag.set(best.saturating_sub(number));
 		}
@@ -289,57 +247,70 @@ impl Daemon {
 			Ok(finalized) => self.forget_finished(number, finalized, &listed).await,
 			Err(error) => tracing::warn!(%error, "cannot read the finalized block"),
 		}
-		if number.is_multiple_of(10) {
+		if number.is_multiple_of(OBSERVE_EVERY) {
 			self.observe_provider(&at).await;
 		}
 		Ok(())
 	}
 
-	async fn on_assignment(&mut self, at: &AtBlock, number: u64, a: &AssignmentView<BlockNumber>) {
-		let entry = match self.journal.get(a.task) {
-			Ok(entry) => entry,
-			Err(error) => {
-				tracing::error!(task = ?a.task, %error, "journal unreadable");
-				return;
-			},
-		};
-		match (&a.phase, entry.as_ref().map(|e| e.phase)) {
-			(AssignmentPhase::Execute { commit_by }, None | Some(Phase::Running)) =>
-				self.start(at, number, a, *commit_by).await,
-			(
-				AssignmentPhase::AwaitReveals | AssignmentPhase::Reveal { .. },
-				Some(Phase::Executed { result, salt }),
-			) => {
-				self.advance(a.task, entry, Phase::Committed { result, salt });
-				self.metrics.task("committed", "ok");
+	/// Each assignment with the journal's record of it and what [`reconcile`] says to do. An
+	/// assignment whose record cannot be read is left for the next block.
+	fn reconcile<'a>(&self, assignments: &'a [AssignmentView<BlockNumber>]) -> Vec<Reconciled<'a>> {
+		assignments
+			.iter()
+			.filter_map(|view| match self.journal.get(view.task) {
+				Ok(entry) => {
+					let action = reconcile(view, entry.as_ref());
+					Some(Reconciled { view, entry, action })
+				},
+				Err(error) => {
+					tracing::error!(task = ?view.task, %error, "journal unreadable");
+					None
+				},
+			})
+			.collect()
+	}
+
+	/// Acts on one assignment, but for what goes out in batches ([`Daemon::send`]).
+	async fn on_assignment(&mut self, at: &AtBlock, number: u64, item: &Reconciled<'_>) {
+		let (a, entry) = (item.view, &item.entry);
+		match item.action {
+			Action::Run { commit_by } => self.start(at, number, a, commit_by).await,
+			Action::RecordCommitted { result, salt }
+			| Action::Reveal { result, salt, record: true, .. } => {
+				self.advance(a.task, entry.clone(), Phase::Committed { result, salt });
+				self.metrics.task(Milestone::Committed, Outcome::Ok);
 				self.fault.crash_if(Fault::CrashAfterCommit);
 			},
-			(
-				AssignmentPhase::AwaitVerdict,
-				Some(Phase::Executed { result, salt } | Phase::Committed { result, salt }),
-			) => {
-				self.advance(a.task, entry, Phase::Revealed { result, salt });
-				self.metrics.task("revealed", "ok");
+			Action::RecordRevealed { result, salt } => {
+				self.advance(a.task, entry.clone(), Phase::Revealed { result, salt });
+				self.metrics.task(Milestone::Revealed, Outcome::Ok);
 			},
-			(AssignmentPhase::Contest { verdict, until }, Some(phase)) if phase.commitment().is_some() => {
+			Action::Contest { verdict, until } => {
 				let burned = entry.as_ref().and_then(|e| e.receipt).map(|r| r.work);
-				self.contest(at, number, a, *verdict, *until, burned).await;
+				self.contest(at, number, a, verdict, until, burned).await;
 			},
-			(AssignmentPhase::Reveal { .. }, found @ (None | Some(Phase::Running))) => tracing::error!(
+			Action::NoRecord => tracing::error!(
 				task = ?a.task,
-				?found,
+				found = ?entry.as_ref().map(|e| e.phase),
 				"asked to reveal a task whose result this worker has no record of (was its data directory lost?)"
 			),
-			_ => {},
+			Action::Commit { .. } | Action::Reveal { record: false, .. } | Action::Wait => {},
 		}
 	}
 
 	/// Starts running a task, when a slot is free and it is not running or waiting to retry.
-	async fn start(&mut self, at: &AtBlock, number: u64, a: &AssignmentView<BlockNumber>, commit_by: BlockNumber) {
+	async fn start(
+		&mut self,
+		at: &AtBlock,
+		number: u64,
+		a: &AssignmentView<BlockNumber>,
+		commit_by: BlockNumber,
+	) {
 		self.seen_at.entry(a.task).or_insert(number);
-		if self.running.contains(&a.task) ||
-			self.retry_at.get(&a.task).is_some_and(|&n| number < n) ||
-			self.reporting(a.task)
+		if self.running.contains(&a.task)
+			|| self.retry_at.get(&a.task).is_some_and(|&n| number < n)
+			|| self.reporting(a.task)
 		{
 			return;
 		}
@@ -365,7 +336,8 @@ impl Daemon {
 		self.running.insert(a.task);
 		self.first_seen.entry(a.task).or_insert_with(Instant::now);
 		self.metrics.running.set(self.running.len() as u64);
-		let (runner, done, task, input) = (self.runner.clone(), self.done_tx.clone(), a.task, a.input);
+		let (runner, done, task, input) =
+			(self.runner.clone(), self.done_tx.clone(), a.task, a.input);
 		tracing::info!(job = task.job, task = task.task, "running");
 		tokio::spawn(async move {
 			// Run in its own task, so that even a panic in a sandbox reports back and frees
@@ -389,7 +361,7 @@ impl Daemon {
 				},
 			};
 			if !ok {
-				runner.metrics.task("executed", "error");
+				runner.metrics.task(Milestone::Executed, Outcome::Error);
 			}
 			drop(permit);
 			let _ = done.send(Done::Executed { task, ok, unavailable });
@@ -410,7 +382,10 @@ impl Daemon {
 		fuel_burned: Option<u64>,
 	) {
 		// A worker told to misbehave does not stand up for the result it faked.
-		if matches!(self.fault, Fault::Lie | Fault::Collude) || number > u64::from(until) || self.contested.contains(&a.task) {
+		if matches!(self.fault, Fault::Lie | Fault::Collude)
+			|| number > u64::from(until)
+			|| self.contested.contains(&a.task)
+		{
 			return;
 		}
 		let spec = match self.jobs.get(&a.task.job) {
@@ -418,13 +393,18 @@ impl Daemon {
 			None => match self.chain.job_spec(at, a.task.job).await {
 				Ok(Some(spec)) => spec,
 				Ok(None) => return,
-				Err(error) => return tracing::warn!(job = a.task.job, %error, "cannot read the job"),
+				Err(error) => {
+					return tracing::warn!(job = a.task.job, %error, "cannot read the job")
+				},
 			},
 		};
 		self.contested.insert(a.task);
 		let task = a.task;
 		let bytes = match spec.program {
-			conun_primitives::Program::Wasm { fuel: job_fuel, .. } => match self.runner.task_bytes(spec.program.hash(), a.input.hash) {
+			conun_primitives::Program::Wasm { fuel: job_fuel, .. } => match self
+				.runner
+				.task_bytes(spec.program.hash(), a.input.hash)
+			{
 				// The referee runs it with what this worker's run burned (its receipt says).
 				Some((program, input)) => Some((program, input, fuel_burned.unwrap_or(job_fuel))),
 				None => {
@@ -434,55 +414,65 @@ impl Daemon {
 			},
 			conun_primitives::Program::Docker { .. } => None,
 		};
-		tracing::warn!(job = task.job, task = task.task, ?verdict, "the verdict went against this worker's result: challenging it");
+		tracing::warn!(
+			job = task.job,
+			task = task.task,
+			?verdict,
+			"the verdict went against this worker's result: challenging it"
+		);
 		let (chain, metrics) = (self.chain.clone(), self.metrics.clone());
 		tokio::spawn(async move {
 			let refereed = match bytes {
-				Some((program, input, fuel)) => match chain.challenge_wasm(task, program, input, fuel).await {
+				Some((program, input, fuel)) => match chain
+					.challenge_wasm(task, program, input, fuel)
+					.await
+				{
 					Ok(()) => Some(Ok("the chain refereed the task")),
 					// Beyond the referee's limits: a committee decides instead.
-					Err(error) if error.to_string().contains("TooLargeToReferee") => None,
+					Err(error) if error.module_error().as_deref() == Some("TooLargeToReferee") => {
+						None
+					},
 					Err(error) => Some(Err(error)),
 				},
 				None => None,
 			};
 			let outcome = match refereed {
 				Some(outcome) => outcome,
-				None => chain.challenge_escalate(task).await.map(|()| "escalated: a fresh committee decides the task"),
+				None => chain
+					.challenge_escalate(task)
+					.await
+					.map(|()| "escalated: a fresh committee decides the task"),
 			};
 			match outcome {
 				Ok(what) => {
-					tracing::info!(job = task.job, task = task.task, "challenge in a block: {what}");
-					metrics.task("challenged", "ok");
+					tracing::info!(
+						job = task.job,
+						task = task.task,
+						"challenge in a block: {what}"
+					);
+					metrics.task(Milestone::Challenged, Outcome::Ok);
 				},
 				Err(error) => {
 					tracing::warn!(job = task.job, task = task.task, %error, "the challenge failed");
-					metrics.task("challenged", "error");
+					metrics.task(Milestone::Challenged, Outcome::Error);
 				},
 			}
 		});
 	}
 
-	/// The last block in which the chain takes a report of `task`'s data, as far as this worker
-	/// can tell: `FetchWindow` after it saw the assignment, and at most halfway to `commit_by`.
-	fn window_end(&self, task: TaskRef, commit_by: u64) -> u64 {
-		let seen = self.seen_at.get(&task).copied().unwrap_or(commit_by);
-		seen + self.fetch_window.min(commit_by.saturating_sub(seen) / 2)
-	}
-
-	/// Whether to report `task`'s data unavailable now: no peer could provide it in
-	/// [`UNAVAILABLE_AFTER`] tries, or in one when the window would close before another.
+	/// Whether to report `task`'s data unavailable now ([`reconcile::report_due`]).
 	fn report_due(&self, task: TaskRef, number: u64, commit_by: u64) -> bool {
 		let tries = self.unavailable.get(&task).copied().unwrap_or(0);
-		tries >= UNAVAILABLE_AFTER ||
-			(tries >= 1 && number + RETRY_AFTER + 1 >= self.window_end(task, commit_by))
+		let seen = self.seen_at.get(&task).copied().unwrap_or(commit_by);
+		let window_end = reconcile::window_end(seen, self.fetch_window, commit_by);
+		reconcile::report_due(tries, UNAVAILABLE_AFTER, number, RETRY_AFTER, window_end)
 	}
 
 	/// Whether the worker has decided to report `task` (or sent the report): it neither runs
 	/// nor commits it any more.
 	fn reporting(&self, task: TaskRef) -> bool {
-		self.unavailable.get(&task).is_some_and(|&tries| tries >= UNAVAILABLE_AFTER) ||
-			self.in_flight.contains_key(&(task, Step::Report))
+		self.unavailable.get(&task).is_some_and(|&tries| tries >= UNAVAILABLE_AFTER)
+			|| self.batcher.is_in_flight(task, Step::Report)
 	}
 
 	/// Records a new phase for a task.
@@ -508,25 +498,24 @@ impl Daemon {
 				continue;
 			}
 			let since = *self.unlisted_since.entry(task).or_insert(number);
-			if finalized < since {
+			if !reconcile::forget_due(since, finalized) {
 				continue;
 			}
 			let outcome = match entry.phase {
-				Phase::Revealed { .. } => "settled",
-				_ => "dropped",
+				Phase::Revealed { .. } => Outcome::Settled,
+				_ => Outcome::Dropped,
 			};
 			if let Err(error) = self.journal.remove(task, unix_now()) {
 				tracing::error!(?task, %error, "cannot write the journal");
 				continue;
 			}
-			self.metrics.task("closed", outcome);
+			self.metrics.task(Milestone::Closed, outcome);
 			if let Some(receipt) = entry.receipt {
 				self.runner.net.announce(receipt.result).await;
 				self.runner.net.announce(receipt.logs).await;
 			}
 			self.unlisted_since.remove(&task);
-			self.in_flight.retain(|(t, _), _| *t != task);
-			self.isolate.retain(|(t, _)| *t != task);
+			self.batcher.forget(task);
 			self.retry_at.remove(&task);
 			self.unavailable.remove(&task);
 			self.seen_at.remove(&task);
@@ -535,58 +524,47 @@ impl Daemon {
 		}
 	}
 
-	/// Sends one batch of `step` for every item due, unless one already went out at this
-	/// block. Items of a batch that failed go out on their own.
-	async fn send(&mut self, number: u64, step: Step, assignments: &[AssignmentView<BlockNumber>]) {
-		if self.last_batch.get(&step) == Some(&number) || (step == Step::Commit && self.fault == Fault::Stall) {
+	/// Sends the batches of `step` for every item due, unless one already went out at this
+	/// block.
+	async fn send(&mut self, number: u64, step: Step, reconciled: &[Reconciled<'_>]) {
+		if self.batcher.sent_at(step, number)
+			|| (step == Step::Commit && self.fault == Fault::Stall)
+		{
 			return;
 		}
-		let mut items = Vec::new();
-		let mut resending = false;
-		for a in assignments {
-			// The transaction lands in the next block at the earliest: an item whose deadline
-			// is this block would fail, and fail its whole batch.
-			let due = match (step, &a.phase) {
-				(Step::Commit, AssignmentPhase::Execute { commit_by }) =>
-					number < u64::from(*commit_by) && !self.reporting(a.task),
-				(Step::Reveal, AssignmentPhase::Reveal { reveal_by }) => number < u64::from(*reveal_by),
-				(Step::Report, AssignmentPhase::Execute { commit_by }) =>
-					number < u64::from(*commit_by) && self.report_due(a.task, number, u64::from(*commit_by)),
-				_ => false,
-			};
-			if !due {
-				continue;
-			}
-			match self.in_flight.get(&(a.task, step)) {
-				Some(f) if !f.in_block || number < f.sent_at + RESEND_AFTER => continue,
-				Some(_) => resending = true,
-				None => {},
-			}
-			if step == Step::Report {
-				items.push(Item::Report(a.task));
-				continue;
-			}
-			let Ok(Some(entry)) = self.journal.get(a.task) else { continue };
-			let Some((result, salt)) = entry.phase.commitment() else { continue };
-			items.push(Item::Result { task: a.task, result, salt });
-		}
-		if items.is_empty() {
-			return;
-		}
-		if resending {
+		let due = reconciled
+			.iter()
+			.filter_map(|item| {
+				let task = item.view.task;
+				match (step, item.action) {
+					(Step::Commit, Action::Commit { commit_by, result, salt })
+						if in_time(number, commit_by) && !self.reporting(task) =>
+					{
+						Some(Item::Result { task, result, salt })
+					},
+					(Step::Reveal, Action::Reveal { reveal_by, result, salt, .. })
+						if in_time(number, reveal_by) =>
+					{
+						Some(Item::Result { task, result, salt })
+					},
+					(Step::Report, Action::Run { commit_by })
+						if in_time(number, commit_by)
+							&& self.report_due(task, number, u64::from(commit_by)) =>
+					{
+						Some(Item::Report(task))
+					},
+					_ => None,
+				}
+			})
+			.collect();
+		let Some(plan) = self.batcher.plan(number, step, due) else { return };
+		if plan.reset_nonce {
 			// A transaction reported in a block is not on the chain any more: a reorg took it,
 			// and its nonce may be free again.
 			self.chain.reset_nonce().await;
 		}
-		self.last_batch.insert(step, number);
-		let (alone, batched): (Vec<_>, Vec<_>) =
-			items.into_iter().partition(|item| self.isolate.contains(&(item.task(), step)));
-		for chunk in batched.chunks(self.max_batch) {
-			self.send_batch(number, step, chunk.to_vec()).await;
-		}
-		for item in alone {
-			self.isolate.remove(&(item.task(), step));
-			self.send_batch(number, step, vec![item]).await;
+		for batch in plan.batches {
+			self.send_batch(number, step, batch).await;
 		}
 	}
 
@@ -602,7 +580,9 @@ impl Daemon {
 			Step::Commit => {
 				let account = self.chain.account_id();
 				let commits = results()
-					.map(|(task, result, salt)| (task, conun_primitives::commitment(task, &account, &result, &salt)))
+					.map(|(task, result, salt)| {
+						(task, conun_primitives::commitment(task, &account, &result, &salt))
+					})
 					.collect();
 				for task in &tasks {
 					if let Some(seen) = self.first_seen.get(task) {
@@ -619,21 +599,28 @@ impl Daemon {
 		};
 		match submitted {
 			Ok(submitted) => {
-				tracing::info!(call = step.name(), count = tasks.len(), nonce = submitted.nonce, "sent");
-				self.metrics.transactions.with_label_values(&[step.name(), "sent"]).inc();
-				for task in &tasks {
-					self.in_flight.insert((*task, step), InFlight { sent_at: number, in_block: false });
-				}
+				tracing::info!(
+					call = step.name(),
+					count = tasks.len(),
+					nonce = submitted.nonce,
+					"sent"
+				);
+				self.metrics.transaction(step.name(), Sent::Sent);
+				self.batcher.sent(number, step, &tasks);
 				let done = self.done_tx.clone();
 				tokio::spawn(async move {
-					let ok = match tokio::time::timeout(OUTCOME_TIMEOUT, submitted.outcome()).await {
+					let ok = match tokio::time::timeout(OUTCOME_TIMEOUT, submitted.outcome()).await
+					{
 						Ok(Ok(_)) => true,
 						Ok(Err(error)) => {
 							tracing::warn!(call = step.name(), %error, "batch not applied; will send again");
 							false
 						},
 						Err(_) => {
-							tracing::warn!(call = step.name(), "batch not in a block in time; will send again");
+							tracing::warn!(
+								call = step.name(),
+								"batch not in a block in time; will send again"
+							);
 							false
 						},
 					};
@@ -642,7 +629,7 @@ impl Daemon {
 			},
 			Err(error) => {
 				tracing::warn!(call = step.name(), %error, "could not send");
-				self.metrics.transactions.with_label_values(&[step.name(), "refused"]).inc();
+				self.metrics.transaction(step.name(), Sent::Refused);
 			},
 		}
 	}
@@ -667,74 +654,44 @@ impl Daemon {
 				// carried a commit batch.
 				if let Some((hash, number)) = self.best {
 					if let Ok(at) = self.chain.at(hash).await {
-						if let Ok(assignments) = self.chain.assignments(&at).await {
-							self.send(number, Step::Commit, &assignments).await;
+						if let Ok(mut assignments) = self.chain.assignments(&at).await {
+							assignments
+								.retain(|a| matches!(a.phase, AssignmentPhase::Execute { .. }));
+							let reconciled = self.reconcile(&assignments);
+							self.send(number, Step::Commit, &reconciled).await;
 						}
 					}
 				}
 			},
 			Done::Sent { step, tasks, ok } => {
-				let outcome = if ok { "in_block" } else { "failed" };
-				self.metrics.transactions.with_label_values(&[step.name(), outcome]).inc();
-				if ok {
-					for task in tasks {
-						if let Some(f) = self.in_flight.get_mut(&(task, step)) {
-							f.in_block = true;
-						}
-					}
-				} else {
+				let outcome = if ok { Sent::InBlock } else { Sent::Failed };
+				self.metrics.transaction(step.name(), outcome);
+				let refused_alone = self.batcher.landed(step, &tasks, ok);
+				if !ok {
 					self.chain.reset_nonce().await;
-					let batch = tasks.len() > 1;
-					for task in tasks {
-						self.in_flight.remove(&(task, step));
-						if batch {
-							self.isolate.insert((task, step));
-						} else if step == Step::Report {
-							// Refused on its own (its fetch window is over, or the task ended):
-							// keep trying to fetch until the commit deadline instead.
-							self.unavailable.remove(&task);
-						}
-					}
+				}
+				if let (Some(task), Step::Report) = (refused_alone, step) {
+					// Refused on its own (its fetch window is over, or the task ended): keep
+					// trying to fetch until the commit deadline instead.
+					self.unavailable.remove(&task);
 				}
 			},
 		}
 	}
 
-	/// Updates the earnings metric, and pauses or resumes the provider for its working hours
-	/// (in the background: the loop goes on handling blocks meanwhile).
+	/// Updates the earnings metric, and pauses or resumes the provider for its working hours.
 	async fn observe_provider(&mut self, at: &AtBlock) {
 		let Ok(Some(view)) = self.chain.provider(at, self.chain.account()).await else { return };
 		self.metrics.earned.set(u64::try_from(view.standing.earned).unwrap_or(u64::MAX));
-		let Some(hours) = self.schedule.hours else { return };
-		let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else { return };
-		let hour = ((now.as_secs() / 3600) % 24) as u8;
-		let marker = self.schedule.paused_marker.clone();
-		let (chain, working) = (self.chain.clone(), hours.contains(hour));
-		match view.status {
-			conun_primitives::ProviderStatus::Active if !working => {
-				tracing::info!(hour, "outside working hours: pausing new assignments");
-				tokio::spawn(async move {
-					if let Ok(Ok(())) = tokio::time::timeout(PAUSE_TIMEOUT, chain.pause()).await {
-						let _ = std::fs::write(&marker, b"paused for working hours\n");
-					}
-				});
-			},
-			conun_primitives::ProviderStatus::Paused if working && marker.exists() => {
-				tracing::info!(hour, "working hours: resuming");
-				tokio::spawn(async move {
-					if let Ok(Ok(())) = tokio::time::timeout(PAUSE_TIMEOUT, chain.resume()).await {
-						let _ = std::fs::remove_file(&marker);
-					}
-				});
-			},
-			_ => {},
-		}
+		self.schedule.keep(&self.chain, &view.status);
 	}
 }
 
 /// The Unix time in seconds.
 pub fn unix_now() -> u64 {
-	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map_or(0, |d| d.as_secs())
 }
 
 async fn shutdown_signal() {

@@ -7,7 +7,11 @@ use crate::{Burned, Error, Escalations, HoldReason, Jobs, Providers, Standings, 
 use conun_primitives::FailReason;
 use polkadot_sdk::frame_support::{assert_noop, traits::fungible::InspectHold, weights::Weight};
 
-fn report(who: AccountId, job: JobId, tasks: &[TaskIndex]) -> polkadot_sdk::frame_support::dispatch::DispatchResult {
+fn report(
+	who: AccountId,
+	job: JobId,
+	tasks: &[TaskIndex],
+) -> polkadot_sdk::frame_support::dispatch::DispatchResult {
 	let tasks: Vec<TaskRef> = tasks.iter().map(|&task| TaskRef { job, task }).collect();
 	Market::report_unavailable(RuntimeOrigin::signed(who), tasks.try_into().unwrap())
 }
@@ -57,7 +61,11 @@ fn a_requester_who_serves_nothing_pays_for_it_and_no_provider_is_slashed() {
 		for who in [1, 2, 3] {
 			assert_eq!(stake(who), 10_000, "provider {who} keeps its stake");
 			assert_eq!(reputation(who), 500, "provider {who} keeps its reputation");
-			assert_eq!(Providers::<Test>::get(who).unwrap().unsettled, 0, "provider {who} is free to leave");
+			assert_eq!(
+				Providers::<Test>::get(who).unwrap().unsettled,
+				0,
+				"provider {who} is free to leave"
+			);
 		}
 		// The requester got its whole escrow back and lost the two tasks' deposits, burned.
 		assert_eq!(Balances::balance_on_hold(&HoldReason::JobEscrow.into(), &REQUESTER), 0);
@@ -93,7 +101,11 @@ fn a_report_by_a_minority_releases_the_replica_and_a_fresh_provider_replaces_it(
 		assert_eq!(phase(job, 0), TaskPhase::Verified { result: result(7) });
 		assert_eq!(stake(reporter), 10_000);
 		assert_eq!(reputation(reporter), 500);
-		assert_eq!(Standings::<Test>::get(reporter).map_or(0, |s| s.earned), 0, "a report earns nothing");
+		assert_eq!(
+			Standings::<Test>::get(reporter).map_or(0, |s| s.earned),
+			0,
+			"a report earns nothing"
+		);
 	});
 }
 
@@ -259,7 +271,10 @@ fn during_an_escalation_reports_only_replace_committee_members() {
 			for (w, byte) in first.iter().zip([0x66, 0x66, 7]) {
 				reveal(*w, job, 0, byte);
 			}
-			assert_ok!(Market::challenge_escalate(RuntimeOrigin::signed(first[2]), TaskRef { job, task: 0 }));
+			assert_ok!(Market::challenge_escalate(
+				RuntimeOrigin::signed(first[2]),
+				TaskRef { job, task: 0 }
+			));
 			run_to_block(3);
 			let committee = replicas(job, 0);
 			assert_eq!(committee.len(), 7);

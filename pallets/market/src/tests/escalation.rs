@@ -2,7 +2,9 @@
 //! open is decided by a fresh committee of 2R + 1 providers who never ran the task.
 
 use super::*;
-use crate::{Burned, Error, Escalations, HoldReason, Jobs, JobState, Providers, Standings, TaskPhase};
+use crate::{
+	Burned, Error, Escalations, HoldReason, JobState, Jobs, Providers, Standings, TaskPhase,
+};
 use conun_primitives::FailReason;
 use polkadot_sdk::frame_support::{
 	assert_noop,
@@ -28,7 +30,10 @@ fn vote(job: JobId, results: &[u8]) -> Vec<AccountId> {
 	who
 }
 
-fn escalate(who: AccountId, job: JobId) -> polkadot_sdk::frame_support::dispatch::DispatchResultWithPostInfo {
+fn escalate(
+	who: AccountId,
+	job: JobId,
+) -> polkadot_sdk::frame_support::dispatch::DispatchResultWithPostInfo {
 	Market::challenge_escalate(RuntimeOrigin::signed(who), TaskRef { job, task: 0 })
 }
 
@@ -41,7 +46,9 @@ fn stake(who: AccountId) -> Balance {
 }
 
 fn ten() -> ExtBuilder {
-	ExtBuilder::default().providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).challenge_period(PERIOD)
+	ExtBuilder::default()
+		.providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+		.challenge_period(PERIOD)
 }
 
 /// Two colluders out-vote the honest replica (last); it escalates. Returns the three replicas
@@ -62,7 +69,13 @@ fn a_fresh_committee_overturns_a_colluding_majority_and_the_honest_replica_is_pa
 		let job = post_docker(3);
 		let (first, before) = collude_and_escalate(job);
 		let honest = first[2];
-		assert!(emitted(Event::Escalated { job, task: 0, challenger: honest, bond: BOND, committee: 7 }));
+		assert!(emitted(Event::Escalated {
+			job,
+			task: 0,
+			challenger: honest,
+			bond: BOND,
+			committee: 7
+		}));
 		assert_eq!(free(honest), before - BOND);
 		assert_eq!(phase(job), TaskPhase::Waiting);
 		// On trial: not voting, not free to leave.
@@ -73,8 +86,17 @@ fn a_fresh_committee_overturns_a_colluding_majority_and_the_honest_replica_is_pa
 
 		run_to_block(3);
 		let committee = vote(job, &[HONEST; 7]);
-		assert!(committee.iter().all(|who| !first.contains(who)), "nobody who ran the task sits on it");
-		assert!(emitted(Event::ChallengeUpheld { job, task: 0, challenger: honest, result: result(HONEST), overturned: result(FAKE) }));
+		assert!(
+			committee.iter().all(|who| !first.contains(who)),
+			"nobody who ran the task sits on it"
+		);
+		assert!(emitted(Event::ChallengeUpheld {
+			job,
+			task: 0,
+			challenger: honest,
+			result: result(HONEST),
+			overturned: result(FAKE)
+		}));
 		assert_eq!(phase(job), TaskPhase::Verified { result: result(HONEST) });
 		for who in &committee {
 			assert_eq!(Standings::<Test>::get(who).unwrap().earned, 10, "paid from the bond");
@@ -107,7 +129,12 @@ fn a_committee_that_confirms_the_verdict_burns_the_challenge_bond() {
 		assert_ok!(escalate(liar, job));
 		run_to_block(3);
 		vote(job, &[HONEST; 7]);
-		assert!(emitted(Event::ChallengeRejected { job, task: 0, challenger: liar, bond: CHALLENGE_BOND }));
+		assert!(emitted(Event::ChallengeRejected {
+			job,
+			task: 0,
+			challenger: liar,
+			bond: CHALLENGE_BOND
+		}));
 		assert_eq!(phase(job), TaskPhase::Verified { result: result(HONEST) });
 		// The verdict stands: its majority paid, the liar out-voted.
 		for who in &first[..2] {
@@ -212,6 +239,12 @@ fn a_wasm_task_beyond_the_referee_s_limits_is_escalated() {
 		// 512 MiB of memory: more than the chain runs a task with (the mock's 16 MiB).
 		let job = post(3, 1);
 		let (first, _) = collude_and_escalate(job);
-		assert!(emitted(Event::Escalated { job, task: 0, challenger: first[2], bond: BOND, committee: 7 }));
+		assert!(emitted(Event::Escalated {
+			job,
+			task: 0,
+			challenger: first[2],
+			bond: BOND,
+			committee: 7
+		}));
 	});
 }

@@ -31,8 +31,16 @@ fn post_job_holds_the_budget_with_a_margin_for_extra_replicas() {
 		let stored = Jobs::<Test>::get(job).unwrap();
 		assert_eq!((stored.escrow, stored.spare_replicas, stored.tasks), (360, 6, 10));
 		System::assert_last_event(
-			Event::JobPosted { job, owner: REQUESTER, tasks: 10, replicas: 3, voting: true, budget: 360, deposit: 0 }
-				.into(),
+			Event::JobPosted {
+				job,
+				owner: REQUESTER,
+				tasks: 10,
+				replicas: 3,
+				voting: true,
+				budget: 360,
+				deposit: 0,
+			}
+			.into(),
 		);
 		assert_eq!(Tasks::<Test>::get(job, 9).unwrap().phase, TaskPhase::Waiting);
 	});
@@ -44,8 +52,16 @@ fn a_job_with_one_replica_says_it_has_no_vote_and_no_margin() {
 		let job = post(1, 4);
 		assert_eq!(escrow_held(REQUESTER), 40);
 		System::assert_last_event(
-			Event::JobPosted { job, owner: REQUESTER, tasks: 4, replicas: 1, voting: false, budget: 40, deposit: 0 }
-				.into(),
+			Event::JobPosted {
+				job,
+				owner: REQUESTER,
+				tasks: 4,
+				replicas: 1,
+				voting: false,
+				budget: 40,
+				deposit: 0,
+			}
+			.into(),
 		);
 	});
 }
@@ -54,14 +70,20 @@ fn a_job_with_one_replica_says_it_has_no_vote_and_no_margin() {
 fn post_job_rejects_bad_terms() {
 	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
 		assert_noop!(post_with(wasm_program(), vec![], terms(1)), Error::<Test>::NoTasks);
-		assert_noop!(post_with(wasm_program(), inputs(1), terms(0)), Error::<Test>::InvalidReplicas);
+		assert_noop!(
+			post_with(wasm_program(), inputs(1), terms(0)),
+			Error::<Test>::InvalidReplicas
+		);
 		assert_noop!(
 			post_with(wasm_program(), inputs(1), terms(MAX_REPLICAS + 1)),
 			Error::<Test>::InvalidReplicas
 		);
 		let mut free_job = terms(1);
 		free_job.price = 0;
-		assert_noop!(post_with(wasm_program(), inputs(1), free_job), Error::<Test>::PriceBelowMinimum);
+		assert_noop!(
+			post_with(wasm_program(), inputs(1), free_job),
+			Error::<Test>::PriceBelowMinimum
+		);
 		for (execution, commit, reveal) in [(0, 1, 1), (1, 0, 1), (1, 1, 0), (1_001, 1, 1)] {
 			let mut bad = terms(1);
 			bad.deadlines = crate::JobDeadlines { execution, commit, reveal };
@@ -72,7 +94,10 @@ fn post_job_rejects_bad_terms() {
 		assert_noop!(post_with(wasm_program(), inputs(2), too_rich), Error::<Test>::BudgetOverflow);
 		let mut too_dear = terms(1);
 		too_dear.price = ENDOWMENT;
-		assert_noop!(post_with(wasm_program(), inputs(1), too_dear), Error::<Test>::InsufficientBalance);
+		assert_noop!(
+			post_with(wasm_program(), inputs(1), too_dear),
+			Error::<Test>::InsufficientBalance
+		);
 	});
 }
 
@@ -86,7 +111,12 @@ fn post_job_rejects_bad_programs_and_inputs() {
 			Program::Wasm { hash, size: 0, entry_point: entry_point.clone(), fuel: 1 },
 			Program::Wasm { hash, size: 1, entry_point: entry_point.clone(), fuel: 0 },
 			Program::Wasm { hash, size: 1, entry_point: Default::default(), fuel: 1 },
-			Program::Docker { hash, size: 0, command: Default::default(), args: Default::default() },
+			Program::Docker {
+				hash,
+				size: 0,
+				command: Default::default(),
+				args: Default::default(),
+			},
 		];
 		for program in bad_programs {
 			assert_noop!(post_with(program, inputs(1), terms(1)), Error::<Test>::InvalidProgram);
@@ -156,7 +186,10 @@ fn cancel_mid_job_settles_committed_tasks_and_releases_the_rest() {
 #[test]
 fn cancel_fails_for_unknown_foreign_or_closed_jobs() {
 	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
-		assert_noop!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), 9), Error::<Test>::JobNotFound);
+		assert_noop!(
+			Market::cancel_job(RuntimeOrigin::signed(REQUESTER), 9),
+			Error::<Test>::JobNotFound
+		);
 		let job = post(1, 1);
 		assert_noop!(Market::cancel_job(RuntimeOrigin::signed(1), job), Error::<Test>::NotJobOwner);
 		assert_ok!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), job));

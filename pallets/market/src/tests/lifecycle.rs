@@ -2,14 +2,11 @@
 
 use super::*;
 use crate::{
-	Burned, Error, JobState, Jobs, PoolLen, Providers, RuntimeKind, Standings,
-	TaskPhase, Unassignable,
+	Burned, Error, JobState, Jobs, PoolLen, Providers, RuntimeKind, Standings, TaskPhase,
+	Unassignable,
 };
 use conun_primitives::FailReason;
-use polkadot_sdk::{
-	frame_support::assert_noop,
-	sp_runtime::BoundedVec,
-};
+use polkadot_sdk::{frame_support::assert_noop, sp_runtime::BoundedVec};
 
 const HONEST: u8 = 7;
 
@@ -46,7 +43,12 @@ fn a_job_goes_from_post_to_paid() {
 		for who in [1, 2, 3] {
 			reveal(who, job, 0, HONEST);
 		}
-		assert!(emitted(Event::ResultRevealed { job, task: 0, provider: 2, result: result(HONEST) }));
+		assert!(emitted(Event::ResultRevealed {
+			job,
+			task: 0,
+			provider: 2,
+			result: result(HONEST)
+		}));
 		assert!(verified(job, 0));
 		assert!(emitted(Event::TaskVerified { job, task: 0, result: result(HONEST), agreeing: 3 }));
 		for who in [1, 2, 3] {
@@ -80,7 +82,13 @@ fn a_liar_is_slashed_and_its_slash_burned() {
 		assert!(verified(job, 0));
 		// 10 % of 10 000 slashed, all of it burned: paying it to the majority would pay
 		// colluders for out-voting the honest.
-		assert!(emitted(Event::ReplicaSlashed { job, task: 0, provider: 3, amount: 1_000, reputation: 333 }));
+		assert!(emitted(Event::ReplicaSlashed {
+			job,
+			task: 0,
+			provider: 3,
+			amount: 1_000,
+			reputation: 333
+		}));
 		assert_eq!(Providers::<Test>::get(3).unwrap().stake, 9_000);
 		assert_eq!([free(1), free(2)], [ENDOWMENT - 10_000 + 10; 2]);
 		assert_eq!(Burned::<Test>::get(), 1_000);
@@ -103,7 +111,13 @@ fn a_replica_that_never_commits_is_penalised_and_replaced() {
 		// Commit deadline is block 9; block 10 handles it and assigns a replacement.
 		run_to_block(10);
 		assert_eq!(replica_state(job, 0, absent), ReplicaState::Missed);
-		assert!(emitted(Event::ReplicaMissed { job, task: 0, provider: absent, slashed: 200, reputation: 450 }));
+		assert!(emitted(Event::ReplicaMissed {
+			job,
+			task: 0,
+			provider: absent,
+			slashed: 200,
+			reputation: 450
+		}));
 		assert_eq!(Standings::<Test>::get(absent).unwrap().missed, 1);
 		let now = replicas(job, 0);
 		assert_eq!(now.len(), 3);
@@ -138,7 +152,13 @@ fn a_replica_that_does_not_reveal_is_penalised_and_the_rest_decide() {
 		// Withholding a committed reveal costs what losing the vote costs (10 %, a third of
 		// the reputation), not what a crash before committing costs (2 %, 50 points): a
 		// cheater who sees it would lose gains nothing by staying silent.
-		assert!(emitted(Event::ReplicaMissed { job, task: 0, provider: 3, slashed: 1_000, reputation: 333 }));
+		assert!(emitted(Event::ReplicaMissed {
+			job,
+			task: 0,
+			provider: 3,
+			slashed: 1_000,
+			reputation: 333
+		}));
 		assert_eq!(Standings::<Test>::get(3).unwrap().missed, 1);
 		// Two paid; the third replica's share and the margin are refunded.
 		assert_eq!(free(REQUESTER), ENDOWMENT - 20);
@@ -223,7 +243,13 @@ fn a_fresh_round_with_a_majority_is_verified_and_pays_the_first_round_only_its_b
 		for who in &second[..2] {
 			assert_eq!(Standings::<Test>::get(who).unwrap().earned, 10);
 		}
-		assert!(emitted(Event::ReplicaSlashed { job, task: 0, provider: second[2], amount: 1_000, reputation: 333 }));
+		assert!(emitted(Event::ReplicaSlashed {
+			job,
+			task: 0,
+			provider: second[2],
+			amount: 1_000,
+			reputation: 333
+		}));
 		// Three base fees and two prices.
 		assert_eq!(free(REQUESTER), ENDOWMENT - 3 * 5 - 2 * 10);
 	});
@@ -350,7 +376,9 @@ fn assignment_work_per_block_is_bounded_and_the_queue_drains_over_blocks() {
 		// from block 0), one visit and one task's worst case per block.
 		let page = <Test as polkadot_sdk::frame_system::Config>::DbWeight::get().reads_writes(2, 2);
 		HookWeightLimit::set(
-			<() as WeightInfo>::on_initialize_base() + page * 3 + Market::visit_weight() + Market::worst_task_weight(),
+			<() as WeightInfo>::on_initialize_base()
+				+ page * 3 + Market::visit_weight()
+				+ Market::worst_task_weight(),
 		);
 		let job = post(1, 8);
 		run_to_block(2);
@@ -369,7 +397,13 @@ fn assignment_favours_stake() {
 	ExtBuilder::default().build_and_execute(|| {
 		let mut roomy = caps();
 		roomy.max_tasks = 1_000;
-		assert_ok!(Market::register(RuntimeOrigin::signed(1), 90_000, roomy.clone(), contact(1), 1));
+		assert_ok!(Market::register(
+			RuntimeOrigin::signed(1),
+			90_000,
+			roomy.clone(),
+			contact(1),
+			1
+		));
 		assert_ok!(Market::register(RuntimeOrigin::signed(2), 10_000, roomy, contact(2), 1));
 		let job = post(1, 200);
 		run_to_block(2);
@@ -387,10 +421,22 @@ fn many_small_identities_do_not_crowd_out_large_stakes() {
 		let mut roomy = caps();
 		roomy.max_tasks = 1_000;
 		for big in [1, 2] {
-			assert_ok!(Market::register(RuntimeOrigin::signed(big), 100_000, roomy.clone(), contact(big as u8), 1));
+			assert_ok!(Market::register(
+				RuntimeOrigin::signed(big),
+				100_000,
+				roomy.clone(),
+				contact(big as u8),
+				1
+			));
 		}
 		for sybil in 10..70 {
-			assert_ok!(Market::register(RuntimeOrigin::signed(sybil), MIN_STAKE, roomy.clone(), contact(sybil as u8), 1));
+			assert_ok!(Market::register(
+				RuntimeOrigin::signed(sybil),
+				MIN_STAKE,
+				roomy.clone(),
+				contact(sybil as u8),
+				1
+			));
 		}
 		assert_eq!(crate::PoolLen::<Test>::get(RuntimeKind::Wasm), 62);
 		let job = post(1, 200);
@@ -414,11 +460,17 @@ fn commit_errors() {
 			Error::<Test>::EmptyBatch
 		);
 		assert_noop!(
-			Market::commit_results(signed(who), vec![commit_item(who, 9, 0, 1)].try_into().unwrap()),
+			Market::commit_results(
+				signed(who),
+				vec![commit_item(who, 9, 0, 1)].try_into().unwrap()
+			),
 			Error::<Test>::TaskNotFound
 		);
 		assert_noop!(
-			Market::commit_results(signed(outsider), vec![commit_item(outsider, job, 0, 1)].try_into().unwrap()),
+			Market::commit_results(
+				signed(outsider),
+				vec![commit_item(outsider, job, 0, 1)].try_into().unwrap()
+			),
 			Error::<Test>::NotAssigned
 		);
 		// All or nothing: a duplicate in the batch fails the whole batch.
@@ -429,20 +481,29 @@ fn commit_errors() {
 		);
 		commit(who, job, 0, HONEST);
 		assert_noop!(
-			Market::commit_results(signed(who), vec![commit_item(who, job, 0, 1)].try_into().unwrap()),
+			Market::commit_results(
+				signed(who),
+				vec![commit_item(who, job, 0, 1)].try_into().unwrap()
+			),
 			Error::<Test>::AlreadyCommitted
 		);
 		// Past the deadline (block 9), before the hook has handled it.
 		System::set_block_number(10);
 		assert_noop!(
-			Market::commit_results(signed(assigned[1]), vec![commit_item(assigned[1], job, 0, 1)].try_into().unwrap()),
+			Market::commit_results(
+				signed(assigned[1]),
+				vec![commit_item(assigned[1], job, 0, 1)].try_into().unwrap()
+			),
 			Error::<Test>::CommitDeadlinePassed
 		);
 		System::set_block_number(2);
 		commit(assigned[1], job, 0, HONEST);
 		commit(assigned[2], job, 0, HONEST);
 		assert_noop!(
-			Market::commit_results(signed(who), vec![commit_item(who, job, 0, 1)].try_into().unwrap()),
+			Market::commit_results(
+				signed(who),
+				vec![commit_item(who, job, 0, 1)].try_into().unwrap()
+			),
 			Error::<Test>::TaskNotRunning
 		);
 	});
@@ -457,18 +518,35 @@ fn reveal_errors() {
 		let outsider = (1..=4).find(|w| !assigned.contains(w)).unwrap();
 		let who = assigned[0];
 		let signed = RuntimeOrigin::signed;
-		let one = |w, byte| -> BoundedVec<_, _> { vec![reveal_item(w, job, 0, byte)].try_into().unwrap() };
-		assert_noop!(Market::reveal_results(signed(who), BoundedVec::new()), Error::<Test>::EmptyBatch);
+		let one = |w, byte| -> BoundedVec<_, _> {
+			vec![reveal_item(w, job, 0, byte)].try_into().unwrap()
+		};
+		assert_noop!(
+			Market::reveal_results(signed(who), BoundedVec::new()),
+			Error::<Test>::EmptyBatch
+		);
 		commit(who, job, 0, HONEST);
-		assert_noop!(Market::reveal_results(signed(who), one(who, HONEST)), Error::<Test>::RevealsNotOpen);
+		assert_noop!(
+			Market::reveal_results(signed(who), one(who, HONEST)),
+			Error::<Test>::RevealsNotOpen
+		);
 		commit(assigned[1], job, 0, HONEST);
 		commit(assigned[2], job, 0, HONEST);
 		assert_noop!(
-			Market::reveal_results(signed(who), vec![reveal_item(who, 9, 0, HONEST)].try_into().unwrap()),
+			Market::reveal_results(
+				signed(who),
+				vec![reveal_item(who, 9, 0, HONEST)].try_into().unwrap()
+			),
 			Error::<Test>::TaskNotFound
 		);
-		assert_noop!(Market::reveal_results(signed(outsider), one(outsider, HONEST)), Error::<Test>::NotAssigned);
-		assert_noop!(Market::reveal_results(signed(who), one(who, 0x66)), Error::<Test>::CommitmentMismatch);
+		assert_noop!(
+			Market::reveal_results(signed(outsider), one(outsider, HONEST)),
+			Error::<Test>::NotAssigned
+		);
+		assert_noop!(
+			Market::reveal_results(signed(who), one(who, 0x66)),
+			Error::<Test>::CommitmentMismatch
+		);
 		// Another provider's salt does not open this commitment either.
 		let mut stolen = reveal_item(who, job, 0, HONEST);
 		stolen.salt = salt(assigned[1]);
@@ -477,7 +555,10 @@ fn reveal_errors() {
 			Error::<Test>::CommitmentMismatch
 		);
 		reveal(who, job, 0, HONEST);
-		assert_noop!(Market::reveal_results(signed(who), one(who, HONEST)), Error::<Test>::AlreadyRevealed);
+		assert_noop!(
+			Market::reveal_results(signed(who), one(who, HONEST)),
+			Error::<Test>::AlreadyRevealed
+		);
 		// The reveal deadline is block 5.
 		System::set_block_number(6);
 		assert_noop!(
@@ -496,7 +577,10 @@ fn a_copied_commitment_does_not_open_for_the_copier() {
 		commit(1, job, 0, HONEST);
 		// Provider 2 copies provider 1's commitment as its own.
 		let copied = commit_item(1, job, 0, HONEST);
-		assert_ok!(Market::commit_results(RuntimeOrigin::signed(2), vec![copied].try_into().unwrap()));
+		assert_ok!(Market::commit_results(
+			RuntimeOrigin::signed(2),
+			vec![copied].try_into().unwrap()
+		));
 		commit(3, job, 0, HONEST);
 		// Even knowing 1's result and salt, 2 cannot open it: the commitment binds provider 1.
 		let mut replay = reveal_item(1, job, 0, HONEST);
@@ -518,18 +602,26 @@ fn a_reveal_pays_only_for_the_verdict_it_brings() {
 			commit(who, job, 0, HONEST);
 		}
 		let reveal = |who| {
-			Market::reveal_results(RuntimeOrigin::signed(who), vec![reveal_item(who, job, 0, HONEST)].try_into().unwrap())
-				.unwrap()
-				.actual_weight
-				.unwrap()
+			Market::reveal_results(
+				RuntimeOrigin::signed(who),
+				vec![reveal_item(who, job, 0, HONEST)].try_into().unwrap(),
+			)
+			.unwrap()
+			.actual_weight
+			.unwrap()
 		};
-		let charged = <() as WeightInfo>::reveal_results(1).saturating_add(Market::worst_verdict_weight());
+		let charged =
+			<() as WeightInfo>::reveal_results(1).saturating_add(Market::worst_verdict_weight());
 		// Neither of the first two reveals brings a verdict: each pays for itself only.
 		assert_eq!(reveal(1), <() as WeightInfo>::reveal_results(1));
 		assert_eq!(reveal(2), <() as WeightInfo>::reveal_results(1));
 		// The last one settles a task of three replicas.
 		let last = reveal(3);
-		assert_eq!(last, <() as WeightInfo>::reveal_results(1).saturating_add(<() as WeightInfo>::settle_task(3)));
+		assert_eq!(
+			last,
+			<() as WeightInfo>::reveal_results(1)
+				.saturating_add(<() as WeightInfo>::settle_task(3))
+		);
 		assert!(verified(job, 0));
 		assert!(last.all_lt(charged));
 	});

@@ -5,8 +5,7 @@
 use super::*;
 use crate::{
 	DeadlineBuckets, DeadlinePages, Error, Escalations, HoldReason, JobState, Jobs, Parked,
-	ParkedHead, ParkedTail, Providers, Queue, ReplicaState, Standings,
-	TaskPhase,
+	ParkedHead, ParkedTail, Providers, Queue, ReplicaState, Standings, TaskPhase,
 };
 use conun_primitives::{FailReason, Resources, Unassignable};
 use polkadot_sdk::{
@@ -58,7 +57,10 @@ fn a_task_is_assigned_whole_or_not_at_all() {
 		// Two providers could take a replica each, but the task needs three: nobody is locked.
 		assert!(replicas(job, 0).is_empty());
 		assert_eq!((unsettled(1), unsettled(2)), (0, 0));
-		assert_eq!(Tasks::<Test>::get(job, 0).unwrap().stalled, Some(Unassignable::TooFewDistinctProviders));
+		assert_eq!(
+			Tasks::<Test>::get(job, 0).unwrap().stalled,
+			Some(Unassignable::TooFewDistinctProviders)
+		);
 		assert_eq!(queued(), (0, 1), "the stuck task is parked");
 		// Once a third is back, the parked task is retried and assigned whole.
 		assert_ok!(Market::resume(RuntimeOrigin::signed(3)));
@@ -85,7 +87,10 @@ fn a_replacement_nobody_can_take_ends_its_wait_and_the_live_replicas_decide() {
 		assert_eq!(phase(job, 0), TaskPhase::Waiting);
 		let stalled_at = Tasks::<Test>::get(job, 0).unwrap().stalled_since.unwrap();
 		// Before the wait is over the two who committed are locked...
-		assert_noop!(Market::unbond(RuntimeOrigin::signed(live[0])), Error::<Test>::UnfinishedAssignments);
+		assert_noop!(
+			Market::unbond(RuntimeOrigin::signed(live[0])),
+			Error::<Test>::UnfinishedAssignments
+		);
 		run_to_block(stalled_at + UNASSIGNABLE_TIMEOUT);
 		// ...then the task goes on with them: two of R = 3 can still make a strict majority.
 		assert!(emitted(Event::TaskShortened { job, task: 0, replicas: 2 }));
@@ -134,7 +139,10 @@ fn a_job_nobody_can_take_expires_refunded_and_says_why() {
 		demanding.min_reputation = 900;
 		let job = post_terms(20, demanding);
 		run_to_block(2);
-		assert_eq!(Tasks::<Test>::get(job, 0).unwrap().stalled, Some(Unassignable::ReputationTooLow));
+		assert_eq!(
+			Tasks::<Test>::get(job, 0).unwrap().stalled,
+			Some(Unassignable::ReputationTooLow)
+		);
 		assert_eq!(queued(), (0, 1));
 		run_to_block(2 + UNASSIGNABLE_TIMEOUT);
 		assert!(emitted(Event::JobExpired { job, reason: Unassignable::ReputationTooLow }));
@@ -175,28 +183,42 @@ fn an_expired_job_lets_its_running_tasks_finish() {
 fn an_escalation_without_a_committee_lapses_and_the_verdict_stands() {
 	// Four providers: R = 1 needs a committee of 3 who never ran the task, and only 3 are
 	// left; one of them pauses, so no committee can be drawn.
-	ExtBuilder::default().providers(&[1, 2, 3, 4]).challenge_period(5).build_and_execute(|| {
-		let id = post_docker(1);
-		run_to_block(2);
-		let replica = replicas(id, 0)[0];
-		commit(replica, id, 0, HONEST);
-		reveal(replica, id, 0, HONEST);
-		let other = (1..=4).find(|w| *w != replica).unwrap();
-		assert_ok!(Market::pause(RuntimeOrigin::signed(other)));
-		let held = free(REQUESTER);
-		assert_ok!(Market::challenge_escalate(RuntimeOrigin::signed(REQUESTER), TaskRef { job: id, task: 0 }));
-		run_to_block(3);
-		assert_eq!(Tasks::<Test>::get(id, 0).unwrap().stalled, Some(Unassignable::TooFewDistinctProviders));
-		run_to_block(3 + UNASSIGNABLE_TIMEOUT);
-		assert!(emitted(Event::EscalationLapsed { job: id, task: 0, challenger: REQUESTER }));
-		assert!(Escalations::<Test>::get(TaskRef { job: id, task: 0 }).is_none());
-		assert_eq!(phase(id, 0), TaskPhase::Verified { result: result(HONEST) });
-		// The replica is paid, the challenger's bond returned whole.
-		assert!(emitted(Event::ReplicaPaid { job: id, task: 0, provider: replica, amount: 10 }));
-		assert_eq!(free(REQUESTER), held + 0);
-		assert_eq!(Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &REQUESTER), 0);
-		assert_eq!(unsettled(replica), 0);
-	});
+	ExtBuilder::default()
+		.providers(&[1, 2, 3, 4])
+		.challenge_period(5)
+		.build_and_execute(|| {
+			let id = post_docker(1);
+			run_to_block(2);
+			let replica = replicas(id, 0)[0];
+			commit(replica, id, 0, HONEST);
+			reveal(replica, id, 0, HONEST);
+			let other = (1..=4).find(|w| *w != replica).unwrap();
+			assert_ok!(Market::pause(RuntimeOrigin::signed(other)));
+			let held = free(REQUESTER);
+			assert_ok!(Market::challenge_escalate(
+				RuntimeOrigin::signed(REQUESTER),
+				TaskRef { job: id, task: 0 }
+			));
+			run_to_block(3);
+			assert_eq!(
+				Tasks::<Test>::get(id, 0).unwrap().stalled,
+				Some(Unassignable::TooFewDistinctProviders)
+			);
+			run_to_block(3 + UNASSIGNABLE_TIMEOUT);
+			assert!(emitted(Event::EscalationLapsed { job: id, task: 0, challenger: REQUESTER }));
+			assert!(Escalations::<Test>::get(TaskRef { job: id, task: 0 }).is_none());
+			assert_eq!(phase(id, 0), TaskPhase::Verified { result: result(HONEST) });
+			// The replica is paid, the challenger's bond returned whole.
+			assert!(emitted(Event::ReplicaPaid {
+				job: id,
+				task: 0,
+				provider: replica,
+				amount: 10
+			}));
+			assert_eq!(free(REQUESTER), held + 0);
+			assert_eq!(Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &REQUESTER), 0);
+			assert_eq!(unsettled(replica), 0);
+		});
 }
 
 #[test]
@@ -206,7 +228,9 @@ fn a_task_with_no_room_for_more_replicas_fails() {
 		// A task whose replica list is already full of missed replicas, wanting three more.
 		Tasks::<Test>::mutate(job, 0, |task| {
 			let task = task.as_mut().unwrap();
-			let slots = <crate::ReplicaSlots<Test> as polkadot_sdk::frame_support::traits::Get<u32>>::get() as usize;
+			let slots = <crate::ReplicaSlots<Test> as polkadot_sdk::frame_support::traits::Get<
+				u32,
+			>>::get() as usize;
 			for _ in 0..slots - 2 {
 				let missed = crate::Replica::<Test> {
 					provider: 99,
@@ -270,16 +294,18 @@ fn deadline_pages_the_meter_cannot_finish_are_carried_over() {
 
 #[test]
 fn jobs_take_turns_at_the_front_of_the_queue() {
-	ExtBuilder::default().providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).build_and_execute(|| {
-		let large = post(1, 30);
-		let small = post(1, 1);
-		run_to_block(2);
-		let order = assignment_order();
-		// The large job's first turn, then the small job, then the large job again.
-		let first_small = order.iter().position(|j| *j == small).unwrap();
-		assert_eq!(first_small, TASKS_PER_TURN as usize, "{order:?}");
-		assert!(order[first_small + 1..].iter().all(|j| *j == large));
-	});
+	ExtBuilder::default()
+		.providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+		.build_and_execute(|| {
+			let large = post(1, 30);
+			let small = post(1, 1);
+			run_to_block(2);
+			let order = assignment_order();
+			// The large job's first turn, then the small job, then the large job again.
+			let first_small = order.iter().position(|j| *j == small).unwrap();
+			assert_eq!(first_small, TASKS_PER_TURN as usize, "{order:?}");
+			assert!(order[first_small + 1..].iter().all(|j| *j == large));
+		});
 }
 
 #[test]
@@ -330,9 +356,12 @@ fn a_spammer_s_many_jobs_get_one_turn_in_each_round_of_requesters() {
 		run_to_block(2);
 		let events = market_events();
 		let at = |wanted: &dyn Fn(&Event<Test>) -> bool| events.iter().position(wanted).unwrap();
-		let first_junk = at(&|e| matches!(e, Event::TaskUnassignable { job, .. } if *job == junk[0]));
-		let second_junk = at(&|e| matches!(e, Event::TaskUnassignable { job, .. } if *job == junk[1]));
-		let honest_assigned = at(&|e| matches!(e, Event::ReplicaAssigned { job, .. } if *job == honest));
+		let first_junk =
+			at(&|e| matches!(e, Event::TaskUnassignable { job, .. } if *job == junk[0]));
+		let second_junk =
+			at(&|e| matches!(e, Event::TaskUnassignable { job, .. } if *job == junk[1]));
+		let honest_assigned =
+			at(&|e| matches!(e, Event::ReplicaAssigned { job, .. } if *job == honest));
 		assert!(first_junk < honest_assigned && honest_assigned < second_junk, "{events:?}");
 		assert_eq!(replicas(honest, 0).len(), 3);
 		// The spammer's turns come round again, one entry each, until all its jobs are parked.
@@ -343,29 +372,31 @@ fn a_spammer_s_many_jobs_get_one_turn_in_each_round_of_requesters() {
 
 #[test]
 fn a_requester_s_own_jobs_take_turns_in_its_lane() {
-	ExtBuilder::default().providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).build_and_execute(|| {
-		const OTHER: AccountId = 110;
-		let large = post(1, 30);
-		let small = post(1, 1);
-		let other = {
-			let id = crate::NextJobId::<Test>::get();
-			assert_ok!(Market::post_job(
-				RuntimeOrigin::signed(OTHER),
-				wasm_program(),
-				inputs(1).try_into().unwrap(),
-				terms(1),
-				contact(0),
-			));
-			id
-		};
-		run_to_block(2);
-		let order = assignment_order();
-		// The large job's turn, the other requester's, then the requester's small job.
-		let turn = TASKS_PER_TURN as usize;
-		assert!(order[..turn].iter().all(|j| *j == large), "{order:?}");
-		assert_eq!((order[turn], order[turn + 1]), (other, small), "{order:?}");
-		assert!(order[turn + 2..].iter().all(|j| *j == large), "{order:?}");
-	});
+	ExtBuilder::default()
+		.providers(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+		.build_and_execute(|| {
+			const OTHER: AccountId = 110;
+			let large = post(1, 30);
+			let small = post(1, 1);
+			let other = {
+				let id = crate::NextJobId::<Test>::get();
+				assert_ok!(Market::post_job(
+					RuntimeOrigin::signed(OTHER),
+					wasm_program(),
+					inputs(1).try_into().unwrap(),
+					terms(1),
+					contact(0),
+				));
+				id
+			};
+			run_to_block(2);
+			let order = assignment_order();
+			// The large job's turn, the other requester's, then the requester's small job.
+			let turn = TASKS_PER_TURN as usize;
+			assert!(order[..turn].iter().all(|j| *j == large), "{order:?}");
+			assert_eq!((order[turn], order[turn + 1]), (other, small), "{order:?}");
+			assert!(order[turn + 2..].iter().all(|j| *j == large), "{order:?}");
+		});
 }
 
 #[test]
@@ -482,7 +513,13 @@ fn a_missed_replica_costs_at_least_its_price() {
 		dear.price = 50;
 		let job = post_terms(1, dear);
 		run_to_block(10);
-		assert!(emitted(Event::ReplicaMissed { job, task: 0, provider: 1, slashed: 50, reputation: 450 }));
+		assert!(emitted(Event::ReplicaMissed {
+			job,
+			task: 0,
+			provider: 1,
+			slashed: 50,
+			reputation: 450
+		}));
 		assert_eq!(Providers::<Test>::get(1).unwrap().stake, 950);
 	});
 }

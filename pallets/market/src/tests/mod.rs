@@ -4,12 +4,13 @@
 mod availability;
 mod escalation;
 mod jobs;
-mod liveness;
 mod lifecycle;
+mod liveness;
 mod providers;
 mod pruning;
 mod randomized;
 mod referee;
+mod upgrade;
 mod views;
 
 use crate::{mock::*, CommitItem, Event, ReplicaState, RevealItem, TaskRef, Tasks};

@@ -18,7 +18,10 @@ fn register_holds_stake_and_pools_the_provider() {
 		assert_eq!(stake_held(1), 5_000);
 		assert_eq!(free(1), ENDOWMENT - 5_000);
 		let provider = Providers::<Test>::get(1).unwrap();
-		assert_eq!((provider.stake, provider.price_floor, provider.status), (5_000, 7, ProviderStatus::Active));
+		assert_eq!(
+			(provider.stake, provider.price_floor, provider.status),
+			(5_000, 7, ProviderStatus::Active)
+		);
 		assert_eq!(Standings::<Test>::get(1).unwrap().reputation, 500);
 		assert_eq!(PoolLen::<Test>::get(RuntimeKind::Wasm), 1);
 		assert_eq!(PoolLen::<Test>::get(RuntimeKind::Docker), 1);
@@ -142,7 +145,10 @@ fn bond_extra_fails_on_zero_unregistered_unbonding_or_poor() {
 			Error::<Test>::InsufficientBalance
 		);
 		assert_ok!(Market::unbond(RuntimeOrigin::signed(1)));
-		assert_noop!(Market::bond_extra(RuntimeOrigin::signed(1), 5), Error::<Test>::AlreadyUnbonding);
+		assert_noop!(
+			Market::bond_extra(RuntimeOrigin::signed(1), 5),
+			Error::<Test>::AlreadyUnbonding
+		);
 	});
 }
 
@@ -188,7 +194,8 @@ fn unbond_then_withdraw_releases_the_stake_and_leaves_nothing_behind() {
 #[test]
 fn a_provider_that_leaves_keeps_a_record_with_anything_on_it() {
 	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
-		let record = Standing { reputation: 350, verified: 4, missed: 3, slashed: 60, ..Default::default() };
+		let record =
+			Standing { reputation: 350, verified: 4, missed: 3, slashed: 60, ..Default::default() };
 		Standings::<Test>::insert(1, record.clone());
 		assert_ok!(Market::unbond(RuntimeOrigin::signed(1)));
 		run_to_block(1 + UNBONDING);
@@ -208,7 +215,10 @@ fn unbond_and_withdraw_fail_when_not_registered_or_not_unbonding() {
 			Market::withdraw_unbonded(RuntimeOrigin::signed(2)),
 			Error::<Test>::NotRegistered
 		);
-		assert_noop!(Market::withdraw_unbonded(RuntimeOrigin::signed(1)), Error::<Test>::NotUnbonding);
+		assert_noop!(
+			Market::withdraw_unbonded(RuntimeOrigin::signed(1)),
+			Error::<Test>::NotUnbonding
+		);
 	});
 }
 
@@ -218,9 +228,15 @@ fn unbonding_is_refused_while_assignments_are_open() {
 		let job = post(1, 1);
 		run_to_block(2);
 		assert_eq!(replicas(job, 0), vec![1]);
-		assert_noop!(Market::unbond(RuntimeOrigin::signed(1)), Error::<Test>::UnfinishedAssignments);
+		assert_noop!(
+			Market::unbond(RuntimeOrigin::signed(1)),
+			Error::<Test>::UnfinishedAssignments
+		);
 		commit(1, job, 0, 7);
-		assert_noop!(Market::unbond(RuntimeOrigin::signed(1)), Error::<Test>::UnfinishedAssignments);
+		assert_noop!(
+			Market::unbond(RuntimeOrigin::signed(1)),
+			Error::<Test>::UnfinishedAssignments
+		);
 		reveal(1, job, 0, 7);
 		assert_ok!(Market::unbond(RuntimeOrigin::signed(1)));
 	});
@@ -240,23 +256,28 @@ fn a_provider_that_left_keeps_its_reputation_when_it_returns() {
 
 #[test]
 fn a_provider_slashed_below_the_minimum_is_suspended_until_it_bonds_again() {
-	ExtBuilder::default().providers(&[1, 2, 3]).stake(MIN_STAKE).build_and_execute(|| {
-		let job = post(3, 1);
-		run_to_block(2);
-		for who in [1, 2] {
-			commit(who, job, 0, 7);
-		}
-		commit(3, job, 0, 8);
-		for who in [1, 2] {
-			reveal(who, job, 0, 7);
-		}
-		reveal(3, job, 0, 8);
-		assert_eq!(Providers::<Test>::get(3).unwrap().status, ProviderStatus::Suspended);
-		assert!(emitted(Event::ProviderSuspended { provider: 3, stake: MIN_STAKE - 100 }));
-		assert_eq!(PoolLen::<Test>::get(RuntimeKind::Wasm), 2);
-		assert_ok!(Market::bond_extra(RuntimeOrigin::signed(3), 100));
-		assert_eq!(Providers::<Test>::get(3).unwrap().status, ProviderStatus::Active);
-		System::assert_last_event(Event::ProviderReinstated { provider: 3, stake: MIN_STAKE }.into());
-		assert_eq!(PoolLen::<Test>::get(RuntimeKind::Wasm), 3);
-	});
+	ExtBuilder::default()
+		.providers(&[1, 2, 3])
+		.stake(MIN_STAKE)
+		.build_and_execute(|| {
+			let job = post(3, 1);
+			run_to_block(2);
+			for who in [1, 2] {
+				commit(who, job, 0, 7);
+			}
+			commit(3, job, 0, 8);
+			for who in [1, 2] {
+				reveal(who, job, 0, 7);
+			}
+			reveal(3, job, 0, 8);
+			assert_eq!(Providers::<Test>::get(3).unwrap().status, ProviderStatus::Suspended);
+			assert!(emitted(Event::ProviderSuspended { provider: 3, stake: MIN_STAKE - 100 }));
+			assert_eq!(PoolLen::<Test>::get(RuntimeKind::Wasm), 2);
+			assert_ok!(Market::bond_extra(RuntimeOrigin::signed(3), 100));
+			assert_eq!(Providers::<Test>::get(3).unwrap().status, ProviderStatus::Active);
+			System::assert_last_event(
+				Event::ProviderReinstated { provider: 3, stake: MIN_STAKE }.into(),
+			);
+			assert_eq!(PoolLen::<Test>::get(RuntimeKind::Wasm), 3);
+		});
 }

@@ -25,13 +25,19 @@ fn verify_all(job: JobId, tasks: TaskIndex) {
 		for task in 0..tasks {
 			let info = Tasks::<Test>::get(job, task).unwrap();
 			if info.phase == TaskPhase::Running {
-				for replica in info.replicas.iter().filter(|r| r.state == crate::ReplicaState::Assigned) {
+				for replica in
+					info.replicas.iter().filter(|r| r.state == crate::ReplicaState::Assigned)
+				{
 					commit(replica.provider, job, task, 7);
 				}
 			}
 			let info = Tasks::<Test>::get(job, task).unwrap();
 			if let TaskPhase::Revealing { .. } = info.phase {
-				for replica in info.replicas.iter().filter(|r| matches!(r.state, crate::ReplicaState::Committed { .. })) {
+				for replica in info
+					.replicas
+					.iter()
+					.filter(|r| matches!(r.state, crate::ReplicaState::Committed { .. }))
+				{
 					reveal(replica.provider, job, task, 7);
 				}
 			}
@@ -48,11 +54,40 @@ fn market_bytes() -> usize {
 /// The bytes of each of the market's storage items, by name.
 fn market_bytes_by_item() -> std::collections::BTreeMap<String, usize> {
 	let names = [
-		"Providers", "ProviderContacts", "Standings", "Jobs", "JobPrograms", "Tasks", "Assignments",
-		"Queue", "QueueHead", "QueueTail", "Lanes", "LaneBounds", "DeadlineBuckets", "DeadlinePages",
-		"Parked", "ParkedHead", "ParkedTail", "LargestOffer", "Retired", "RetiredHead", "RetiredTail",
-		"Pruning", "JobRecords", "Burned", "DeadlineCursor", "NextJobId", "Pool", "PoolLen",
-		"PoolIndex", "PoolStakes", "PoolTotal", "PoolTree", "ProviderCount", "RuntimeProviders",
+		"Providers",
+		"ProviderContacts",
+		"Standings",
+		"Jobs",
+		"JobPrograms",
+		"Tasks",
+		"Assignments",
+		"Queue",
+		"QueueHead",
+		"QueueTail",
+		"Lanes",
+		"LaneBounds",
+		"DeadlineBuckets",
+		"DeadlinePages",
+		"Parked",
+		"ParkedHead",
+		"ParkedTail",
+		"LargestOffer",
+		"Retired",
+		"RetiredHead",
+		"RetiredTail",
+		"Pruning",
+		"JobRecords",
+		"Burned",
+		"DeadlineCursor",
+		"NextJobId",
+		"Pool",
+		"PoolLen",
+		"PoolIndex",
+		"PoolStakes",
+		"PoolTotal",
+		"PoolTree",
+		"ProviderCount",
+		"RuntimeProviders",
 		"Escalations",
 	];
 	let mut by_item = std::collections::BTreeMap::new();
@@ -66,7 +101,8 @@ fn market_bytes_by_item() -> std::collections::BTreeMap<String, usize> {
 			.iter()
 			.find(|name| next[16..32] == sp_io::hashing::twox_128(name.as_bytes()))
 			.map_or_else(|| "other".to_string(), |name| name.to_string());
-		*by_item.entry(item).or_default() += next.len() + sp_io::storage::get(&next).map_or(0, |value| value.len());
+		*by_item.entry(item).or_default() +=
+			next.len() + sp_io::storage::get(&next).map_or(0, |value| value.len());
 		key = next;
 	}
 	by_item
@@ -82,11 +118,14 @@ fn a_job_holds_its_deposit_until_it_is_pruned_to_its_record() {
 		let job = post(3, 4);
 		assert_eq!(deposit_held(REQUESTER), 7 + 4 * 3);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().deposit, 19);
-		assert!(market_events().iter().any(|e| matches!(e, Event::JobPosted { deposit: 19, .. })));
+		assert!(market_events()
+			.iter()
+			.any(|e| matches!(e, Event::JobPosted { deposit: 19, .. })));
 		verify_all(job, 4);
 		let ended = System::block_number();
 		assert_eq!(Jobs::<Test>::get(job).unwrap().state, JobState::Finished);
-		let phases: Vec<TaskPhase<BlockNumber>> = (0..4).map(|t| Tasks::<Test>::get(job, t).unwrap().phase).collect();
+		let phases: Vec<TaskPhase<BlockNumber>> =
+			(0..4).map(|t| Tasks::<Test>::get(job, t).unwrap().phase).collect();
 
 		// Kept for the retention period, for the requester to fetch its results.
 		run_to_block(ended + 4);
@@ -99,9 +138,14 @@ fn a_job_holds_its_deposit_until_it_is_pruned_to_its_record() {
 		// 4 tasks × 3 replicas paid 10 each: everything else came back.
 		assert_eq!(free(REQUESTER), before - 120);
 		let record = JobRecords::<Test>::get(job).unwrap();
-		assert_eq!((record.owner, record.tasks, record.verified, record.failed), (REQUESTER, 4, 4, 0));
+		assert_eq!(
+			(record.owner, record.tasks, record.verified, record.failed),
+			(REQUESTER, 4, 4, 0)
+		);
 		assert_eq!(record.results, results_chain(&phases), "the record proves every verdict");
-		System::assert_last_event(Event::JobPruned { job, results: record.results, deposit: 19 }.into());
+		System::assert_last_event(
+			Event::JobPruned { job, results: record.results, deposit: 19 }.into(),
+		);
 	});
 }
 
@@ -170,7 +214,10 @@ fn a_queue_entry_left_over_from_a_pruned_job_is_dropped() {
 		assert!(Jobs::<Test>::get(job).is_none());
 		Market::enqueue(&REQUESTER, job, 0, 1);
 		run_to_block(5);
-		assert!(crate::LaneBounds::<Test>::get(REQUESTER).is_none(), "the entry was visited and dropped");
+		assert!(
+			crate::LaneBounds::<Test>::get(REQUESTER).is_none(),
+			"the entry was visited and dropped"
+		);
 	});
 }
 

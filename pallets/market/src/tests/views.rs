@@ -1,7 +1,9 @@
 //! What the runtime API answers.
 
 use super::*;
-use conun_primitives::{AssignmentPhase, JobState, MatchQuery, Resources, RuntimeKind, Unassignable};
+use conun_primitives::{
+	AssignmentPhase, JobState, MatchQuery, Resources, RuntimeKind, Unassignable,
+};
 
 fn query(price: Balance, cores: u32, replicas: u32) -> MatchQuery<Balance> {
 	MatchQuery {
@@ -19,7 +21,12 @@ fn assignments_say_what_to_do_next() {
 		let job = post(2, 1);
 		run_to_block(2);
 		let task = TaskRef { job, task: 0 };
-		let phases = |who| Market::assignments_of(&who).into_iter().map(|a| (a.task, a.phase)).collect::<Vec<_>>();
+		let phases = |who| {
+			Market::assignments_of(&who)
+				.into_iter()
+				.map(|a| (a.task, a.phase))
+				.collect::<Vec<_>>()
+		};
 		assert_eq!(phases(1), vec![(task, AssignmentPhase::Execute { commit_by: 9 })]);
 		commit(1, job, 0, 7);
 		assert_eq!(phases(1), vec![(task, AssignmentPhase::AwaitReveals)]);
@@ -66,9 +73,15 @@ fn match_job_explains_who_could_take_a_job() {
 		assert_ok!(Market::pause(RuntimeOrigin::signed(3)));
 		assert_ok!(Market::update(RuntimeOrigin::signed(2), caps(), contact(2), 50));
 		let report = Market::match_job(query(10, 1, 1));
-		assert_eq!((report.providers, report.unavailable, report.price_too_low, report.eligible), (3, 1, 1, 1));
+		assert_eq!(
+			(report.providers, report.unavailable, report.price_too_low, report.eligible),
+			(3, 1, 1, 1)
+		);
 		assert_eq!(report.unassignable, None);
-		assert_eq!(Market::match_job(query(10, 1, 2)).unassignable, Some(Unassignable::TooFewDistinctProviders));
+		assert_eq!(
+			Market::match_job(query(10, 1, 2)).unassignable,
+			Some(Unassignable::TooFewDistinctProviders)
+		);
 		let too_big = Market::match_job(query(100, 64, 1));
 		assert_eq!(too_big.insufficient_resources, 2);
 		assert_eq!(too_big.unassignable, Some(Unassignable::InsufficientResources));
@@ -77,8 +90,16 @@ fn match_job_explains_who_could_take_a_job() {
 		let mut wasm_only = caps();
 		wasm_only.runtimes.docker = false;
 		for who in [1, 2, 3] {
-			assert_ok!(Market::update(RuntimeOrigin::signed(who), wasm_only.clone(), contact(1), 1));
+			assert_ok!(Market::update(
+				RuntimeOrigin::signed(who),
+				wasm_only.clone(),
+				contact(1),
+				1
+			));
 		}
-		assert_eq!(Market::match_job(docker_only).unassignable, Some(Unassignable::NoProviderWithRuntime));
+		assert_eq!(
+			Market::match_job(docker_only).unassignable,
+			Some(Unassignable::NoProviderWithRuntime)
+		);
 	});
 }

@@ -1,6 +1,7 @@
-//! What the CLI remembers about the jobs it posted (`<data-dir>/jobs/<id>.json`): the blobs it
-//! must serve, where it listened, and what to do with the results. `conun serve` and
-//! `job results` read it; the chain holds everything else.
+//! What the CLI remembers about the jobs it posted (`<data-dir>/jobs/<id>.json`): which jobs
+//! `conun serve` still serves (the blob store holds their program and inputs), and what
+//! `job results` does with their results. The chain holds everything else. Records written by
+//! earlier versions, with more fields, still load: unknown fields are ignored.
 
 use crate::{error::CliError, manifest::Reduce};
 use conun_primitives::JobId;
@@ -10,12 +11,7 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct JobRecord {
 	pub job: JobId,
-	pub name: String,
-	pub manifest: PathBuf,
-	/// The program and inputs, as hex content hashes.
-	pub blobs: Vec<String>,
-	/// The multiaddress the CLI listened on when it posted the job.
-	pub listen: String,
+	/// How the job's results are combined.
 	pub reduce: Reduce,
 }
 
@@ -52,7 +48,9 @@ impl JobRecord {
 		};
 		for entry in entries {
 			let name = entry?.file_name();
-			let Some(job) = name.to_str().and_then(|n| n.strip_suffix(".json")).and_then(|n| n.parse().ok()) else {
+			let Some(job) =
+				name.to_str().and_then(|n| n.strip_suffix(".json")).and_then(|n| n.parse().ok())
+			else {
 				continue;
 			};
 			if let Some(record) = Self::load(data_dir, job)? {
