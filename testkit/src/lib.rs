@@ -86,12 +86,14 @@ mod tests {
 	};
 
 	#[test]
-	fn free_ports_are_distinct_and_free() {
+	fn free_ports_are_distinct_and_below_the_ephemeral_range() {
+		// Each was free when it was handed out (`free_port` binds it to check). Binding it again
+		// here would race whatever else on the machine binds ports meanwhile: it failed that way
+		// once in about 40 runs.
 		let (a, b) = (free_port(), free_port());
 		assert_ne!(a, b);
 		for port in [a, b] {
 			assert!((10_000..32_000).contains(&port), "{port}");
-			std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
 		}
 	}
 

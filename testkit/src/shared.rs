@@ -14,8 +14,9 @@ use std::{
 /// ```
 ///
 /// [`Shared::get`] holds the value until its guard is dropped, so the users take turns whatever
-/// `--test-threads` says. A test that panics with it does not spoil it for the others (the lock's
-/// poisoning is ignored); a panic while making it leaves none, and the next user makes one again.
+/// `--test-threads` says. A test that panics with it still hands it on (the lock's poisoning is
+/// ignored), with whatever that test left on it (a job still running, funds held); a panic
+/// while making it leaves none, and the next user makes one again.
 /// The value is dropped (its processes killed) when the last of its `users` has finished, or at
 /// the process's exit when fewer ran (a filtered run): a `static` is never dropped otherwise.
 /// A test must not call `get` on the same value twice at once: it would wait for itself.

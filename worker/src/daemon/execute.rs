@@ -55,6 +55,14 @@ pub enum RunError {
 	Docker(#[from] DockerError),
 	#[error("blob store: {0}")]
 	Store(#[from] conun_net::StoreError),
+	/// The blob was fetched, but cannot be read back from the store.
+	#[error("reading {what} {hash:?} from the blob store: {error}")]
+	Read {
+		what: &'static str,
+		hash: H256,
+		#[source]
+		error: conun_net::StoreError,
+	},
 	/// The worker's own machinery failed: no randomness for a salt.
 	#[error("no random salt: {0}")]
 	NoSalt(#[source] std::io::Error),
@@ -184,7 +192,8 @@ impl Runner {
 		let store = self.store.clone();
 		let bytes = tokio::task::spawn_blocking(move || store.read(hash))
 			.await
-			.map_err(|error| RunError::Panicked { what: "reading the blob store", error })??;
+			.map_err(|error| RunError::Panicked { what: "reading the blob store", error })?
+			.map_err(|error| RunError::Read { what, hash, error })?;
 		if bytes.len() as u64 != size {
 			return Ok(Fetched::WrongSize);
 		}

@@ -542,6 +542,14 @@ impl Daemon {
 					{
 						Some(Item::Result { task, result, salt })
 					},
+					// The run may have recorded its result since the journal was read at the
+					// start of this block: commit it in this block's batch all the same.
+					(Step::Commit, Action::Run { commit_by })
+						if in_time(number, commit_by) && !self.reporting(task) =>
+					{
+						let recorded = self.journal.get(task).ok().flatten()?.phase.commitment();
+						recorded.map(|(result, salt)| Item::Result { task, result, salt })
+					},
 					(Step::Reveal, Action::Reveal { reveal_by, result, salt, .. })
 						if in_time(number, reveal_by) =>
 					{
