@@ -79,13 +79,27 @@ fn contact(config: &Config, peer: &conun_net::libp2p::PeerId) -> Result<Contact,
 	Ok(conun_net::contact::to_contact(peer, &addrs)?)
 }
 
+/// Connects to the first of the configured nodes that answers, for a one-off command.
+async fn connect_any(config: &Config) -> Result<Chain, AppError> {
+	let signer = signer(config)?;
+	let mut last = None;
+	for url in &config.nodes {
+		match Chain::connect(url, signer.clone()).await {
+			Ok(chain) => return Ok(chain),
+			Err(error) => last = Some(error),
+		}
+	}
+	Err(last
+		.map_or_else(|| AppError::Refused("no node endpoint is configured".into()), AppError::from))
+}
+
 /// `conun-worker register`: stakes and advertises this machine, or updates what it advertises
 /// when the provider is already registered.
 pub async fn register(config: &Config, stake: u128) -> Result<(), AppError> {
 	let machine = Machine::detect();
 	let capabilities = machine.lend(config).map_err(AppError::Refused)?;
 	let contact = contact(config, &network_key(config)?.public().to_peer_id())?;
-	let chain = Chain::connect(&config.node, signer(config)?).await?;
+	let chain = connect_any(config).await?;
 	let at = chain.at_best().await?;
 	// The chain's own limits, so that a registration it would refuse is refused here, and says
 	// which flag to change.
@@ -174,7 +188,7 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 	} else {
 		None
 	};
-	let connector = Connector { url: config.node.clone(), signer: signer(&config)? };
+	let mut connector = Connector::new(config.nodes.clone(), signer(&config)?);
 	let chain = connector.connect().await;
 	let at = chain.at_best().await?;
 	let Some(provider) = chain.provider(&at, chain.account()).await? else {
@@ -217,7 +231,7 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 		fault,
 		block_time,
 	};
-	tracing::info!(account = %chain.account(), node = %config.node, "worker running");
+	tracing::info!(account = %chain.account(), node = %connector.url(), "worker running");
 	let schedule =
 		Schedule { hours: config.hours, paused_marker: config.data_dir.join("paused-for-hours") };
 	Daemon::new(chain, connector, runner, config.max_tasks, schedule).run().await?;
@@ -288,7 +302,7 @@ fn spawn_net_metrics(net: conun_net::NetHandle, metrics: Metrics) {
 
 /// `conun-worker status`: the provider's registration and record, and the journal's tasks.
 pub async fn status(config: &Config) -> Result<(), AppError> {
-	let chain = Chain::connect(&config.node, signer(config)?).await?;
+	let chain = connect_any(config).await?;
 	let at = chain.at_best().await?;
 	println!("provider   {}", chain.account());
 	println!("free       {}", format_con(chain.free_balance(&at).await?));
@@ -349,7 +363,7 @@ pub async fn status(config: &Config) -> Result<(), AppError> {
 /// `conun-worker unbond`: starts unbonding, or with `withdraw` releases the stake once the
 /// unbonding period is over.
 pub async fn unbond(config: &Config, withdraw: bool) -> Result<(), AppError> {
-	let chain = Chain::connect(&config.node, signer(config)?).await?;
+	let chain = connect_any(config).await?;
 	if withdraw {
 		chain.withdraw_unbonded().await?;
 		println!("stake released; {} is no longer a provider", chain.account());

@@ -2,7 +2,8 @@
 //! variables, then command-line flags, each overriding the one before.
 //!
 //! ```toml
-//! node = "ws://127.0.0.1:9944"      # the provider's own conun-node
+//! node = "ws://127.0.0.1:9944"      # the provider's own conun-node; more, comma-separated,
+//!                                   # are tried in turn when it is lost
 //! key = "//Alice"                   # a secret URI (mnemonic, seed or dev name), or:
 //! key_file = "/etc/conun/provider.key"  # a file holding one (mode 0600)
 //! data_dir = "/var/lib/conun-worker"
@@ -117,7 +118,8 @@ impl Hours {
 /// The worker's settings, complete.
 #[derive(Clone, Debug)]
 pub struct Config {
-	pub node: String,
+	/// The node endpoints, in the order they are tried: the provider's own node first.
+	pub nodes: Vec<String>,
 	/// The provider key's secret URI.
 	pub key: String,
 	pub data_dir: PathBuf,
@@ -191,7 +193,8 @@ impl Config {
 			.transpose()
 			.map_err(|e| invalid("lend.hours", e))?;
 		Ok(Self {
-			node: c.node.unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
+			nodes: parse_nodes(c.node.as_deref().unwrap_or(DEFAULT_NODE))
+				.map_err(|e| invalid("node", e))?,
 			key,
 			data_dir: c.data_dir.unwrap_or_else(default_data_dir),
 			runtimes,
@@ -286,6 +289,25 @@ pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<FileConfig, Conf
 
 pub use conun_client::con::{format_con, parse_con, CON};
 
+/// The endpoint of the node on the same machine.
+pub const DEFAULT_NODE: &str = "ws://127.0.0.1:9944";
+
+/// Parses comma-separated node endpoints (`ws://` or `wss://`), keeping their order.
+pub fn parse_nodes(text: &str) -> Result<Vec<String>, String> {
+	let nodes: Vec<String> = text.split(',').map(str::trim).map(String::from).collect();
+	for node in &nodes {
+		if node.is_empty() {
+			return Err("an empty endpoint (two commas, or one at an end)".into());
+		}
+		if !(node.starts_with("ws://") || node.starts_with("wss://")) {
+			return Err(format!(
+				"`{node}` is not a WebSocket endpoint (ws://host:port or wss://...)"
+			));
+		}
+	}
+	Ok(nodes)
+}
+
 /// Parses runtime names (`wasm`, `docker`).
 pub fn parse_runtimes(names: &[String]) -> Result<RuntimeSet, String> {
 	let mut set = RuntimeSet::default();
@@ -331,7 +353,7 @@ mod tests {
 		);
 		merged.merge(FileConfig { node: Some("ws://flag:3".into()), ..Default::default() });
 		let config = Config::complete(merged).unwrap();
-		assert_eq!(config.node, "ws://flag:3");
+		assert_eq!(config.nodes, ["ws://flag:3"]);
 		assert_eq!(config.cores, Some(2));
 		assert_eq!(config.max_tasks, 3);
 		assert_eq!(config.price_floor, None, "unset: register keeps the floor on chain");
@@ -360,6 +382,16 @@ mod tests {
 			.to_string()
 			.contains("unknown field"));
 		assert!(from_env(|n| (n == "CONUN_WORKER_LEND_CORES").then(|| "many".into())).is_err());
+	}
+
+	#[test]
+	fn several_nodes_are_kept_in_order_and_a_bad_one_is_named() {
+		assert_eq!(parse_nodes("ws://a:1, wss://b:2").unwrap(), ["ws://a:1", "wss://b:2"]);
+		assert_eq!(parse_nodes(DEFAULT_NODE).unwrap(), [DEFAULT_NODE]);
+		assert!(parse_nodes("ws://a:1,,ws://b:2").unwrap_err().contains("empty endpoint"));
+		assert!(parse_nodes("http://a:1").unwrap_err().contains("`http://a:1`"));
+		let error = Config::complete(toml::from_str("key = \"//A\"\nnode = \"a:1\"").unwrap());
+		assert!(error.unwrap_err().to_string().contains("node"));
 	}
 
 	#[test]

@@ -48,7 +48,8 @@ struct Settings {
 	/// TOML configuration file.
 	#[arg(long, short, global = true)]
 	config: Option<PathBuf>,
-	/// The node's WebSocket endpoint [default: ws://127.0.0.1:9944].
+	/// The node's WebSocket endpoint [default: ws://127.0.0.1:9944]; several, comma-separated,
+	/// are tried in turn when the one in use is lost (the provider's own node first).
 	#[arg(long, global = true)]
 	node: Option<String>,
 	/// The provider's secret URI (mnemonic, seed, or //Dev for development).

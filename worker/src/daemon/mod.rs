@@ -70,23 +70,45 @@ struct Reconciled<'a> {
 	action: Action,
 }
 
-/// How to reach the chain again after losing it.
+/// How to reach the chain again after losing it: the node endpoints, tried in turn.
 pub struct Connector {
-	pub url: String,
-	pub signer: subxt_signer::sr25519::Keypair,
+	urls: Vec<String>,
+	signer: subxt_signer::sr25519::Keypair,
+	/// The endpoint tried first: the one connected to last.
+	current: usize,
 }
 
 impl Connector {
-	/// Connects, retrying every few seconds until the node answers.
-	pub async fn connect(&self) -> Chain {
+	/// `urls` must not be empty; the first is tried first.
+	pub fn new(urls: Vec<String>, signer: subxt_signer::sr25519::Keypair) -> Self {
+		Self { urls, signer, current: 0 }
+	}
+
+	/// The endpoint connected to last (or to be tried first).
+	pub fn url(&self) -> &str {
+		self.urls.get(self.current).map_or("", String::as_str)
+	}
+
+	/// Connects to the endpoint connected to last, or, when it does not answer, to the next
+	/// that does: a worker whose own node is lost carries on through another (its journal
+	/// and nonces do not depend on the node). After a round in which none answered it waits
+	/// a few seconds and starts again.
+	pub async fn connect(&mut self) -> Chain {
 		let mut delay = Duration::from_secs(1);
 		loop {
-			match Chain::connect(&self.url, self.signer.clone()).await {
-				Ok(chain) => return chain,
-				Err(error @ ChainError::Incompatible(_)) => {
-					tracing::error!(%error, "cannot work with this node");
-				},
-				Err(error) => tracing::warn!(%error, "node unreachable; retrying"),
+			for _ in 0..self.urls.len() {
+				let url = self.url().to_string();
+				match Chain::connect(&url, self.signer.clone()).await {
+					Ok(chain) => {
+						tracing::info!(node = %url, "connected");
+						return chain;
+					},
+					Err(error @ ChainError::Incompatible(_)) => {
+						tracing::error!(node = %url, %error, "cannot work with this node");
+					},
+					Err(error) => tracing::warn!(node = %url, %error, "node unreachable"),
+				}
+				self.current = (self.current + 1) % self.urls.len().max(1);
 			}
 			tokio::time::sleep(delay).await;
 			delay = (delay * 2).min(Duration::from_secs(10));
@@ -209,7 +231,10 @@ impl Daemon {
 				},
 				Err(error) => tracing::warn!(%error, "cannot follow blocks"),
 			}
-			tracing::info!("reconnecting to {}", self.connector.url);
+			tracing::info!(
+				"reconnecting to {} (or the next node that answers)",
+				self.connector.url()
+			);
 			let chain = tokio::select! {
 				chain = self.connector.connect() => chain,
 				_ = &mut shutdown => return Ok(()),
