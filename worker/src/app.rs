@@ -81,16 +81,13 @@ fn contact(config: &Config, peer: &conun_net::libp2p::PeerId) -> Result<Contact,
 
 /// Connects to the first of the configured nodes that answers, for a one-off command.
 async fn connect_any(config: &Config) -> Result<Chain, AppError> {
-	let signer = signer(config)?;
-	let mut last = None;
-	for url in &config.nodes {
-		match Chain::connect(url, signer.clone()).await {
-			Ok(chain) => return Ok(chain),
-			Err(error) => last = Some(error),
-		}
-	}
-	Err(last
-		.map_or_else(|| AppError::Refused("no node endpoint is configured".into()), AppError::from))
+	let mut connector = Connector::new(config.nodes.clone(), signer(config)?);
+	connector.connect_once().await.map_err(|last| {
+		last.map_or_else(
+			|| AppError::Refused("no node endpoint is configured".into()),
+			AppError::from,
+		)
+	})
 }
 
 /// `conun-worker register`: stakes and advertises this machine, or updates what it advertises

@@ -89,6 +89,31 @@ impl Connector {
 		self.urls.get(self.current).map_or("", String::as_str)
 	}
 
+	/// One round over the endpoints, from the one connected to last: the first that answers, or
+	/// the last error (`None` when there is no endpoint).
+	pub async fn connect_once(&mut self) -> Result<Chain, Option<ChainError>> {
+		let mut last = None;
+		for _ in 0..self.urls.len() {
+			let url = self.url().to_string();
+			match Chain::connect(&url, self.signer.clone()).await {
+				Ok(chain) => {
+					tracing::info!(node = %url, "connected");
+					return Ok(chain);
+				},
+				Err(error @ ChainError::Incompatible(_)) => {
+					tracing::error!(node = %url, %error, "cannot work with this node");
+					last = Some(error);
+				},
+				Err(error) => {
+					tracing::warn!(node = %url, %error, "node unreachable");
+					last = Some(error);
+				},
+			}
+			self.current = (self.current + 1) % self.urls.len();
+		}
+		Err(last)
+	}
+
 	/// Connects to the endpoint connected to last, or, when it does not answer, to the next
 	/// that does: a worker whose own node is lost carries on through another (its journal
 	/// and nonces do not depend on the node). After a round in which none answered it waits
@@ -96,19 +121,8 @@ impl Connector {
 	pub async fn connect(&mut self) -> Chain {
 		let mut delay = Duration::from_secs(1);
 		loop {
-			for _ in 0..self.urls.len() {
-				let url = self.url().to_string();
-				match Chain::connect(&url, self.signer.clone()).await {
-					Ok(chain) => {
-						tracing::info!(node = %url, "connected");
-						return chain;
-					},
-					Err(error @ ChainError::Incompatible(_)) => {
-						tracing::error!(node = %url, %error, "cannot work with this node");
-					},
-					Err(error) => tracing::warn!(node = %url, %error, "node unreachable"),
-				}
-				self.current = (self.current + 1) % self.urls.len().max(1);
+			if let Ok(chain) = self.connect_once().await {
+				return chain;
 			}
 			tokio::time::sleep(delay).await;
 			delay = (delay * 2).min(Duration::from_secs(10));
