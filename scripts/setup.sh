@@ -48,12 +48,15 @@ rustup component list --installed | grep -q '^rust-src' || { log "adding rust-sr
 # `cargo fmt --check` in scripts/test.sh.
 rustup component list --installed | grep -q '^rustfmt' || { log "adding rustfmt"; rustup component add rustfmt; }
 
-# Node packages of the client tests, exactly as package-lock.json pins them.
-if [ ! -d "$REPO_ROOT/tests/client/node_modules" ] \
-  || [ "$REPO_ROOT/tests/client/package-lock.json" -nt "$REPO_ROOT/tests/client/node_modules/.package-lock.json" ]; then
-  log "npm ci (tests/client)"
-  (cd "$REPO_ROOT/tests/client" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# Node packages, exactly as each package-lock.json pins them: the client tests' @polkadot/api,
+# and zombienet, which spawns the multi-node networks (scripts/zombienet.sh).
+for dir in tests/client zombienet; do
+  if [ ! -d "$REPO_ROOT/$dir/node_modules" ] \
+    || [ "$REPO_ROOT/$dir/package-lock.json" -nt "$REPO_ROOT/$dir/node_modules/.package-lock.json" ]; then
+    log "npm ci ($dir)"
+    (cd "$REPO_ROOT/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   # The whole workspace, not just the node: one feature set for the dependencies that the node,

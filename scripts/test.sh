@@ -39,6 +39,15 @@ count_node() {
   echo "$p $f 0 0"
 }
 
+# count_zndsl LOG: "<passed> <failed>" from zombienet's closing "Result: PASSED/ALL" (one per
+# line of the .zndsl file).
+count_zndsl() {
+  local p t
+  read -r p t < <({ grep -Eo 'Result: [0-9]+/[0-9]+' "$1" || true; } | tr -c '0-9\n' ' ' \
+    | awk '{p+=$1; t+=$2} END {print p+0, t+0}')
+  echo "$p $((t - p)) 0 0"
+}
+
 # count_build LOG: a step that builds and runs no test counts only when it fails.
 count_build() { echo "0 0 0 0"; }
 
@@ -82,6 +91,12 @@ step sandbox-nostd build "$REPO_ROOT" env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RU
   cargo check --locked -p conun-sandbox --no-default-features --target wasm32-unknown-unknown
 # @polkadot/api against real conun-node processes.
 step client node "$REPO_ROOT/tests/client" npm test --silent
+# Multi-node networks spawned by zombienet (zombienet/): four validators lose one and keep
+# finalizing, and it catches up once back (four-validators.zndsl).
+step zombienet zndsl "$REPO_ROOT" bash scripts/zombienet.sh test four-validators
+# The market across zombienet's market network: the six scenarios of docs/reliability.md, one
+# network shared in turn, the live chain's accounting checked after each.
+step network cargo "$REPO_ROOT" "${cargo_test[@]}" -p conun-worker --features fault-injection --test network -- --test-threads=1 --nocapture
 
 echo
 echo "tests took $(($(date +%s) - start)) s"

@@ -60,22 +60,18 @@ async fn start_on(
 	})
 }
 
-/// Whether workers elsewhere could dial `addr`: not a wildcard, not link-local.
-fn dialable(addr: &Multiaddr) -> bool {
-	addr.iter().all(|p| match p {
-		Protocol::Ip4(ip) => !ip.is_unspecified() && !ip.is_link_local(),
-		Protocol::Ip6(ip) => !ip.is_unspecified() && (ip.segments()[0] & 0xffc0) != 0xfe80,
-		_ => true,
-	})
-}
-
 /// How workers reach this node, as posted with a job: the public addresses when given, else
 /// the addresses it listens on (at most the eight a contact holds, loopback last).
 pub async fn contact(net: &NetHandle, settings: &Settings) -> Result<Contact, CliError> {
 	let mut addrs = settings.public_addrs.clone();
 	if addrs.is_empty() {
 		for _ in 0..50 {
-			addrs = net.listen_addrs().await?.into_iter().filter(dialable).collect();
+			addrs = net
+				.listen_addrs()
+				.await?
+				.into_iter()
+				.filter(conun_net::contact::dialable)
+				.collect();
 			if !addrs.is_empty() {
 				break;
 			}

@@ -9,12 +9,14 @@
 //! - [`client`]: a connection, signing with an account's key (or read-only), with its own nonces;
 //! - [`market`]: the market as a requester sees it: jobs, tasks, providers, contacts, events;
 //! - [`limits`]: the market's bounds and what a job holds, read from the chain's constants;
+//! - [`ledger`]: where the CON is, by a storage walk, to check the market's accounting live;
 //! - [`con`]: amounts of CON as people write them;
 //! - [`keys`]: signing keys from secret URIs.
 
 pub mod client;
 pub mod con;
 pub mod keys;
+pub mod ledger;
 pub mod limits;
 pub mod market;
 pub mod runtime;

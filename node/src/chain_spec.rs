@@ -61,7 +61,7 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 	)
 }
 
-/// `--chain local`: three validators (Alice, Bob, Charlie) on one machine.
+/// `--chain local`: four validators (Alice, Bob, Charlie, Dave), so that one can be lost.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	chain_spec(
 		"Conun Local Testnet",

@@ -1,7 +1,9 @@
 //! Genesis presets: the initial state of the networks `conun-node` knows by name.
 //!
 //! - `development` (`--dev`): one validator, Alice, who is also sudo.
-//! - `local_testnet` (`--chain local`): three validators, Alice, Bob and Charlie, on one machine.
+//! - `local_testnet` (`--chain local`): four validators, Alice, Bob, Charlie and Dave. GRANDPA
+//!   finalizes with more than two thirds of them, so the network goes on finalizing with one of
+//!   the four down (with three, it would need all three).
 //!
 //! In both, the well-known dev accounts (Alice … Ferdie and their `//stash` accounts) hold
 //! [`ENDOWMENT`] each, so that wallets and tests can use them at once.
@@ -24,7 +26,7 @@ use crate::{
 /// The balance of each endowed dev account: one million CON.
 pub const ENDOWMENT: u128 = 1_000_000 * CON;
 
-/// The preset name of the three-validator local network.
+/// The preset name of the four-validator local network.
 pub const LOCAL_TESTNET_RUNTIME_PRESET: &str = "local_testnet";
 
 /// A validator's consensus keys.
@@ -70,10 +72,15 @@ fn development_config_genesis() -> Value {
 	genesis(vec![dev_authority("Alice")], dev_accounts(), Sr25519Keyring::Alice.to_account_id())
 }
 
-/// The `local_testnet` preset: Alice, Bob and Charlie validate together.
+/// The `local_testnet` preset: Alice, Bob, Charlie and Dave validate together.
 fn local_testnet_genesis() -> Value {
 	genesis(
-		vec![dev_authority("Alice"), dev_authority("Bob"), dev_authority("Charlie")],
+		vec![
+			dev_authority("Alice"),
+			dev_authority("Bob"),
+			dev_authority("Charlie"),
+			dev_authority("Dave"),
+		],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 	)

@@ -54,19 +54,23 @@ fn development_has_alice_as_its_only_validator_and_sudo() {
 }
 
 #[test]
-fn local_testnet_has_alice_bob_and_charlie_as_validators() {
+fn local_testnet_has_alice_bob_charlie_and_dave_as_validators() {
 	genesis(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		let expected: Vec<sp_consensus_babe::AuthorityId> =
-			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
-				.iter()
-				.map(|k| k.public().into())
-				.collect();
+		let expected: Vec<sp_consensus_babe::AuthorityId> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.public().into())
+		.collect();
 		let babe: Vec<_> = pallet_babe::Authorities::<Runtime>::get()
 			.iter()
 			.map(|(id, _)| id.clone())
 			.collect();
 		assert_eq!(babe, expected);
-		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 3);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 4);
 	});
 }
 

@@ -3,8 +3,9 @@
 //! waits with timeouts, and a value (a whole market) several tests of one binary take turns
 //! with.
 //!
-//! Dev-only (`publish = false`): the worker's and the CLI's `tests/e2e.rs` depend on it, and a
-//! test of a zombienet network can use [`Node`]'s and [`Worker`]'s handles the same way.
+//! Dev-only (`publish = false`): the worker's and the CLI's `tests/e2e.rs` depend on it, and the
+//! network scenarios spawn a zombienet network ([`Zombienet`]) and run [`Worker`]s beside its
+//! nodes.
 //!
 //! Every helper panics with what went wrong rather than returning an error: a test that cannot
 //! start its processes has failed.
@@ -14,12 +15,14 @@ mod process;
 mod shared;
 mod wait;
 mod worker;
+mod zombienet;
 
 pub use node::{serves_rpc, Node, NodeConfig};
 pub use process::Process;
 pub use shared::{Shared, SharedGuard};
 pub use wait::{poll, wait_for};
 pub use worker::Worker;
+pub use zombienet::{zombienet_binary, NetworkNode, Zombienet};
 
 use std::path::{Path, PathBuf};
 

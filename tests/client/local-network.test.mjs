@@ -1,4 +1,4 @@
-// Three validators (Alice, Bob, Charlie) of the `local` chain on one machine: they connect,
+// The four validators (Alice, Bob, Charlie, Dave) of the `local` chain on one machine: they connect,
 // take turns producing blocks, and finalize them together.
 
 import { test, before, after } from 'node:test';
@@ -15,7 +15,7 @@ before(async () => {
 
 after(() => stopAll(network));
 
-test('three local validators produce and finalize blocks together', async () => {
+test('four local validators produce and finalize blocks together', async () => {
   const target = 8;
   const finalized = await Promise.all(apis.map((api) => waitForFinalized(api, target)));
 
@@ -24,8 +24,8 @@ test('three local validators produce and finalize blocks together', async () => 
   assert.equal(new Set(hashes.map(String)).size, 1, 'all validators agree on block #8');
   for (const header of finalized) assert.ok(header.number.toNumber() >= target);
 
-  // Each is connected to the other two.
-  for (const api of apis) assert.equal((await api.rpc.system.health()).peers.toNumber(), 2);
+  // Each is connected to the other three.
+  for (const api of apis) assert.equal((await api.rpc.system.health()).peers.toNumber(), 3);
 
   // Blocks 1..target were authored by more than one validator.
   const authors = new Set();
@@ -35,6 +35,6 @@ test('three local validators produce and finalize blocks together', async () => 
   }
   assert.ok(authors.size >= 2, `blocks 1..${target} came from ${authors.size} authorities`);
 
-  assert.equal((await apis[0].query.babe.authorities()).length, 3);
-  assert.equal((await apis[0].call.grandpaApi.grandpaAuthorities()).length, 3);
+  assert.equal((await apis[0].query.babe.authorities()).length, 4);
+  assert.equal((await apis[0].call.grandpaApi.grandpaAuthorities()).length, 4);
 });

@@ -40,6 +40,12 @@ pub enum AppError {
 		#[source]
 		error: conun_net::libp2p::multiaddr::Error,
 	},
+	/// An address peers could never dial would be published as this worker's contact.
+	#[error(
+		"cannot publish {addr} as this worker's address: {why}; set --public-addrs to the \
+		 address peers reach this machine at"
+	)]
+	Unroutable { addr: String, why: &'static str },
 	#[error(transparent)]
 	Contact(#[from] conun_net::contact::ContactError),
 	#[error("listen address: {0}")]
@@ -69,13 +75,41 @@ fn network_key(config: &Config) -> Result<conun_net::libp2p::identity::Keypair, 
 		.map_err(AppError::NetworkKey)
 }
 
-/// How requesters and peers reach this worker (libp2p peer `peer`), as published on chain.
+/// How requesters and peers reach this worker (libp2p peer `peer`), as published on chain: the
+/// public addresses as given, each of which must be dialable; else where the listen address is
+/// reachable, a wildcard (the default 0.0.0.0) standing for each of this machine's addresses.
+/// An address nobody could dial is refused rather than published: providers whose contact
+/// nobody can reach are reported unavailable by the requesters' and their co-replicas' fetches.
 fn contact(config: &Config, peer: &conun_net::libp2p::PeerId) -> Result<Contact, AppError> {
-	let addrs = config
-		.public_addrs
-		.iter()
-		.map(|a| a.parse().map_err(|error| AppError::PublicAddr { addr: a.clone(), error }))
-		.collect::<Result<Vec<conun_net::libp2p::Multiaddr>, _>>()?;
+	use conun_net::contact::{reachable_at, unroutable};
+	let addrs: Vec<conun_net::libp2p::Multiaddr> = match &config.public_addrs {
+		Some(given) => given
+			.iter()
+			.map(|text| {
+				let addr = text
+					.parse()
+					.map_err(|error| AppError::PublicAddr { addr: text.clone(), error })?;
+				match unroutable(&addr) {
+					Some(why) => Err(AppError::Unroutable { addr: text.clone(), why }),
+					None => Ok(addr),
+				}
+			})
+			.collect::<Result<_, _>>()?,
+		None => {
+			let listen = config.listen.parse().map_err(AppError::Listen)?;
+			let interfaces: Vec<_> =
+				if_addrs::get_if_addrs()?.into_iter().map(|i| i.ip()).collect();
+			let addrs = reachable_at(&listen, &interfaces);
+			if addrs.is_empty() {
+				return Err(AppError::Unroutable {
+					addr: config.listen.clone(),
+					why: unroutable(&listen)
+						.unwrap_or("this machine has no address of that family to publish"),
+				});
+			}
+			addrs
+		},
+	};
 	Ok(conun_net::contact::to_contact(peer, &addrs)?)
 }
 
@@ -176,6 +210,8 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 		..conun_net::NetConfig::new(network_key(&config)?, store.clone())
 	};
 	let net = conun_net::start(net_config).await?;
+	// Before reaching for a node: a worker nobody could dial refuses to start.
+	let expected = contact(&config, &net.peer_id())?;
 	let docker = if config.runtimes.docker {
 		Some(
 			DockerExecutor::connect(config.data_dir.join("docker"))
@@ -197,7 +233,6 @@ pub async fn run(config: Config, fault: Fault) -> Result<(), AppError> {
 	// What the chain knows of this worker must match what it runs with: the chain assigns by
 	// it (more tasks at once than the worker runs would miss deadlines).
 	let capabilities = Machine::detect().lend(&config).map_err(AppError::Refused)?;
-	let expected = contact(&config, &net.peer_id())?;
 	let price_floor = config.price_floor.unwrap_or(provider.price_floor);
 	if provider.capabilities != capabilities
 		|| provider.price_floor != price_floor

@@ -10,7 +10,9 @@
 //! runtimes = ["wasm", "docker"]
 //! price_floor = "0.001"             # the lowest price per replica it works for, in CON
 //! listen = "/ip4/0.0.0.0/tcp/30555" # libp2p, for programs, inputs and results
-//! public_addrs = ["/dns4/worker.example.com/tcp/30555"]  # published on chain (default: listen)
+//! public_addrs = ["/dns4/worker.example.com/tcp/30555"]  # published on chain (default: where
+//!                                   # listen is reachable: 0.0.0.0 becomes each of the machine's
+//!                                   # IPv4 addresses, loopback last)
 //! metrics = "127.0.0.1:9616"        # Prometheus; "" turns it off
 //!
 //! [lend]                            # how much of the machine one task may use, and how many at once
@@ -127,7 +129,9 @@ pub struct Config {
 	/// The lowest price per replica, when set; `register` keeps the one on chain otherwise.
 	pub price_floor: Option<u128>,
 	pub listen: String,
-	pub public_addrs: Vec<String>,
+	/// The addresses published on chain as given; `None`: where `listen` is reachable (a
+	/// wildcard such as the default 0.0.0.0 stands for each of the machine's addresses).
+	pub public_addrs: Option<Vec<String>>,
 	pub metrics: Option<SocketAddr>,
 	/// Cores and memory one task may use, tasks at once: `None` means what the machine has.
 	pub cores: Option<u32>,
@@ -204,7 +208,7 @@ impl Config {
 				.map(parse_con)
 				.transpose()
 				.map_err(|e| invalid("price_floor", e))?,
-			public_addrs: c.public_addrs.unwrap_or_else(|| vec![listen.clone()]),
+			public_addrs: c.public_addrs,
 			listen,
 			metrics,
 			cores: c.lend.cores,

@@ -70,7 +70,8 @@ struct Settings {
 	/// libp2p listen address.
 	#[arg(long, global = true)]
 	listen: Option<String>,
-	/// Addresses published on chain (default: the listen address).
+	/// Addresses published on chain (default: where the listen address is reachable; 0.0.0.0
+	/// stands for each of this machine's IPv4 addresses).
 	#[arg(long, global = true, value_delimiter = ',')]
 	public_addrs: Option<Vec<String>>,
 	/// Prometheus endpoint address; empty turns it off [default: 127.0.0.1:9616].
@@ -126,6 +127,8 @@ async fn main() -> std::process::ExitCode {
 				.unwrap_or_else(|_| "info,libp2p=warn,subxt=warn,jsonrpsee=warn".into()),
 		)
 		.with_writer(std::io::stderr)
+		// Colours only on a terminal: a log file or journald gets plain text.
+		.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
 		.init();
 	let cli = Cli::parse();
 	let (file, flags) = cli.settings.overrides();

@@ -56,18 +56,7 @@ impl Account for Worker {
 }
 
 /// Copies its input to stdout, prefixed with "verified: ": a real WASI program.
-const PROGRAM: &str = r#"(module
-  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 100) "verified: ")
-  (func (export "_start")
-    (i32.store (i32.const 0) (i32.const 110))
-    (i32.store (i32.const 4) (i32.const 1024))
-    (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 16)))
-    (i32.store (i32.const 0) (i32.const 100))
-    (i32.store (i32.const 4) (i32.add (i32.const 10) (i32.load (i32.const 16))))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 20)))))"#;
+const PROGRAM: &str = include_str!("fixtures/verified_echo.wat");
 
 /// A dev chain with a requester that serves one wasm program and its input over libp2p.
 /// Its node goes first when it is dropped, its directory last.

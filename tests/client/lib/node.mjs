@@ -29,10 +29,10 @@ export function validatorArgs(name) {
 }
 
 /**
- * Starts the three validators of the `local` chain, Bob and Charlie with Alice as their
+ * Starts the four validators of the `local` chain, the others with Alice as their
  * bootnode, and connects to each. Returns { nodes, apis }; stop them with `stopAll`.
  */
-export async function startLocalNetwork(validators = ['alice', 'bob', 'charlie']) {
+export async function startLocalNetwork(validators = ['alice', 'bob', 'charlie', 'dave']) {
   const nodes = [];
   const apis = [];
   try {

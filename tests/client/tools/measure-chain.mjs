@@ -1,7 +1,7 @@
 // Measures a running network: block time, finality lag and the nodes' resident memory.
 //
 //   node tools/measure-chain.mjs dev   [blocks]   one validator (--dev)
-//   node tools/measure-chain.mjs local [blocks]   three validators (--chain local)
+//   node tools/measure-chain.mjs local [blocks]   four validators (--chain local)
 //
 // Block time comes from the on-chain timestamps of consecutive blocks; finality lag is how
 // long after a block became the best block it was finalized (and how many blocks behind the
@@ -71,7 +71,7 @@ try {
   });
 
   const result = {
-    network: mode === 'dev' ? 'conun-node --dev (1 validator)' : '--chain local (3 validators)',
+    network: mode === 'dev' ? 'conun-node --dev (1 validator)' : '--chain local (4 validators)',
     blocks_sampled: times.length,
     block_time_ms: { mean: Math.round(mean(times)), min: Math.min(...times), max: Math.max(...times) },
     finality_lag_ms: { mean: Math.round(mean(lags.map((l) => l.ms))), max: Math.max(...lags.map((l) => l.ms)) },
