@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Throughput end to end: one job of TASKS wasm tasks (R = 3) through the `conun` CLI and three
+# workers (scripts/market.sh: conun-node --dev, Bob, Charlie and Dave, each `--max-tasks 1000`),
+# after a 300-task warm-up job. Each task sums 1,000 numbers (sum-range's program), so the
+# machine's cores are not what is measured. Prints the CLI's own figure (post to last verdict)
+# and the chain's profile of the run (tests/client/tools/throughput-profile.mjs): verdicts per
+# second over the busy stretch, the latency from assignment to verdict in blocks, and the block
+# weight the market's hook and the transactions used. Plots both (PNG).
+#
+#   scripts/bench/throughput.sh [TASKS] [OUT_PREFIX]   TASKS (3000); plots to OUT_PREFIX-rate.png
+#                                                       and OUT_PREFIX-latency.png
+#                                                       (default: the run's directory)
+#
+# The target (DESIGN): at least 100 verified tasks per second, bound by block weight. RPC on
+# CONUN_BENCH_RPC_PORT (9961), libp2p from CONUN_BENCH_BASE_PORT (30820), all on 127.0.0.1.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+source "$REPO_ROOT/scripts/market.sh"
+
+tasks=${1:-3000}
+[[ "$tasks" =~ ^[1-9][0-9]*$ ]] || die "TASKS must be a positive number, not '$tasks'"
+"$REPO_ROOT/scripts/setup.sh"
+"$REPO_ROOT/scripts/build-examples.sh"
+CONUN="$CARGO_TARGET_DIR/release/conun"
+
+# matplotlib for the plots, in a virtual environment of the project's own.
+venv="$HOME/.cache/conun/bench-venv"
+if ! "$venv/bin/python" -c 'import matplotlib' 2>/dev/null; then
+  log "installing matplotlib into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check matplotlib
+fi
+
+rpc=${CONUN_BENCH_RPC_PORT:-9961}
+base=${CONUN_BENCH_BASE_PORT:-30820}
+dir="$(mktemp -d -t conun-throughput.XXXXXX)"
+prefix=${2:-$dir/throughput}
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  market_stop
+  log "logs, CSV files and plots in $dir"
+  exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+CONUN_WORKER_MAX_TASKS=1000 market_start "$dir" "$rpc" "$base"
+
+# manifest NAME COUNT: sum-range's program over 1..COUNT*1000 in COUNT tasks.
+manifest() {
+  cat >"$dir/$1.toml" <<TOML
+name = "$1"
+[program]
+runtime = "wasm"
+wasm = "$REPO_ROOT/examples/sum-range/build/sum_range.wasm"
+entry_point = "_start"
+fuel = 200_000
+[inputs]
+range = { start = 1, end = $(($2 * 1000)), chunks = $2 }
+[terms]
+replicas = 3
+price = "0.01"
+min_reputation = 0
+resources = { cores = 1, memory_mib = 16, gpus = 0 }
+deadlines = { execution = 20, commit = 20, reveal = 40 }
+[output]
+reduce = "sum"
+TOML
+}
+
+# submit NAME COUNT: posts the job as Alice and waits for its last verdict; sets BLOCKS, SECS,
+# JOB and FROM (the best block before it was posted).
+submit() {
+  manifest "$1" "$2"
+  FROM=$(curl -sf -H 'Content-Type: application/json' \
+    -d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' "http://127.0.0.1:$rpc" \
+    | sed -E 's/.*"number":"0x([0-9a-f]+)".*/\1/')
+  FROM=$((16#$FROM))
+  local out="$dir/$1.out" n=$(($2 * 1000))
+  timeout 1800 "$CONUN" --node "$MARKET_URL" --account alice --data-dir "$dir/alice" \
+    --listen "/ip4/127.0.0.1/tcp/$base" job submit "$dir/$1.toml" --out "$dir/$1" >"$out" 2>&1 \
+    || { tail -20 "$out" >&2; die "$1 did not finish"; }
+  local line
+  line=$(grep -E "^finished: $2/$2 tasks verified" "$out") || { tail -20 "$out" >&2; die "$1 was not verified whole"; }
+  BLOCKS=$(sed -E 's/.* in ([0-9]+) blocks.*/\1/' <<<"$line")
+  SECS=$(sed -E 's/.* blocks \(([0-9.]+) ?s\).*/\1/' <<<"$line")
+  JOB=$(grep -Eo 'results of job [0-9]+' "$out" | grep -Eo '[0-9]+$')
+  [ "$(cat "$dir/$1/answer.txt")" = $((n * (n + 1) / 2)) ] || die "$1 has a wrong sum"
+  log "$1: $2 tasks verified in $BLOCKS blocks, $SECS s"
+}
+
+submit warm-up 300
+submit measured "$tasks"
+cli_rate=$(awk -v t="$tasks" -v s="$SECS" 'BEGIN { printf "%.1f", t / s }')
+
+log "profiling job $JOB from block $FROM"
+profile=$(cd "$REPO_ROOT/tests/client" && node tools/throughput-profile.mjs "$MARKET_URL" "$JOB" "$FROM" "$dir")
+"$venv/bin/python" "$REPO_ROOT/scripts/bench/plot-throughput.py" "$dir" "$prefix"
+
+echo
+echo "$tasks tasks (R = 3), three workers, one 2-core machine:"
+echo "  the CLI: post to last verdict in $BLOCKS blocks, $SECS s: $cli_rate tasks/s"
+echo "  the chain: $profile"
+rate=$(sed -E 's/.*"verdict_tasks_per_second":([0-9.]+).*/\1/' <<<"$profile")
+echo "verdicts per second over the busy stretch: $rate (target ≥ 100): $(awk -v r="$rate" 'BEGIN { printf "%.2f", r / 100 }')× the target"
+echo "plots: $prefix-rate.png, $prefix-latency.png"
