@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the Rust tests of the workspace, then the @polkadot/api client tests
-# against real conun-node processes. Installs what is missing (the Docker engine included: its
-# sandbox's tests need it) and builds first.
+# Runs every test: the Rust tests of the workspace, the end-to-end tests against real
+# conun-node and conun-worker processes, the @polkadot/api client tests, and the multi-node
+# tests on networks zombienet spawns (zombienet/, docs/reliability.md). Installs what is
+# missing (the Docker engine included: its sandbox's tests need it) and builds first.
 #
 # Every step runs whatever failed before it, and every test binary of a step runs even when an
 # earlier one failed (`--no-fail-fast`), so one failure never hides the rest. Each step's tests
