@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures block time, finality lag and idle memory of a dev chain and of the three-validator
+# Measures block time, finality lag and idle memory of a dev chain and of the four-validator
 # local network (figures for docs/ci.md). Usage: scripts/measure-chain.sh [blocks]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
