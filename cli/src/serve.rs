@@ -66,25 +66,12 @@ pub async fn contact(net: &NetHandle, settings: &Settings) -> Result<Contact, Cl
 	let mut addrs = settings.public_addrs.clone();
 	if addrs.is_empty() {
 		for _ in 0..50 {
-			addrs = net
-				.listen_addrs()
-				.await?
-				.into_iter()
-				.filter(conun_net::contact::dialable)
-				.collect();
+			addrs = conun_net::contact::publishable(net.listen_addrs().await?);
 			if !addrs.is_empty() {
 				break;
 			}
 			tokio::time::sleep(Duration::from_millis(100)).await;
 		}
-		let is_loopback = |a: &Multiaddr| {
-			a.iter().any(|p| {
-				matches!(p, Protocol::Ip4(ip) if ip.is_loopback())
-					|| matches!(p, Protocol::Ip6(ip) if ip.is_loopback())
-			})
-		};
-		addrs.sort_by_key(is_loopback);
-		addrs.truncate(conun_primitives::MAX_ADDRS as usize);
 	}
 	if addrs.is_empty() {
 		return Err(CliError::Net(format!(

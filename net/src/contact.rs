@@ -49,17 +49,33 @@ pub fn dialable(addr: &Multiaddr) -> bool {
 	unroutable(addr).is_none()
 }
 
+/// What of `addrs` to publish as a contact: the dialable ones, loopback last (peers on other
+/// machines try the others first), each once, at most the [`MAX_ADDRS`] a contact holds.
+pub fn publishable(mut addrs: Vec<Multiaddr>) -> Vec<Multiaddr> {
+	addrs.retain(dialable);
+	let is_loopback = |a: &Multiaddr| {
+		a.iter().any(|p| match p {
+			Protocol::Ip4(ip) => ip.is_loopback(),
+			Protocol::Ip6(ip) => ip.is_loopback(),
+			_ => false,
+		})
+	};
+	addrs.sort_by_key(is_loopback);
+	addrs.dedup();
+	addrs.truncate(MAX_ADDRS as usize);
+	addrs
+}
+
 /// The addresses a node listening on `listen` can be reached at: `listen` itself when it names
 /// one IP, else one address for each of `interfaces` of the wildcard's family (IPv4 for 0.0.0.0,
-/// IPv6 for ::), with the same port. Only dialable ones are kept, loopback last, at most the
-/// [`MAX_ADDRS`] a contact holds.
+/// IPv6 for ::), with the same port; then [`publishable`].
 pub fn reachable_at(listen: &Multiaddr, interfaces: &[IpAddr]) -> Vec<Multiaddr> {
 	let wildcard = listen.iter().find_map(|part| match part {
 		Protocol::Ip4(ip) if ip.is_unspecified() => Some(false),
 		Protocol::Ip6(ip) if ip.is_unspecified() => Some(true),
 		_ => None,
 	});
-	let mut addrs: Vec<Multiaddr> = match wildcard {
+	let addrs: Vec<Multiaddr> = match wildcard {
 		None => vec![listen.clone()],
 		Some(v6) => interfaces
 			.iter()
@@ -76,18 +92,7 @@ pub fn reachable_at(listen: &Multiaddr, interfaces: &[IpAddr]) -> Vec<Multiaddr>
 			})
 			.collect(),
 	};
-	addrs.retain(dialable);
-	let is_loopback = |a: &Multiaddr| {
-		a.iter().any(|p| match p {
-			Protocol::Ip4(ip) => ip.is_loopback(),
-			Protocol::Ip6(ip) => ip.is_loopback(),
-			_ => false,
-		})
-	};
-	addrs.sort_by_key(is_loopback);
-	addrs.dedup();
-	addrs.truncate(MAX_ADDRS as usize);
-	addrs
+	publishable(addrs)
 }
 
 /// The on-chain form of a peer id and its addresses.

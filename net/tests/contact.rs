@@ -1,7 +1,9 @@
 //! The on-chain contact form of a peer id and its addresses.
 
 use conun_net::{
-	contact::{dialable, from_contact, reachable_at, to_contact, unroutable, ContactError},
+	contact::{
+		dialable, from_contact, publishable, reachable_at, to_contact, unroutable, ContactError,
+	},
 	libp2p::{identity::Keypair, Multiaddr, PeerId},
 };
 use conun_primitives::{Contact, MAX_ADDRS};
@@ -80,4 +82,20 @@ fn a_wildcard_becomes_each_interface_of_its_family_with_loopback_last() {
 		vec![addr("/ip4/192.0.2.9/tcp/1")]
 	);
 	assert!(reachable_at(&addr("/ip4/0.0.0.0/tcp/0"), &interfaces).is_empty());
+}
+
+#[test]
+fn what_is_published_is_dialable_loopback_last_once_and_bounded() {
+	let mut addrs = vec![
+		addr("/ip4/127.0.0.1/tcp/1"),
+		addr("/ip4/0.0.0.0/tcp/1"),
+		addr("/ip4/192.0.2.7/tcp/1"),
+		addr("/ip4/192.0.2.7/tcp/1"),
+	];
+	assert_eq!(
+		publishable(addrs.clone()),
+		vec![addr("/ip4/192.0.2.7/tcp/1"), addr("/ip4/127.0.0.1/tcp/1")]
+	);
+	addrs = (1..=20).map(|port| addr(&format!("/ip4/192.0.2.7/tcp/{port}"))).collect();
+	assert_eq!(publishable(addrs).len(), MAX_ADDRS as usize);
 }
