@@ -1005,17 +1005,18 @@ pub mod pallet {
 		}
 
 		/// Reveal results committed earlier: for each item, the result hash and the salt of the
-		/// commitment. All or nothing. The last reveal of a task settles it: the majority is
-		/// paid, disagreeing replicas are slashed.
+		/// commitment. All or nothing. The last reveal of a task brings its verdict, provisional
+		/// for [`Config::ChallengePeriod`] blocks (final at once when there is none).
 		///
-		/// Emits [`Event::ResultRevealed`] per item, and the verdict's events. Charged up front
-		/// as if every item settled the most expensive verdict; the weight of the verdicts that
-		/// did not happen is refunded, so a replica pays for its reveal and its share of one
-		/// verdict.
+		/// Emits [`Event::ResultRevealed`] per item, and [`Event::VerdictReached`] for each task
+		/// whose last reveal this is and whose replicas agree. Any other verdict (no majority,
+		/// an escalation's committee) is reached by the hook at the next block. Charged up front
+		/// as if every item were the last reveal of its task; the weight of the verdicts that
+		/// did not happen is refunded. Linear in the batch size.
 		#[pallet::call_index(10)]
 		#[pallet::weight(
 			T::WeightInfo::reveal_results(reveals.len() as u32).saturating_add(
-				Pallet::<T>::worst_verdict_weight().saturating_mul(reveals.len() as u64)
+				Pallet::<T>::reveal_verdict_weight().saturating_mul(reveals.len() as u64)
 			)
 		)]
 		pub fn reveal_results(

@@ -86,6 +86,8 @@ fn a_fresh_committee_overturns_a_colluding_majority_and_the_honest_replica_is_pa
 
 		run_to_block(3);
 		let committee = vote(job, &[HONEST; 7]);
+		// The committee's verdict is the hook's, at the next block.
+		run_to_block(4);
 		assert!(
 			committee.iter().all(|who| !first.contains(who)),
 			"nobody who ran the task sits on it"
@@ -129,6 +131,7 @@ fn a_committee_that_confirms_the_verdict_burns_the_challenge_bond() {
 		assert_ok!(escalate(liar, job));
 		run_to_block(3);
 		vote(job, &[HONEST; 7]);
+		run_to_block(4);
 		assert!(emitted(Event::ChallengeRejected {
 			job,
 			task: 0,
@@ -155,6 +158,7 @@ fn a_committee_without_a_majority_fails_the_task_and_returns_the_rest_of_the_bon
 		run_to_block(3);
 		// 3, 3 and 1: no result has the four votes a committee of seven needs.
 		vote(job, &[HONEST, HONEST, HONEST, FAKE, FAKE, FAKE, 0x70]);
+		run_to_block(4);
 		assert!(emitted(Event::TaskFailed { job, task: 0, reason: FailReason::NoMajority }));
 		// Nobody can tell: the committee gets the base fee from the bond, the replicas on
 		// trial are released unharmed, the requester is refunded.

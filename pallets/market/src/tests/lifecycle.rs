@@ -611,7 +611,7 @@ fn a_reveal_pays_only_for_the_verdict_it_brings() {
 			.unwrap()
 		};
 		let charged =
-			<() as WeightInfo>::reveal_results(1).saturating_add(Market::worst_verdict_weight());
+			<() as WeightInfo>::reveal_results(1).saturating_add(Market::reveal_verdict_weight());
 		// Neither of the first two reveals brings a verdict: each pays for itself only.
 		assert_eq!(reveal(1), <() as WeightInfo>::reveal_results(1));
 		assert_eq!(reveal(2), <() as WeightInfo>::reveal_results(1));

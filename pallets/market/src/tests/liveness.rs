@@ -278,8 +278,11 @@ fn deadline_pages_the_meter_cannot_finish_are_carried_over() {
 			DeadlineBuckets::<Test>::insert(2, page, BoundedVec::truncate_from(vec![filler; 64]));
 		}
 		DeadlinePages::<Test>::insert(2, 3);
-		// Room for the base, a page and a few deadlines only.
-		let room = Market::worst_deadline_weight().saturating_mul(10);
+		// Room for a page and a few deadlines only: each visit needs room for the dearest
+		// deadline, and these visits find nothing to do.
+		let room = Market::worst_deadline_weight()
+			.saturating_add(Market::idle_deadline_weight().saturating_mul(20))
+			.saturating_add(Market::schedule_deadline_weight());
 		let mut meter = polkadot_sdk::frame_support::weights::WeightMeter::with_limit(room);
 		System::set_block_number(2);
 		Market::process_deadlines(2, &mut meter);

@@ -2,6 +2,7 @@
 //! checks every invariant at the end, and [`run_to_block`] checks them after every block.
 
 mod availability;
+mod charging;
 mod escalation;
 mod jobs;
 mod lifecycle;
