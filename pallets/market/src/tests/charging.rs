@@ -41,28 +41,28 @@ fn a_full_batch_of_reveals_is_charged_per_task_not_for_the_dearest_verdict() {
 		// With no challenge period the verdict is final at the reveal, and charged whole.
 	});
 	ExtBuilder::default().build_and_execute(|| {
-		assert_eq!(
-			Pallet::<Test>::reveal_verdict_weight(),
-			Pallet::<Test>::worst_verdict_weight()
-		);
+		assert_eq!(Pallet::<Test>::reveal_verdict_weight(), Pallet::<Test>::worst_verdict_weight());
 	});
 }
 
 #[test]
 fn the_last_reveal_of_an_agreeing_task_brings_its_provisional_verdict_at_its_charge() {
-	ExtBuilder::default().providers(&[1, 2, 3]).challenge_period(PERIOD).build_and_execute(|| {
-		let job = post(3, 1);
-		run_to_block(2);
-		for who in [1, 2, 3] {
-			commit(who, job, 0, HONEST);
-		}
-		let alone = <() as WeightInfo>::reveal_results(1);
-		assert_eq!(reveal_weight(1, job, HONEST), alone);
-		assert_eq!(reveal_weight(2, job, HONEST), alone);
-		let last = reveal_weight(3, job, HONEST);
-		assert_eq!(last, alone.saturating_add(Pallet::<Test>::reveal_verdict_weight()));
-		assert!(matches!(phase(job), TaskPhase::Provisional { .. }));
-	});
+	ExtBuilder::default()
+		.providers(&[1, 2, 3])
+		.challenge_period(PERIOD)
+		.build_and_execute(|| {
+			let job = post(3, 1);
+			run_to_block(2);
+			for who in [1, 2, 3] {
+				commit(who, job, 0, HONEST);
+			}
+			let alone = <() as WeightInfo>::reveal_results(1);
+			assert_eq!(reveal_weight(1, job, HONEST), alone);
+			assert_eq!(reveal_weight(2, job, HONEST), alone);
+			let last = reveal_weight(3, job, HONEST);
+			assert_eq!(last, alone.saturating_add(Pallet::<Test>::reveal_verdict_weight()));
+			assert!(matches!(phase(job), TaskPhase::Provisional { .. }));
+		});
 }
 
 #[test]
@@ -70,76 +70,88 @@ fn a_round_without_a_majority_is_decided_by_the_hook_at_the_next_block() {
 	// A cheater who reveals a different result cannot make a reveal do the dear work of a
 	// failed round (pay every revealer, restart or fail the task) for the price of a reveal:
 	// that work is the hook's, charged to its meter.
-	ExtBuilder::default().providers(&[1, 2, 3]).challenge_period(PERIOD).build_and_execute(|| {
-		let job = post(3, 1);
-		run_to_block(2);
-		for (who, byte) in [(1, 1), (2, 2), (3, 3)] {
-			commit(who, job, 0, byte);
-		}
-		for (who, byte) in [(1, 1), (2, 2)] {
-			reveal(who, job, 0, byte);
-		}
-		let last = reveal_weight(3, job, 3);
-		assert!(last.all_lte(
-			<() as WeightInfo>::reveal_results(1)
-				.saturating_add(Pallet::<Test>::reveal_verdict_weight())
-		));
-		assert!(matches!(phase(job), TaskPhase::Revealing { .. }), "not decided by the reveal");
-		let now = System::block_number();
-		run_to_block(now + 1);
-		// Each revealer is paid the base fee and a fresh round is asked for.
-		assert!(emitted(Event::RoundRestarted { job, task: 0, replicas: 3 }));
-		assert!(!matches!(phase(job), TaskPhase::Revealing { .. }));
-	});
+	ExtBuilder::default()
+		.providers(&[1, 2, 3])
+		.challenge_period(PERIOD)
+		.build_and_execute(|| {
+			let job = post(3, 1);
+			run_to_block(2);
+			for (who, byte) in [(1, 1), (2, 2), (3, 3)] {
+				commit(who, job, 0, byte);
+			}
+			for (who, byte) in [(1, 1), (2, 2)] {
+				reveal(who, job, 0, byte);
+			}
+			let last = reveal_weight(3, job, 3);
+			assert!(last.all_lte(
+				<() as WeightInfo>::reveal_results(1)
+					.saturating_add(Pallet::<Test>::reveal_verdict_weight())
+			));
+			assert!(matches!(phase(job), TaskPhase::Revealing { .. }), "not decided by the reveal");
+			let now = System::block_number();
+			run_to_block(now + 1);
+			// Each revealer is paid the base fee and a fresh round is asked for.
+			assert!(emitted(Event::RoundRestarted { job, task: 0, replicas: 3 }));
+			assert!(!matches!(phase(job), TaskPhase::Revealing { .. }));
+		});
 }
 
 #[test]
 fn a_deadline_visit_that_finds_nothing_to_do_is_charged_as_such() {
-	ExtBuilder::default().providers(&[1, 2, 3]).challenge_period(PERIOD).build_and_execute(|| {
-		let job = post(3, 1);
-		run_to_block(2);
-		for who in [1, 2, 3] {
-			commit(who, job, 0, HONEST);
-		}
-		let task = TaskRef { job, task: 0 };
-		let now = System::block_number();
-		let idle = Pallet::<Test>::idle_deadline_weight();
-		// Committed, reveals open: its commit deadline finds nothing to do.
-		assert_eq!(Pallet::<Test>::handle_deadline(task, now + 1), idle);
-		for who in [1, 2, 3] {
-			reveal(who, job, 0, HONEST);
-		}
-		// Revealed, verdict provisional: its reveal deadline finds nothing to do either.
-		assert_eq!(Pallet::<Test>::handle_deadline(task, now + 1), idle);
-		assert!(idle.all_lt(<() as WeightInfo>::process_deadline(0)));
-		// The end of its challenge period makes it final: the visit and the verdict, not
-		// the penalties of three missed replicas on top.
-		let TaskPhase::Provisional { until, .. } = phase(job) else { panic!("provisional") };
-		assert_eq!(
-			Pallet::<Test>::handle_deadline(task, until + 1),
-			idle.saturating_add(<() as WeightInfo>::settle_task(3))
-		);
-		assert!(matches!(phase(job), TaskPhase::Verified { .. }));
-		// Gone: nothing to do.
-		assert_eq!(Pallet::<Test>::handle_deadline(TaskRef { job: 99, task: 0 }, until + 1), idle);
-	});
+	ExtBuilder::default()
+		.providers(&[1, 2, 3])
+		.challenge_period(PERIOD)
+		.build_and_execute(|| {
+			let job = post(3, 1);
+			run_to_block(2);
+			for who in [1, 2, 3] {
+				commit(who, job, 0, HONEST);
+			}
+			let task = TaskRef { job, task: 0 };
+			let now = System::block_number();
+			let idle = Pallet::<Test>::idle_deadline_weight();
+			// Committed, reveals open: its commit deadline finds nothing to do.
+			assert_eq!(Pallet::<Test>::handle_deadline(task, now + 1), idle);
+			for who in [1, 2, 3] {
+				reveal(who, job, 0, HONEST);
+			}
+			// Revealed, verdict provisional: its reveal deadline finds nothing to do either.
+			assert_eq!(Pallet::<Test>::handle_deadline(task, now + 1), idle);
+			assert!(idle.all_lt(<() as WeightInfo>::process_deadline(0)));
+			// The end of its challenge period makes it final: the visit and the verdict, not
+			// the penalties of three missed replicas on top.
+			let TaskPhase::Provisional { until, .. } = phase(job) else { panic!("provisional") };
+			assert_eq!(
+				Pallet::<Test>::handle_deadline(task, until + 1),
+				idle.saturating_add(<() as WeightInfo>::settle_task(3))
+			);
+			assert!(matches!(phase(job), TaskPhase::Verified { .. }));
+			// Gone: nothing to do.
+			assert_eq!(
+				Pallet::<Test>::handle_deadline(TaskRef { job: 99, task: 0 }, until + 1),
+				idle
+			);
+		});
 }
 
 #[test]
 fn a_replica_that_withholds_its_reveal_is_still_charged_its_penalty() {
-	ExtBuilder::default().providers(&[1, 2, 3]).challenge_period(PERIOD).build_and_execute(|| {
-		let job = post(3, 1);
-		run_to_block(2);
-		for who in [1, 2, 3] {
-			commit(who, job, 0, HONEST);
-		}
-		for who in [1, 2] {
-			reveal(who, job, 0, HONEST);
-		}
-		let TaskPhase::Revealing { deadline } = phase(job) else { panic!("revealing") };
-		let weight = Pallet::<Test>::handle_deadline(TaskRef { job, task: 0 }, deadline + 1);
-		assert!(weight.all_gte(<() as WeightInfo>::process_deadline(3)));
-		assert_eq!(replica_state(job, 0, 3), crate::ReplicaState::Missed);
-		assert!(matches!(phase(job), TaskPhase::Provisional { .. }));
-	});
+	ExtBuilder::default()
+		.providers(&[1, 2, 3])
+		.challenge_period(PERIOD)
+		.build_and_execute(|| {
+			let job = post(3, 1);
+			run_to_block(2);
+			for who in [1, 2, 3] {
+				commit(who, job, 0, HONEST);
+			}
+			for who in [1, 2] {
+				reveal(who, job, 0, HONEST);
+			}
+			let TaskPhase::Revealing { deadline } = phase(job) else { panic!("revealing") };
+			let weight = Pallet::<Test>::handle_deadline(TaskRef { job, task: 0 }, deadline + 1);
+			assert!(weight.all_gte(<() as WeightInfo>::process_deadline(3)));
+			assert_eq!(replica_state(job, 0, 3), crate::ReplicaState::Missed);
+			assert!(matches!(phase(job), TaskPhase::Provisional { .. }));
+		});
 }
