@@ -413,21 +413,23 @@ mod benchmarks {
 		);
 	}
 
-	/// The verdict on a task whose `r` replicas all revealed, in its most expensive shape: two
-	/// replicas agree and win, every other one revealed a result of its own and is slashed, and
-	/// the task is its job's last, so the job ends and its margin is refunded.
+	/// The verdict on a task made final: `a` replicas revealed its result and are paid, `d`
+	/// revealed a result of their own each and are slashed (a slash also moves the provider's
+	/// place in the stake tree, which a payment leaves alone). The task is its job's last, so
+	/// the job ends and its margin is refunded. An honest task of R = 3 is `settle_task(3, 0)`.
 	#[benchmark]
 	fn settle_task(
-		r: Linear<1, { crate::committee_size(T::MaxReplicas::get()) + T::MaxReplicas::get() }>,
+		a: Linear<1, { 2 * T::MaxReplicas::get() }>,
+		d: Linear<0, { 2 * T::MaxReplicas::get() }>,
 	) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let r = a + d;
 		let all = providers::<T>(r, 4);
-		// R = 3 makes two votes a majority; fewer replicas than that must all agree.
 		let job = post::<T>(1, r.min(3));
 		let task_ref = TaskRef { job, task: 0 };
 		let mut task = Tasks::<T>::get(job, 0).unwrap();
 		for (i, who) in all.iter().enumerate() {
-			let byte = if i < 2 { 1 } else { 10u8.saturating_add(i as u8) };
+			let byte = if (i as u32) < a { 1 } else { 10u8.saturating_add(i as u8) };
 			let replica = Replica::<T> {
 				provider: who.clone(),
 				assigned_at: now::<T>(),
@@ -454,6 +456,112 @@ mod benchmarks {
 
 		assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Verified { .. }));
 		assert_eq!(Jobs::<T>::get(job).unwrap().state, JobState::Finished);
+	}
+
+	/// An honest verdict made final: all `a` replicas revealed its result and are paid. The
+	/// task is its job's last, so the job ends and its margin is refunded. `settle_task`
+	/// measures verdicts with slashes, whose fixed part (the burn, the stake tree) an honest
+	/// verdict does not pay.
+	#[benchmark]
+	fn settle_paid(a: Linear<1, { 2 * T::MaxReplicas::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let all = providers::<T>(a, 4);
+		let job = post::<T>(1, a.min(3));
+		let task_ref = TaskRef { job, task: 0 };
+		let mut task = Tasks::<T>::get(job, 0).unwrap();
+		for who in all.iter() {
+			let replica = Replica::<T> {
+				provider: who.clone(),
+				assigned_at: now::<T>(),
+				commit_by: now::<T>(),
+				state: ReplicaState::Revealed { result: result_of(1) },
+			};
+			task.replicas.try_push(replica).unwrap();
+			Assignments::<T>::insert(who, task_ref, ());
+			Providers::<T>::mutate(who, |p| p.as_mut().unwrap().unsettled = 1);
+		}
+		task.extra = a.saturating_sub(3);
+		task.wanted = a;
+		task.phase = TaskPhase::Provisional { result: result_of(1), until: now::<T>() };
+
+		#[block]
+		{
+			let mut info = Jobs::<T>::get(job).unwrap();
+			Market::<T>::finalize_verdict(task_ref, &mut info, &mut task);
+			Jobs::<T>::insert(job, info);
+			Tasks::<T>::insert(job, 0, task);
+		}
+
+		assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Verified { .. }));
+		assert_eq!(Jobs::<T>::get(job).unwrap().state, JobState::Finished);
+	}
+
+	/// What the last reveal of a task adds to its item: the job and the escalation read, the
+	/// provisional verdict of its agreeing replicas, its end scheduled
+	/// (`after_last_reveal`, charged for every item of `reveal_results`).
+	#[benchmark]
+	fn last_reveal() {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let r = T::MaxReplicas::get();
+		let all = providers::<T>(r, 4);
+		let job = post::<T>(1, r);
+		let task_ref = TaskRef { job, task: 0 };
+		let mut task = Tasks::<T>::get(job, 0).unwrap();
+		for who in all.iter() {
+			let replica = Replica::<T> {
+				provider: who.clone(),
+				assigned_at: now::<T>(),
+				commit_by: now::<T>(),
+				state: ReplicaState::Revealed { result: result_of(1) },
+			};
+			task.replicas.try_push(replica).unwrap();
+		}
+		task.wanted = r;
+		task.phase = TaskPhase::Revealing { deadline: now::<T>() };
+		let block = now::<T>();
+
+		#[block]
+		{
+			Market::<T>::after_last_reveal(task_ref, &mut task, block).unwrap();
+		}
+
+		if !T::ChallengePeriod::get().is_zero() {
+			assert!(matches!(task.phase, TaskPhase::Provisional { .. }));
+		}
+	}
+
+	/// Not a weight the pallet charges: the verdict of an honest task of R = 3 made final
+	/// (`settle_task(3, 0)`) with `p` providers registered, for the scale benchmark
+	/// (`scripts/bench/scale.sh`): how the verdict's cost grows with the number of providers.
+	#[benchmark]
+	fn settle_in_pool(p: Linear<10, { T::MaxProviders::get().min(10_000) }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let all = providers::<T>(p, 4);
+		let job = post::<T>(1, 3);
+		let task_ref = TaskRef { job, task: 0 };
+		let mut task = Tasks::<T>::get(job, 0).unwrap();
+		for who in all.iter().take(3) {
+			let replica = Replica::<T> {
+				provider: who.clone(),
+				assigned_at: now::<T>(),
+				commit_by: now::<T>(),
+				state: ReplicaState::Revealed { result: result_of(1) },
+			};
+			task.replicas.try_push(replica).unwrap();
+			Assignments::<T>::insert(who, task_ref, ());
+			Providers::<T>::mutate(who, |p| p.as_mut().unwrap().unsettled = 1);
+		}
+		task.phase = TaskPhase::Provisional { result: result_of(1), until: now::<T>() };
+
+		#[block]
+		{
+			let mut info = Jobs::<T>::get(job).unwrap();
+			Market::<T>::finalize_verdict(task_ref, &mut info, &mut task);
+			Jobs::<T>::insert(job, info);
+			Tasks::<T>::insert(job, 0, task);
+		}
+
+		assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Verified { .. }));
 	}
 
 	/// Not a weight the pallet charges: the baseline for `assign_task(r, p)`. The storage reads
@@ -583,6 +691,30 @@ mod benchmarks {
 		}
 
 		assert!(Tasks::<T>::get(job, 0).unwrap().live().count() == 0);
+	}
+
+	/// A deadline visit that finds nothing to do: the task's replicas all committed and its
+	/// reveals are open, not yet due. Every honest task is visited so at its commit deadline
+	/// and at its reveal deadline, its work done by then.
+	#[benchmark]
+	fn idle_deadline() {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		let r = T::MaxReplicas::get();
+		let all = providers::<T>(r, 4);
+		let job = post::<T>(1, r);
+		assign_all::<T>();
+		for who in all.iter() {
+			Market::<T>::do_commit_results(who.clone(), commit_items::<T>(who, job, 1, 1)).unwrap();
+		}
+		let later: BlockNumberFor<T> = 2u32.into();
+		frame_system::Pallet::<T>::set_block_number(later);
+
+		#[block]
+		{
+			Market::<T>::handle_deadline(TaskRef { job, task: 0 }, later);
+		}
+
+		assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Revealing { .. }));
 	}
 
 	/// Assign the task at the front of a ring of `q` requesters, each with an entry queued.

@@ -86,16 +86,15 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(Self::worst_verdict_weight())
 	}
 
-	/// What a visit that finds nothing to do costs: the job and the task read and decoded.
+	/// What a visit that finds nothing to do costs: the job and the task read and decoded
+	/// (`idle_deadline`).
 	///
 	/// Most visits are of this kind: every task is scheduled at its commit deadline and at its
 	/// reveal deadline, and an honest task has committed and revealed long before either. They
 	/// were charged `process_deadline(r)`, every replica missing, about 3.9 ms for R = 3, which
-	/// filled the hook with nothing (issue 17). Two reads and a bound on decoding the two
-	/// records (a few KiB at most), in the way of [`Self::prune_task_weight`]: a benchmark of
-	/// its own is to come with the next regeneration of the weights.
+	/// filled the hook with nothing (issue 17).
 	pub(crate) fn idle_deadline_weight() -> Weight {
-		T::DbWeight::get().reads(2).saturating_add(Weight::from_parts(20_000_000, 0))
+		T::WeightInfo::idle_deadline()
 	}
 
 	/// Apply the deadlines that have passed to one task; returns the weight of what it did.

@@ -144,7 +144,7 @@ impl<T: Config> Pallet<T> {
 			Self::mark_settled(task);
 			Self::release_bond(&challenger, bond);
 			Self::fail_task(task_ref, job, task, FailReason::NoMajority);
-			return T::WeightInfo::settle_task(settled);
+			return Self::dearest_verdict_weight(settled);
 		};
 
 		// The committee: its majority paid from the bond, its dissenters out-voted.
@@ -191,7 +191,7 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		Self::record_verified(task_ref, job, task, result, right);
-		T::WeightInfo::settle_task(settled)
+		Self::dearest_verdict_weight(settled)
 	}
 
 	/// An escalated task ends without its committee's verdict (its committee could not be

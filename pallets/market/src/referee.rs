@@ -124,7 +124,7 @@ impl<T: Config> Pallet<T> {
 				overturned: verdict,
 			});
 			let revealed = Self::settle_overruled(task_ref, &mut job, &mut task, truth, &who);
-			weight.saturating_accrue(T::WeightInfo::settle_task(revealed));
+			weight.saturating_accrue(Self::dearest_verdict_weight(revealed));
 			// Whoever proved a verdict wrong does not pay for the proof.
 			Pays::No
 		};

@@ -129,7 +129,7 @@ impl<T: Config> Pallet<T> {
 	/// the dearest verdict up front, which made a batch of reveals too heavy for a block (issue
 	/// 17). With no challenge period every verdict is final at once, so it comes here whole and
 	/// reveals are charged for the dearest.
-	fn after_last_reveal(
+	pub(crate) fn after_last_reveal(
 		task_ref: TaskRef,
 		task: &mut TaskInfo<T>,
 		now: BlockNumberFor<T>,
@@ -152,14 +152,22 @@ impl<T: Config> Pallet<T> {
 
 	/// The most the last reveal of a task may add to `reveal_results`, charged for every item
 	/// up front: the job and the escalation read, then a provisional verdict or the task
-	/// scheduled for the hook, bounded by `settle_task(0)` (a verdict's fixed part, which
-	/// settles no replica: 16 reads and 14 writes, where these take at most 4 and 3). With no
-	/// challenge period, the dearest verdict.
+	/// scheduled for the hook (`last_reveal`). With no challenge period, the dearest verdict.
 	pub(crate) fn reveal_verdict_weight() -> Weight {
 		if T::ChallengePeriod::get().is_zero() {
 			return Self::worst_verdict_weight();
 		}
-		T::DbWeight::get().reads(2).saturating_add(T::WeightInfo::settle_task(0))
+		T::WeightInfo::last_reveal()
+	}
+
+	/// A verdict made final that pays `paid` replicas and slashes `slashed`: an honest one
+	/// (nobody slashed) is `settle_paid`, one with slashes `settle_task`.
+	pub(crate) fn verdict_weight(paid: u32, slashed: u32) -> Weight {
+		if slashed == 0 {
+			T::WeightInfo::settle_paid(paid)
+		} else {
+			T::WeightInfo::settle_task(paid, slashed)
+		}
 	}
 
 	/// The result a strict majority of the task's round revealed, with how many revealed it,
@@ -177,9 +185,18 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn worst_verdict_weight() -> Weight {
 		let max = T::MaxReplicas::get();
 		let replicas = crate::committee_size(max).saturating_add(max);
-		T::WeightInfo::settle_task(replicas)
+		Self::dearest_verdict_weight(replicas)
 			.saturating_add(T::WeightInfo::cancel_task(0))
 			.max(T::WeightInfo::cancel_task(replicas))
+	}
+
+	/// The most settling `replicas` revealed replicas may weigh, whichever of them are paid
+	/// and whichever slashed: all paid, or one paid and the others slashed (`settle_task` is
+	/// linear in each, so one of the two ends is the dearest).
+	pub(crate) fn dearest_verdict_weight(replicas: u32) -> Weight {
+		T::WeightInfo::settle_task(replicas, 0)
+			.max(T::WeightInfo::settle_task(1, replicas.saturating_sub(1)))
+			.max(T::WeightInfo::settle_paid(replicas))
 	}
 
 	/// `count` replicas of `who` committed: they free its task slots.
@@ -223,11 +240,11 @@ impl<T: Config> Pallet<T> {
 		match Self::clear_majority(job, task) {
 			Some((result, agreeing)) => {
 				if T::ChallengePeriod::get().is_zero() {
-					let revealed = Self::settle_verdict(task_ref, job, task, result);
-					return T::WeightInfo::settle_task(revealed);
+					let (paid, slashed) = Self::settle_verdict(task_ref, job, task, result);
+					return Self::verdict_weight(paid, slashed);
 				}
 				Self::provisional_verdict(task_ref, task, result, agreeing);
-				T::WeightInfo::settle_task(0)
+				T::WeightInfo::last_reveal()
 			},
 			None => {
 				let revealed = Self::close_round(task_ref, job, task);
@@ -253,10 +270,10 @@ impl<T: Config> Pallet<T> {
 						task: task_ref.task,
 						replicas: round,
 					});
-					T::WeightInfo::settle_task(revealed)
+					Self::dearest_verdict_weight(revealed)
 				} else {
 					Self::fail_task(task_ref, job, task, FailReason::NoMajority);
-					T::WeightInfo::settle_task(revealed)
+					Self::dearest_verdict_weight(revealed)
 						.saturating_add(T::WeightInfo::cancel_task(0))
 				}
 			},
@@ -316,18 +333,18 @@ impl<T: Config> Pallet<T> {
 			defensive!("only a provisional verdict becomes final");
 			return Weight::zero();
 		};
-		let revealed = Self::settle_verdict(task_ref, job, task, result);
-		T::WeightInfo::settle_task(revealed)
+		let (paid, slashed) = Self::settle_verdict(task_ref, job, task, result);
+		Self::verdict_weight(paid, slashed)
 	}
 
 	/// Pay the majority, slash the dissent, record the result and refund the unspent share;
-	/// returns how many replicas revealed.
+	/// returns how many replicas were paid and how many slashed.
 	pub(crate) fn settle_verdict(
 		task_ref: TaskRef,
 		job: &mut JobInfo<T>,
 		task: &mut TaskInfo<T>,
 		result: H256,
-	) -> u32 {
+	) -> (u32, u32) {
 		let revealed = |r: &&crate::Replica<T>| matches!(r.state, ReplicaState::Revealed { .. });
 		let majority: Vec<T::AccountId> = task
 			.live()
@@ -349,7 +366,7 @@ impl<T: Config> Pallet<T> {
 			Self::slash_replica(task_ref, who, Outcome::Disagreed);
 		}
 		Self::record_verified(task_ref, job, task, result, majority.len() as u32);
-		majority.len().saturating_add(dissent.len()) as u32
+		(majority.len() as u32, dissent.len() as u32)
 	}
 
 	/// Pay `who`, a replica that revealed the task's result, the job's price from escrow.

@@ -123,7 +123,7 @@ fn a_deadline_visit_that_finds_nothing_to_do_is_charged_as_such() {
 			let TaskPhase::Provisional { until, .. } = phase(job) else { panic!("provisional") };
 			assert_eq!(
 				Pallet::<Test>::handle_deadline(task, until + 1),
-				idle.saturating_add(<() as WeightInfo>::settle_task(3))
+				idle.saturating_add(<() as WeightInfo>::settle_paid(3))
 			);
 			assert!(matches!(phase(job), TaskPhase::Verified { .. }));
 			// Gone: nothing to do.

@@ -620,7 +620,7 @@ fn a_reveal_pays_only_for_the_verdict_it_brings() {
 		assert_eq!(
 			last,
 			<() as WeightInfo>::reveal_results(1)
-				.saturating_add(<() as WeightInfo>::settle_task(3))
+				.saturating_add(<() as WeightInfo>::settle_paid(3))
 		);
 		assert!(verified(job, 0));
 		assert!(last.all_lt(charged));
