@@ -57,7 +57,10 @@ def main(weights_path, transfer_log, batch):
     rows = [("balances.transfer_keep_alive (baseline)", transfer),
             (f"commit_results, batch of {batch}", commit),
             (f"reveal_results, batch of {batch} (no verdict)", reveal)]
-    for a, d in ((1, 0), (3, 0), (2, 1), (7, 0), (4, 3)):
+    rows.append(("last_reveal: what the last reveal of a task adds (its provisional verdict)", weight(w["last_reveal"])))
+    for a in (1, 3, 7):
+        rows.append((f"settle_paid({a}): an honest verdict made final, {a} paid", weight(w["settle_paid"], a=a)))
+    for a, d in ((2, 1), (4, 3)):
         rows.append((f"settle_task({a}, {d}): a verdict paying {a}, slashing {d}", weight(w["settle_task"], a=a, d=d)))
     rows.append(("idle_deadline: a deadline visit with nothing to do", weight(w["idle_deadline"])))
     print("| call | execution | reads | writes | total weight | × transfer |")
@@ -70,7 +73,7 @@ def main(weights_path, transfer_log, batch):
     print("the provisional verdict its task's last reveal brings, and of the final one, all paid):")
     commit_one, reveal_one = commit[3] / batch, reveal[3] / batch
     for r in (1, 3, 5, 7):
-        verdict = (weight(w["settle_task"], a=0, d=0)[3] + weight(w["settle_task"], a=r, d=0)[3]) / r
+        verdict = (weight(w["last_reveal"])[3] + weight(w["settle_paid"], a=r)[3]) / r
         total = commit_one + reveal_one + verdict
         print(f"  R = {r}: commit {us(commit_one)} + reveal {us(reveal_one)} + verdict {us(verdict)} "
               f"= {us(total)} = {total / transfer[3]:.2f}x transfer_keep_alive")

@@ -253,11 +253,13 @@ impl pallet_market::Config for Runtime {
 	type ChallengePeriod = ConstU32<10>;
 	type ChallengeBond = ConstU128<{ 10 * CON }>;
 	type RefereeSlash = RefereeSlash;
-	// The referee burns a million fuel in 5.72 ms (weights.rs, docs/benchmarks.md): the dearest
-	// challenge, 50 million fuel and 1 MiB each of program and input, weighs about 0.35 s, within
-	// one normal extrinsic (integrity_test checks it); the examples' tasks need far less
-	// (sum-range 13.5 million fuel a task, mandelbrot 5.9 million).
-	type MaxRefereeFuel = ConstU64<50_000_000>;
+	// The referee burns a million fuel in about 12 ms on this machine (weights.rs,
+	// docs/benchmarks.md): the dearest challenge, 25 million fuel and 1 MiB each of program and
+	// input, weighs about 0.33 s, within one normal extrinsic (integrity_test checks it) and
+	// beside a hook that used its whole half of the block, so a challenge is never shut out by
+	// load. The examples' tasks need less (sum-range 13.5 million fuel a task, mandelbrot 5.9
+	// million); a task that needs more is challenged by escalation.
+	type MaxRefereeFuel = ConstU64<25_000_000>;
 	type MaxRefereeMemoryMib = ConstU32<64>;
 	type MaxRefereeProgram = ConstU32<{ 1 << 20 }>;
 	type MaxRefereeInput = ConstU32<{ 1 << 20 }>;
