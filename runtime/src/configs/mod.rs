@@ -164,7 +164,7 @@ parameter_types! {
 	/// `on_initialize`; the rest is left to transactions (commits, reveals, jobs, challenges).
 	/// The hook is the market's bound (issue 17: at 30 % it was full in every busy block while
 	/// transactions used 60 ms of theirs); half leaves room beside a full hook for the dearest
-	/// challenge (0.35 s) and the commits and reveals of every task the hook can assign.
+	/// challenge (0.33 s) and the commits and reveals of every task the hook can assign.
 	pub MarketHookWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
 	pub const DisagreementSlash: Perbill = Perbill::from_percent(10);
 	pub const MissedDeadlineSlash: Perbill = Perbill::from_percent(1);
