@@ -137,6 +137,22 @@ fn open_verdict<T: Config>(all: &[T::AccountId], job: JobId) {
 	assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Provisional { .. }));
 }
 
+/// A replica of `who` that has revealed `result_of(byte)`, assigned and due now.
+fn revealed<T: Config>(who: &T::AccountId, byte: u8) -> Replica<T> {
+	Replica::<T> {
+		provider: who.clone(),
+		assigned_at: now::<T>(),
+		commit_by: now::<T>(),
+		state: ReplicaState::Revealed { result: result_of(byte) },
+	}
+}
+
+/// `who` holds an unsettled replica of `task`, as an assignment leaves it.
+fn hold_unsettled<T: Config>(who: &T::AccountId, task: TaskRef) {
+	Assignments::<T>::insert(who, task, ());
+	Providers::<T>::mutate(who, |p| p.as_mut().unwrap().unsettled = 1);
+}
+
 fn now<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number()
 }
@@ -430,15 +446,8 @@ mod benchmarks {
 		let mut task = Tasks::<T>::get(job, 0).unwrap();
 		for (i, who) in all.iter().enumerate() {
 			let byte = if (i as u32) < a { 1 } else { 10u8.saturating_add(i as u8) };
-			let replica = Replica::<T> {
-				provider: who.clone(),
-				assigned_at: now::<T>(),
-				commit_by: now::<T>(),
-				state: ReplicaState::Revealed { result: result_of(byte) },
-			};
-			task.replicas.try_push(replica).unwrap();
-			Assignments::<T>::insert(who, task_ref, ());
-			Providers::<T>::mutate(who, |p| p.as_mut().unwrap().unsettled = 1);
+			task.replicas.try_push(revealed::<T>(who, byte)).unwrap();
+			hold_unsettled::<T>(who, task_ref);
 		}
 		task.extra = r.saturating_sub(3);
 		task.wanted = r;
@@ -470,15 +479,8 @@ mod benchmarks {
 		let task_ref = TaskRef { job, task: 0 };
 		let mut task = Tasks::<T>::get(job, 0).unwrap();
 		for who in all.iter() {
-			let replica = Replica::<T> {
-				provider: who.clone(),
-				assigned_at: now::<T>(),
-				commit_by: now::<T>(),
-				state: ReplicaState::Revealed { result: result_of(1) },
-			};
-			task.replicas.try_push(replica).unwrap();
-			Assignments::<T>::insert(who, task_ref, ());
-			Providers::<T>::mutate(who, |p| p.as_mut().unwrap().unsettled = 1);
+			task.replicas.try_push(revealed::<T>(who, 1)).unwrap();
+			hold_unsettled::<T>(who, task_ref);
 		}
 		task.extra = a.saturating_sub(3);
 		task.wanted = a;
@@ -508,13 +510,7 @@ mod benchmarks {
 		let task_ref = TaskRef { job, task: 0 };
 		let mut task = Tasks::<T>::get(job, 0).unwrap();
 		for who in all.iter() {
-			let replica = Replica::<T> {
-				provider: who.clone(),
-				assigned_at: now::<T>(),
-				commit_by: now::<T>(),
-				state: ReplicaState::Revealed { result: result_of(1) },
-			};
-			task.replicas.try_push(replica).unwrap();
+			task.replicas.try_push(revealed::<T>(who, 1)).unwrap();
 		}
 		task.wanted = r;
 		task.phase = TaskPhase::Revealing { deadline: now::<T>() };
@@ -541,15 +537,8 @@ mod benchmarks {
 		let task_ref = TaskRef { job, task: 0 };
 		let mut task = Tasks::<T>::get(job, 0).unwrap();
 		for who in all.iter().take(3) {
-			let replica = Replica::<T> {
-				provider: who.clone(),
-				assigned_at: now::<T>(),
-				commit_by: now::<T>(),
-				state: ReplicaState::Revealed { result: result_of(1) },
-			};
-			task.replicas.try_push(replica).unwrap();
-			Assignments::<T>::insert(who, task_ref, ());
-			Providers::<T>::mutate(who, |p| p.as_mut().unwrap().unsettled = 1);
+			task.replicas.try_push(revealed::<T>(who, 1)).unwrap();
+			hold_unsettled::<T>(who, task_ref);
 		}
 		task.phase = TaskPhase::Provisional { result: result_of(1), until: now::<T>() };
 
