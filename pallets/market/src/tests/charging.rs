@@ -20,6 +20,16 @@ fn reveal_weight(who: AccountId, job: JobId, byte: u8) -> Weight {
 	.unwrap()
 }
 
+/// A one-task job of R = 3 whose replicas (providers 1, 2 and 3) all committed `HONEST`.
+fn committed_honestly() -> JobId {
+	let job = post(3, 1);
+	run_to_block(2);
+	for who in [1, 2, 3] {
+		commit(who, job, 0, HONEST);
+	}
+	job
+}
+
 fn phase(job: JobId) -> TaskPhase<BlockNumber> {
 	Tasks::<Test>::get(job, 0).unwrap().phase
 }
@@ -51,11 +61,7 @@ fn the_last_reveal_of_an_agreeing_task_brings_its_provisional_verdict_at_its_cha
 		.providers(&[1, 2, 3])
 		.challenge_period(PERIOD)
 		.build_and_execute(|| {
-			let job = post(3, 1);
-			run_to_block(2);
-			for who in [1, 2, 3] {
-				commit(who, job, 0, HONEST);
-			}
+			let job = committed_honestly();
 			let alone = <() as WeightInfo>::reveal_results(1);
 			assert_eq!(reveal_weight(1, job, HONEST), alone);
 			assert_eq!(reveal_weight(2, job, HONEST), alone);
@@ -102,11 +108,7 @@ fn a_deadline_visit_that_finds_nothing_to_do_is_charged_as_such() {
 		.providers(&[1, 2, 3])
 		.challenge_period(PERIOD)
 		.build_and_execute(|| {
-			let job = post(3, 1);
-			run_to_block(2);
-			for who in [1, 2, 3] {
-				commit(who, job, 0, HONEST);
-			}
+			let job = committed_honestly();
 			let task = TaskRef { job, task: 0 };
 			let now = System::block_number();
 			let idle = Pallet::<Test>::idle_deadline_weight();
@@ -140,11 +142,7 @@ fn a_replica_that_withholds_its_reveal_is_still_charged_its_penalty() {
 		.providers(&[1, 2, 3])
 		.challenge_period(PERIOD)
 		.build_and_execute(|| {
-			let job = post(3, 1);
-			run_to_block(2);
-			for who in [1, 2, 3] {
-				commit(who, job, 0, HONEST);
-			}
+			let job = committed_honestly();
 			for who in [1, 2] {
 				reveal(who, job, 0, HONEST);
 			}
