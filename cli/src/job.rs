@@ -9,7 +9,7 @@ use crate::{
 	prepare, reduce, results, serve,
 	settings::Settings,
 	spot_check,
-	watch::{self, Outcome, Until},
+	watch::{self, NodeSource, Outcome, Until},
 };
 use conun_client::{con::format_con, limits::MarketLimits, market::PrunedJob, Chain};
 use conun_net::NetHandle;
@@ -62,8 +62,10 @@ pub async fn submit(
 		);
 		return Ok(());
 	}
+	// The watch reads on a connection of its own, which it may open again.
+	let mut source = NodeSource::open(&settings.node).await?;
 	let outcome = tokio::select! {
-		outcome = watch::watch(&chain, job, if options.wait_final { Until::Finished } else { Until::Undisputed }, options.quiet) => outcome?,
+		outcome = watch::watch(&mut source, job, if options.wait_final { Until::Finished } else { Until::Undisputed }, options.quiet) => outcome?,
 		_ = tokio::signal::ctrl_c() => {
 			return Err(CliError::Usage(format!(
 				"stopped watching job {job}, which is still open: `conun serve` keeps serving its inputs, `conun job cancel {job}` refunds the tasks not yet run"
@@ -174,7 +176,9 @@ pub async fn watch(settings: &Settings, job: JobId, out: Option<&Path>) -> Resul
 	let chain = Chain::connect_read_only(&settings.node).await?;
 	let record = JobRecord::load(&settings.data_dir, job)?;
 	let net = serve::start(settings, serve::open_store(settings)?).await?;
-	let outcome = watch::watch(&chain, job, Until::Finished, false).await?;
+	let outcome =
+		watch::watch(&mut NodeSource::open(&settings.node).await?, job, Until::Finished, false)
+			.await?;
 	summary(&outcome, None, net.stats().bytes_served);
 	finish(&chain, &net, &outcome, job, out, record.map(|r| r.reduce).unwrap_or_default()).await
 }

@@ -5,11 +5,14 @@
 //! events: a watch started late, a skipped block or a reorg cannot make them wrong. Events only
 //! add the news worth a line of its own (a task nobody can take, a missed deadline, a slash).
 
-use crate::{error::CliError, format::short};
+use crate::{
+	error::CliError,
+	format::{seconds, short},
+};
 use conun_client::{
 	con::format_con,
 	market::{Job, JobEvent, ReplicaProgress, TaskRecord},
-	Chain,
+	Chain, ChainError,
 };
 use conun_primitives::{FailReason, JobId, JobState, TaskPhase, Unassignable};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -207,58 +210,203 @@ impl Bars {
 	}
 }
 
+/// One look at the chain: its best block, and there the job, its tasks and the block's news.
+pub struct Look {
+	pub block: u64,
+	/// `None`: the chain has no such job.
+	pub job: Option<Job>,
+	pub tasks: Vec<TaskRecord>,
+	pub events: Vec<JobEvent>,
+}
+
+/// Where a watch reads the chain: a node (`NodeSource`), or a script in the tests.
+pub trait Source {
+	/// The job at the best block, unless the best block is still `after`.
+	fn look(
+		&mut self,
+		job: JobId,
+		after: u64,
+	) -> impl std::future::Future<Output = Result<Option<Look>, ChainError>>;
+	/// Drop the connection and open a new one.
+	fn reconnect(&mut self) -> impl std::future::Future<Output = Result<(), ChainError>>;
+	/// The node, as the user named it.
+	fn node(&self) -> &str;
+}
+
+/// A node over RPC, with a connection of the watch's own, read only.
+pub struct NodeSource {
+	url: String,
+	chain: Chain,
+}
+
+impl NodeSource {
+	pub async fn open(url: &str) -> Result<Self, ChainError> {
+		Ok(Self { url: url.to_string(), chain: Chain::connect_read_only(url).await? })
+	}
+}
+
+impl Source for NodeSource {
+	async fn look(&mut self, job: JobId, after: u64) -> Result<Option<Look>, ChainError> {
+		let at = self.chain.at_best().await?;
+		let block = at.block_number();
+		if block == after {
+			return Ok(None);
+		}
+		let Some(view) = self.chain.job(&at, job).await? else {
+			return Ok(Some(Look { block, job: None, tasks: Vec::new(), events: Vec::new() }));
+		};
+		let tasks = self.chain.tasks(&at, job).await?;
+		let events = self.chain.job_events(&at, job).await?;
+		Ok(Some(Look { block, job: Some(view), tasks, events }))
+	}
+
+	async fn reconnect(&mut self) -> Result<(), ChainError> {
+		self.chain = Chain::connect_read_only(&self.url).await?;
+		Ok(())
+	}
+
+	fn node(&self) -> &str {
+		&self.url
+	}
+}
+
+/// How long a watch waits on the node before it reconnects, and before it gives up.
+#[derive(Clone, Copy, Debug)]
+pub struct Patience {
+	/// The least time one look may take before the node is taken to have stopped answering.
+	/// A look reads every task of the job, so a big job's may take longer: ten times the last.
+	pub least: Duration,
+	/// How long without a new best block before the connection is taken to be stale.
+	pub no_new_block: Duration,
+	/// How long the watch keeps trying to reach the node before it gives up.
+	pub give_up_after: Duration,
+	/// The first wait before reconnecting; each further one doubles, up to `max_backoff`.
+	pub first_backoff: Duration,
+	pub max_backoff: Duration,
+	/// How often to look again while the best block has not changed.
+	pub poll: Duration,
+}
+
+impl Default for Patience {
+	fn default() -> Self {
+		Self {
+			least: Duration::from_secs(30),
+			// Blocks come every 3 s: a minute without one means a stale connection (or a
+			// stopped chain, which a new connection does not harm).
+			no_new_block: Duration::from_secs(60),
+			give_up_after: Duration::from_secs(600),
+			first_backoff: Duration::from_secs(1),
+			max_backoff: Duration::from_secs(30),
+			poll: Duration::from_millis(500),
+		}
+	}
+}
+
 /// Follows `job` until `until`, showing its progress; `quiet` shows nothing.
-pub async fn watch(
-	chain: &Chain,
+///
+/// The job goes on on chain whatever happens to the connection, so a node that stops answering,
+/// fails a request or stops announcing blocks is reconnected to (and said so), for up to
+/// ten minutes ([`Patience`]); only then does the watch end, with an error that says how to
+/// resume.
+pub async fn watch<S: Source>(
+	source: &mut S,
 	job: JobId,
 	until: Until,
 	quiet: bool,
+) -> Result<Outcome, CliError> {
+	watch_with(source, job, until, quiet, Patience::default()).await
+}
+
+async fn watch_with<S: Source>(
+	source: &mut S,
+	job: JobId,
+	until: Until,
+	quiet: bool,
+	wait: Patience,
 ) -> Result<Outcome, CliError> {
 	let started = Instant::now();
 	let bars = Bars::new(quiet);
 	let mut last_block = 0u64;
 	let mut last = None;
 	let mut stalled_seen = BTreeSet::new();
+	let mut patience = wait.least;
+	let mut last_new_block = Instant::now();
+	let mut trouble_since: Option<Instant> = None;
+	let mut backoff = wait.first_backoff;
 	loop {
-		let at = chain.at_best().await?;
-		let block = at.block_number();
-		if block == last_block {
-			tokio::time::sleep(Duration::from_millis(500)).await;
-			continue;
-		}
-		last_block = block;
-		let Some(view) = chain.job(&at, job).await? else {
-			return Err(CliError::Usage(format!("there is no job {job} on this chain")));
-		};
-		let tasks = chain.tasks(&at, job).await?;
-		let progress = Progress::of(&view, &tasks);
-		for event in chain.job_events(&at, job).await? {
-			if let Some(line) = news(&event, &mut stalled_seen) {
-				if !quiet {
-					bars.note(format!("block {block}: {line}"));
+		let round = Instant::now();
+		let trouble = match tokio::time::timeout(patience, source.look(job, last_block)).await {
+			Ok(Ok(Some(look))) => {
+				patience = round.elapsed().saturating_mul(10).max(wait.least);
+				last_new_block = Instant::now();
+				trouble_since = None;
+				backoff = wait.first_backoff;
+				let Some(view) = look.job else {
+					return Err(CliError::Usage(format!("there is no job {job} on this chain")));
+				};
+				let block = look.block;
+				last_block = block;
+				let progress = Progress::of(&view, &look.tasks);
+				for event in &look.events {
+					if let Some(line) = news(event, &mut stalled_seen) {
+						if !quiet {
+							bars.note(format!("block {block}: {line}"));
+						}
+					}
 				}
-			}
+				if !quiet {
+					bars.show(&progress, block, started.elapsed());
+					if !bars.visible() && last != Some(progress) {
+						eprintln!("{}", progress.line(block));
+					}
+				}
+				last = Some(progress);
+				let undisputed =
+					until == Until::Undisputed && progress.all_decided() && progress.disputed == 0;
+				if view.state == JobState::Finished || undisputed {
+					bars.finish();
+					let blocks = block.saturating_sub(view.posted_at as u64);
+					return Ok(Outcome {
+						id: job,
+						job: view,
+						progress,
+						blocks,
+						elapsed: started.elapsed(),
+					});
+				}
+				continue;
+			},
+			Ok(Ok(None)) if last_new_block.elapsed() < wait.no_new_block => {
+				tokio::time::sleep(wait.poll).await;
+				continue;
+			},
+			Ok(Ok(None)) => format!("no new block for {}", seconds(wait.no_new_block)),
+			Ok(Err(error)) => error.to_string(),
+			Err(_) => format!("no answer within {}", seconds(patience)),
+		};
+		let since = *trouble_since.get_or_insert(round);
+		if since.elapsed() >= wait.give_up_after {
+			bars.finish();
+			return Err(CliError::Chain(ChainError::Connect {
+				url: source.node().to_string(),
+				reason: format!(
+					"{trouble}, for {}. Job {job} goes on on chain: follow it again with `conun job watch {job}`",
+					seconds(wait.give_up_after)
+				),
+			}));
 		}
 		if !quiet {
-			bars.show(&progress, block, started.elapsed());
-			if !bars.visible() && last != Some(progress) {
-				eprintln!("{}", progress.line(block));
-			}
+			bars.note(format!(
+				"block {last_block}: the node at {}: {trouble}; reconnecting in {}",
+				source.node(),
+				seconds(backoff)
+			));
 		}
-		last = Some(progress);
-		let undisputed =
-			until == Until::Undisputed && progress.all_decided() && progress.disputed == 0;
-		if view.state == JobState::Finished || undisputed {
-			bars.finish();
-			let blocks = block.saturating_sub(view.posted_at as u64);
-			return Ok(Outcome {
-				id: job,
-				job: view,
-				progress,
-				blocks,
-				elapsed: started.elapsed(),
-			});
-		}
+		tokio::time::sleep(backoff).await;
+		backoff = backoff.saturating_mul(2).min(wait.max_backoff);
+		// A failed reconnection is trouble like any other: the next look fails and says why.
+		let _ = tokio::time::timeout(wait.least, source.reconnect()).await;
+		last_new_block = Instant::now();
 	}
 }
 
@@ -383,6 +531,107 @@ mod tests {
 		let p = Progress::of(&job(2, 0), &tasks);
 		assert_eq!((p.provisional, p.disputed), (2, 1));
 		assert!(p.all_decided());
+	}
+
+	/// A node as a script: each look answers the next step.
+	enum Step {
+		Answer(u64, Job),
+		Fail,
+		/// Never answers.
+		Hang,
+		/// The best block is still the last one.
+		Same,
+	}
+
+	struct Scripted {
+		steps: std::collections::VecDeque<Step>,
+		reconnects: u32,
+	}
+
+	impl Scripted {
+		fn new(steps: Vec<Step>) -> Self {
+			Self { steps: steps.into(), reconnects: 0 }
+		}
+	}
+
+	impl Source for Scripted {
+		async fn look(&mut self, _: JobId, _: u64) -> Result<Option<Look>, ChainError> {
+			match self.steps.pop_front() {
+				Some(Step::Answer(block, job)) => {
+					Ok(Some(Look { block, job: Some(job), tasks: Vec::new(), events: Vec::new() }))
+				},
+				Some(Step::Fail) => Err(ChainError::NoBestBlock),
+				Some(Step::Same) => Ok(None),
+				Some(Step::Hang) | None => std::future::pending().await,
+			}
+		}
+
+		async fn reconnect(&mut self) -> Result<(), ChainError> {
+			self.reconnects += 1;
+			Ok(())
+		}
+
+		fn node(&self) -> &str {
+			"ws://127.0.0.1:1"
+		}
+	}
+
+	/// The default patience, in milliseconds instead of seconds.
+	fn quick() -> Patience {
+		Patience {
+			least: Duration::from_millis(50),
+			no_new_block: Duration::from_millis(200),
+			give_up_after: Duration::from_millis(600),
+			first_backoff: Duration::from_millis(10),
+			max_backoff: Duration::from_millis(50),
+			poll: Duration::from_millis(10),
+		}
+	}
+
+	fn finished(tasks: u32) -> Job {
+		Job { state: JobState::Finished, ..job(tasks, tasks) }
+	}
+
+	#[tokio::test]
+	async fn a_node_that_stops_answering_mid_job_is_reconnected_and_the_job_followed_to_its_end() {
+		let mut node = Scripted::new(vec![
+			Step::Answer(5, job(3, 1)),
+			Step::Hang,
+			Step::Fail,
+			Step::Answer(9, finished(3)),
+		]);
+		let outcome = watch_with(&mut node, 7, Until::Finished, true, quick()).await.unwrap();
+		assert_eq!((outcome.progress.verified, outcome.blocks), (3, 8));
+		assert_eq!(node.reconnects, 2);
+	}
+
+	#[tokio::test]
+	async fn a_connection_that_stops_bringing_blocks_is_opened_again() {
+		// A look every 10 ms: 21 of them without a new block is over the 200 ms allowed.
+		let mut steps = vec![Step::Answer(5, job(3, 1))];
+		steps.extend((0..21).map(|_| Step::Same));
+		steps.push(Step::Answer(6, finished(3)));
+		let mut node = Scripted::new(steps);
+		watch_with(&mut node, 7, Until::Finished, true, quick()).await.unwrap();
+		assert_eq!(node.reconnects, 1);
+	}
+
+	#[tokio::test]
+	async fn a_node_gone_for_good_ends_the_watch_with_how_to_resume() {
+		let mut node = Scripted::new(vec![Step::Answer(5, job(3, 1))]);
+		let started = Instant::now();
+		let wait = quick();
+		let error = watch_with(&mut node, 7, Until::Finished, true, wait)
+			.await
+			.unwrap_err()
+			.to_string();
+		assert!(error.contains("ws://127.0.0.1:1"), "{error}");
+		assert!(error.contains("`conun job watch 7`"), "{error}");
+		// It tried for as long as it may, and not much longer.
+		let waited = started.elapsed();
+		assert!(waited >= wait.give_up_after, "{waited:?}");
+		assert!(waited < wait.give_up_after * 3, "{waited:?}");
+		assert!(node.reconnects >= 3, "{}", node.reconnects);
 	}
 
 	#[test]
