@@ -141,7 +141,7 @@ impl Rejections {
 }
 
 /// What became of one task at the front of the queue.
-enum Step {
+pub(crate) enum Step {
 	/// Every replica it wants is assigned (or it wants none any more).
 	Done,
 	/// It could not get all its replicas, and none was assigned.
@@ -346,9 +346,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What one visit of a queue entry costs besides its tasks: the ring's bounds and slot,
-	/// the lane's bounds and entry, and the job read; the ring and the lane written back.
+	/// the lane's bounds and entry, and the job read; the ring and the lane written back
+	/// (`queue_visit`, which also reads the parking lot's bounds and a task, once a block).
 	pub(crate) fn visit_weight() -> Weight {
-		T::DbWeight::get().reads_writes(6, 6)
+		T::WeightInfo::queue_visit()
 	}
 
 	/// The ring of requesters, one turn each, while weight lasts. A requester whose lane still
@@ -506,7 +507,7 @@ impl<T: Config> Pallet<T> {
 	/// Fill the missing replicas of one task, all of them or none, charging `meter` for the
 	/// work done. A task that could not be filled for [`Config::UnassignableTimeout`] blocks
 	/// stops waiting (`give_up`).
-	fn assign_task(
+	pub(crate) fn assign_task(
 		now: BlockNumberFor<T>,
 		job: &mut JobInfo<T>,
 		task_ref: TaskRef,

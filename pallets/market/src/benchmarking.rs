@@ -593,7 +593,9 @@ mod benchmarks {
 		}
 	}
 
-	/// Assign the `r` replicas of one task from a pool of `p` providers.
+	/// Assign the `r` replicas of one task from a pool of `p` providers: the task alone, the
+	/// block's randomness included; the queue visit that reaches it is `queue_visit`, charged
+	/// once per visit (a visit assigns up to `TasksPerTurn` tasks).
 	#[benchmark]
 	fn assign_task(
 		r: Linear<1, { T::MaxReplicas::get() }>,
@@ -602,13 +604,44 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		providers::<T>(p.max(r), 4);
 		let job = post::<T>(1, r);
+		let mut info = Jobs::<T>::get(job).unwrap();
+		let mut meter = WeightMeter::new();
 
 		#[block]
 		{
-			assign_all::<T>();
+			let mut draws = crate::assignment::Draws::new(Market::<T>::block_seed());
+			Market::<T>::assign_task(
+				now::<T>(),
+				&mut info,
+				TaskRef { job, task: 0 },
+				&mut draws,
+				&mut meter,
+			);
 		}
 
 		assert_eq!(Tasks::<T>::get(job, 0).unwrap().live().count() as u32, r);
+	}
+
+	/// One visit of the queue that finds its entry's task assigned already: the parking lot's
+	/// and the ring's bounds, the lane and its entry, the job and the task read, the lane
+	/// and the ring written back. What every visit costs besides the tasks it assigns.
+	#[benchmark]
+	fn queue_visit() {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		providers::<T>(1, 4);
+		let job = post::<T>(1, 1);
+		let mut task = Tasks::<T>::get(job, 0).unwrap();
+		task.phase = TaskPhase::Running;
+		Tasks::<T>::insert(job, 0, task);
+
+		#[block]
+		{
+			Market::<T>::process_queue(now::<T>(), &mut WeightMeter::new());
+		}
+
+		use crate::assignment::{Fifo, Ring};
+		assert!(Ring::<T>(PhantomData).is_empty());
+		assert_eq!(Tasks::<T>::get(job, 0).unwrap().live().count(), 0);
 	}
 
 	/// `a` draws through the stake tree of a pool too large to look at whole, each finding a

@@ -58,6 +58,7 @@ pub trait WeightInfo {
 	fn cancel_task(r: u32, ) -> Weight;
 	fn process_deadline(r: u32, ) -> Weight;
 	fn idle_deadline() -> Weight;
+	fn queue_visit() -> Weight;
 	fn assign_with_queue(q: u32, ) -> Weight;
 	fn challenge_wasm(b: u32, f: u32, ) -> Weight;
 	fn challenge_escalate(r: u32, ) -> Weight;
@@ -280,6 +281,12 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(20_154_000, 6015)
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
+	fn queue_visit() -> Weight {
+		// Placeholder until the next regeneration.
+		Weight::from_parts(60_000_000, 9235)
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().writes(6))
+	}
 	/// The range of component `q` is `[10, 100000]`.
 	fn assign_with_queue(q: u32, ) -> Weight {
 		// Proof size, measured: `9235`
@@ -465,6 +472,11 @@ impl WeightInfo for () {
 	fn idle_deadline() -> Weight {
 		Weight::from_parts(20_154_000, 6015)
 			.saturating_add(ParityDbWeight::get().reads(2))
+	}
+	fn queue_visit() -> Weight {
+		Weight::from_parts(60_000_000, 9235)
+			.saturating_add(ParityDbWeight::get().reads(9))
+			.saturating_add(ParityDbWeight::get().writes(6))
 	}
 	fn assign_with_queue(q: u32, ) -> Weight {
 		Weight::from_parts(483_074_414, 27550)
