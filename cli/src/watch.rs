@@ -405,7 +405,13 @@ async fn watch_with<S: Source>(
 		tokio::time::sleep(backoff).await;
 		backoff = backoff.saturating_mul(2).min(wait.max_backoff);
 		// A failed reconnection is trouble like any other: the next look fails and says why.
-		let _ = tokio::time::timeout(wait.least, source.reconnect()).await;
+		// Except a node that now runs another runtime: no retry changes that.
+		if let Ok(Err(error @ ChainError::Incompatible(_))) =
+			tokio::time::timeout(wait.least, source.reconnect()).await
+		{
+			bars.finish();
+			return Err(error.into());
+		}
 		last_new_block = Instant::now();
 	}
 }
@@ -546,11 +552,13 @@ mod tests {
 	struct Scripted {
 		steps: std::collections::VecDeque<Step>,
 		reconnects: u32,
+		/// Reconnecting finds a node with another runtime.
+		upgraded: bool,
 	}
 
 	impl Scripted {
 		fn new(steps: Vec<Step>) -> Self {
-			Self { steps: steps.into(), reconnects: 0 }
+			Self { steps: steps.into(), reconnects: 0, upgraded: false }
 		}
 	}
 
@@ -568,6 +576,9 @@ mod tests {
 
 		async fn reconnect(&mut self) -> Result<(), ChainError> {
 			self.reconnects += 1;
+			if self.upgraded {
+				return Err(ChainError::Incompatible("spec version 2".into()));
+			}
 			Ok(())
 		}
 
@@ -632,6 +643,15 @@ mod tests {
 		assert!(waited >= wait.give_up_after, "{waited:?}");
 		assert!(waited < wait.give_up_after * 3, "{waited:?}");
 		assert!(node.reconnects >= 3, "{}", node.reconnects);
+	}
+
+	#[tokio::test]
+	async fn a_node_that_came_back_with_another_runtime_ends_the_watch_at_once() {
+		let mut node = Scripted::new(vec![Step::Answer(5, job(3, 1)), Step::Fail]);
+		node.upgraded = true;
+		let error = watch_with(&mut node, 7, Until::Finished, true, quick()).await.unwrap_err();
+		assert!(error.to_string().contains("spec version 2"), "{error}");
+		assert_eq!(node.reconnects, 1);
 	}
 
 	#[test]

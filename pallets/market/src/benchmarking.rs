@@ -595,11 +595,14 @@ mod benchmarks {
 
 	/// Assign the `r` replicas of one task from a pool of `p` providers: the task alone, the
 	/// block's randomness included; the queue visit that reaches it is `queue_visit`, charged
-	/// once per visit (a visit assigns up to `TasksPerTurn` tasks).
+	/// once per visit (a visit assigns up to `TasksPerTurn` tasks). The pool is always sampled
+	/// through the stake tree (more than `MaxSamplingAttempts` members), one attempt per
+	/// replica: each attempt more is charged as `sampling_misses` adds it. (From 10 members,
+	/// the fit mixed in pools small enough to be looked at whole, and its fixed part with them.)
 	#[benchmark]
 	fn assign_task(
 		r: Linear<1, { T::MaxReplicas::get() }>,
-		p: Linear<10, { T::MaxProviders::get().min(10_000) }>,
+		p: Linear<{ T::MaxSamplingAttempts::get() + 1 }, { T::MaxProviders::get().min(10_000) }>,
 	) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		providers::<T>(p.max(r), 4);
@@ -646,11 +649,13 @@ mod benchmarks {
 
 	/// `a` draws through the stake tree of a pool too large to look at whole, each finding a
 	/// provider that cannot take the replica: the cost of one failed attempt, the dearest kind
-	/// (a tree descent, then the member and its record).
+	/// (a tree descent, then the member and its record). The pool is large enough that the
+	/// draws rarely meet the same member twice, whose records would then be read once.
 	#[benchmark]
 	fn sampling_misses(a: Linear<1, { T::MaxReplicas::get() * T::MaxSamplingAttempts::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
-		let pool = T::MaxSamplingAttempts::get().saturating_mul(4).min(T::MaxProviders::get());
+		let most = T::MaxReplicas::get().saturating_mul(T::MaxSamplingAttempts::get());
+		let pool = most.saturating_mul(16).min(T::MaxProviders::get());
 		for who in providers::<T>(pool, 4) {
 			// Too dear for the job.
 			let mut record = Providers::<T>::get(&who).unwrap();
