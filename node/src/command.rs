@@ -122,7 +122,8 @@ pub fn run() -> sc_cli::Result<()> {
 			};
 
 			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| match cmd {
+			runner.sync_run(|config| {
+				match cmd {
 				BenchmarkCmd::Pallet(cmd) => cmd
 					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, service::HostFunctions>(
 						Some(config.chain_spec),
@@ -130,7 +131,22 @@ pub fn run() -> sc_cli::Result<()> {
 				BenchmarkCmd::Machine(cmd) => {
 					cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone())
 				},
-				_ => Err("conun-node supports `benchmark pallet` and `benchmark machine`".into()),
+				// The cost of a storage read and write in this node's database, with the state
+				// it holds (`scripts/bench/storage.sh`): the runtime's `DbWeight`.
+				BenchmarkCmd::Storage(cmd) => {
+					let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
+					let (db, storage, trie_cache) = (
+						backend.expose_db(),
+						backend.expose_storage(),
+						backend.expose_shared_trie_cache(),
+					);
+					cmd.run(config, client, db, storage, trie_cache)
+				},
+				_ => Err(
+					"conun-node supports `benchmark pallet`, `benchmark storage` and `benchmark machine`"
+						.into(),
+				),
+			}
 			})
 		},
 		Some(Subcommand::ChainInfo(cmd)) => {
