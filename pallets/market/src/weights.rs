@@ -69,76 +69,76 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register() -> Weight {
 		// Proof size, measured: `250`
-		// Minimum execution time: 188_897_000 picoseconds.
-		Weight::from_parts(244_412_000, 76350)
+		// Minimum execution time: 184_367_000 picoseconds.
+		Weight::from_parts(242_493_000, 76350)
 			.saturating_add(T::DbWeight::get().reads(47))
 			.saturating_add(T::DbWeight::get().writes(50))
 	}
 	fn update() -> Weight {
 		// Proof size, measured: `1148`
-		// Minimum execution time: 114_244_000 picoseconds.
-		Weight::from_parts(151_311_000, 38670)
+		// Minimum execution time: 113_572_000 picoseconds.
+		Weight::from_parts(152_978_000, 38670)
 			.saturating_add(T::DbWeight::get().reads(27))
 			.saturating_add(T::DbWeight::get().writes(26))
 	}
 	fn bond_extra() -> Weight {
 		// Proof size, measured: `1673`
-		// Minimum execution time: 219_015_000 picoseconds.
-		Weight::from_parts(286_913_000, 76350)
+		// Minimum execution time: 238_587_000 picoseconds.
+		Weight::from_parts(288_574_000, 76350)
 			.saturating_add(T::DbWeight::get().reads(42))
 			.saturating_add(T::DbWeight::get().writes(43))
 	}
 	fn pause() -> Weight {
 		// Proof size, measured: `1742`
-		// Minimum execution time: 175_751_000 picoseconds.
-		Weight::from_parts(238_564_000, 76350)
+		// Minimum execution time: 195_424_000 picoseconds.
+		Weight::from_parts(236_088_000, 76350)
 			.saturating_add(T::DbWeight::get().reads(40))
 			.saturating_add(T::DbWeight::get().writes(41))
 	}
 	fn resume() -> Weight {
 		// Proof size, measured: `1444`
-		// Minimum execution time: 172_005_000 picoseconds.
-		Weight::from_parts(224_734_000, 76350)
+		// Minimum execution time: 166_382_000 picoseconds.
+		Weight::from_parts(223_278_000, 76350)
 			.saturating_add(T::DbWeight::get().reads(40))
 			.saturating_add(T::DbWeight::get().writes(41))
 	}
 	fn unbond() -> Weight {
 		// Proof size, measured: `1742`
-		// Minimum execution time: 201_227_000 picoseconds.
-		Weight::from_parts(241_552_000, 76350)
+		// Minimum execution time: 202_211_000 picoseconds.
+		Weight::from_parts(236_077_000, 76350)
 			.saturating_add(T::DbWeight::get().reads(40))
 			.saturating_add(T::DbWeight::get().writes(41))
 	}
 	fn withdraw_unbonded() -> Weight {
 		// Proof size, measured: `886`
-		// Minimum execution time: 76_505_000 picoseconds.
-		Weight::from_parts(99_402_000, 5966)
+		// Minimum execution time: 75_273_000 picoseconds.
+		Weight::from_parts(98_738_000, 5966)
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// The range of component `n` is `[1, 5000]`.
 	fn post_job(n: u32, ) -> Weight {
 		// Proof size, measured: `848`
-		// Minimum execution time: 151_403_000 picoseconds.
-		Weight::from_parts(194_033_000, 3593)
-			.saturating_add(Weight::from_parts(2_878_200, 0).saturating_mul(n.into()))
+		// Minimum execution time: 190_007_000 picoseconds.
+		Weight::from_parts(198_685_000, 3593)
+			.saturating_add(Weight::from_parts(2_948_120, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(10))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn cancel_job() -> Weight {
 		// Proof size, measured: `1186`
-		// Minimum execution time: 86_460_000 picoseconds.
-		Weight::from_parts(110_615_000, 3620)
+		// Minimum execution time: 76_090_000 picoseconds.
+		Weight::from_parts(110_253_000, 3620)
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// The range of component `n` is `[1, 128]`.
 	fn commit_results(n: u32, ) -> Weight {
 		// Proof size, measured: `1464 + n * (205 ±0)`
-		// Minimum execution time: 73_663_000 picoseconds.
-		Weight::from_parts(47_266_463, 6062)
-			.saturating_add(Weight::from_parts(22_807_729, 0).saturating_mul(n.into()))
+		// Minimum execution time: 73_421_000 picoseconds.
+		Weight::from_parts(54_343_392, 6062)
+			.saturating_add(Weight::from_parts(22_926_315, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -148,9 +148,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 128]`.
 	fn report_unavailable(n: u32, ) -> Weight {
 		// Proof size, measured: `3297 + n * (378 ±0)`
-		// Minimum execution time: 358_453_000 picoseconds.
-		Weight::from_parts(210_080_484, 21278)
-			.saturating_add(Weight::from_parts(174_030_824, 0).saturating_mul(n.into()))
+		// Minimum execution time: 357_171_000 picoseconds.
+		Weight::from_parts(172_305_898, 21278)
+			.saturating_add(Weight::from_parts(177_860_760, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(30))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(15))
@@ -160,9 +160,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 128]`.
 	fn reveal_results(n: u32, ) -> Weight {
 		// Proof size, measured: `431 + n * (606 ±0)`
-		// Minimum execution time: 39_029_000 picoseconds.
-		Weight::from_parts(18_327_859, 990)
-			.saturating_add(Weight::from_parts(16_486_855, 0).saturating_mul(n.into()))
+		// Minimum execution time: 39_410_000 picoseconds.
+		Weight::from_parts(18_058_490, 990)
+			.saturating_add(Weight::from_parts(16_849_836, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5025).saturating_mul(n.into()))
@@ -171,10 +171,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `d` is `[0, 14]`.
 	fn settle_task(a: u32, d: u32, ) -> Weight {
 		// Proof size, measured: `2515 + a * (412 ±0) + d * (473 ±0)`
-		// Minimum execution time: 1_149_260_000 picoseconds.
-		Weight::from_parts(226_251_409, 67358)
-			.saturating_add(Weight::from_parts(75_136_811, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(149_934_924, 0).saturating_mul(d.into()))
+		// Minimum execution time: 1_144_747_000 picoseconds.
+		Weight::from_parts(211_666_918, 67358)
+			.saturating_add(Weight::from_parts(76_312_517, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(149_338_168, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(24))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(d.into())))
@@ -187,9 +187,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[1, 14]`.
 	fn settle_paid(a: u32, ) -> Weight {
 		// Proof size, measured: `1469 + a * (397 ±0)`
-		// Minimum execution time: 143_834_000 picoseconds.
-		Weight::from_parts(129_161_854, 3620)
-			.saturating_add(Weight::from_parts(76_263_503, 0).saturating_mul(a.into()))
+		// Minimum execution time: 143_568_000 picoseconds.
+		Weight::from_parts(130_462_019, 3620)
+			.saturating_add(Weight::from_parts(77_130_331, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -198,72 +198,73 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn last_reveal() -> Weight {
 		// Proof size, measured: `716`
-		// Minimum execution time: 29_261_000 picoseconds.
-		Weight::from_parts(39_983_000, 3620)
+		// Minimum execution time: 29_207_000 picoseconds.
+		Weight::from_parts(40_038_000, 3620)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// The range of component `p` is `[10, 10000]`.
 	fn settle_in_pool(p: u32, ) -> Weight {
 		// Proof size, measured: `15088`
-		// Minimum execution time: 378_356_000 picoseconds.
-		Weight::from_parts(590_780_902, 16206)
-			.saturating_add(Weight::from_parts(184_895, 0).saturating_mul(p.into()))
+		// Minimum execution time: 390_529_000 picoseconds.
+		Weight::from_parts(796_465_209, 16206)
+			.saturating_add(Weight::from_parts(138_716, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(26))
 			.saturating_add(T::DbWeight::get().writes(19))
 	}
 	/// The range of component `p` is `[10, 10000]`.
 	fn provider_reads(p: u32, ) -> Weight {
 		// Proof size, measured: `12830 + p * (1 ±0)`
-		// Minimum execution time: 116_274_000 picoseconds.
-		Weight::from_parts(262_624_569, 17744)
-			.saturating_add(Weight::from_parts(110_038, 0).saturating_mul(p.into()))
+		// Minimum execution time: 101_407_000 picoseconds.
+		Weight::from_parts(280_583_155, 17744)
+			.saturating_add(Weight::from_parts(78_789, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(19))
 	}
 	fn on_initialize_base() -> Weight {
 		// Proof size, measured: `76`
-		// Minimum execution time: 24_769_000 picoseconds.
-		Weight::from_parts(33_654_000, 8463)
+		// Minimum execution time: 22_586_000 picoseconds.
+		Weight::from_parts(32_786_000, 8463)
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// The range of component `r` is `[1, 7]`.
-	/// The range of component `p` is `[10, 10000]`.
+	/// The range of component `p` is `[17, 10000]`.
 	fn assign_task(r: u32, p: u32, ) -> Weight {
 		// Proof size, measured: `0 + p * (4 ±0) + r * (9520 ±0)`
-		// Minimum execution time: 736_982_000 picoseconds.
-		Weight::from_parts(749_241_000, 38670)
-			.saturating_add(Weight::from_parts(298_696_384, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(182_449, 0).saturating_mul(p.into()))
+		// Minimum execution time: 764_159_000 picoseconds.
+		Weight::from_parts(765_849_000, 38670)
+			.saturating_add(Weight::from_parts(211_363_449, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(218_934, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(28))
 			.saturating_add(T::DbWeight::get().reads((13_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 19803).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 2).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 16996).saturating_mul(r.into()))
 	}
 	fn queue_visit() -> Weight {
 		// Proof size, measured: `1326`
-		// Minimum execution time: 60_588_000 picoseconds.
-		Weight::from_parts(78_802_000, 6015)
+		// Minimum execution time: 53_845_000 picoseconds.
+		Weight::from_parts(75_336_000, 6015)
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// The range of component `a` is `[1, 112]`.
 	fn sampling_misses(a: u32, ) -> Weight {
-		// Proof size, measured: `7670 + a * (34 ±0)`
-		// Minimum execution time: 145_747_000 picoseconds.
-		Weight::from_parts(247_759_011, 95989)
-			.saturating_add(Weight::from_parts(42_908_777, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(55))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 1257).saturating_mul(a.into()))
+		// Proof size, measured: `43047 + a * (601 ±0)`
+		// Minimum execution time: 419_944_000 picoseconds.
+		Weight::from_parts(1_092_452_755, 128269)
+			.saturating_add(Weight::from_parts(79_114_382, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(54))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 9844).saturating_mul(a.into()))
 	}
 	/// The range of component `r` is `[1, 7]`.
 	fn cancel_task(r: u32, ) -> Weight {
 		// Proof size, measured: `1665 + r * (388 ±0)`
-		// Minimum execution time: 134_619_000 picoseconds.
-		Weight::from_parts(147_994_630, 6015)
-			.saturating_add(Weight::from_parts(37_979_448, 0).saturating_mul(r.into()))
+		// Minimum execution time: 141_376_000 picoseconds.
+		Weight::from_parts(140_473_527, 6015)
+			.saturating_add(Weight::from_parts(35_399_326, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(12))
@@ -273,9 +274,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `r` is `[1, 7]`.
 	fn process_deadline(r: u32, ) -> Weight {
 		// Proof size, measured: `2085 + r * (540 ±0)`
-		// Minimum execution time: 216_397_000 picoseconds.
-		Weight::from_parts(137_820_826, 71282)
-			.saturating_add(Weight::from_parts(151_134_769, 0).saturating_mul(r.into()))
+		// Minimum execution time: 245_836_000 picoseconds.
+		Weight::from_parts(135_370_160, 71313)
+			.saturating_add(Weight::from_parts(144_273_692, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(36))
 			.saturating_add(T::DbWeight::get().reads((9_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(38))
@@ -284,36 +285,35 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn idle_deadline() -> Weight {
 		// Proof size, measured: `1250`
-		// Minimum execution time: 16_771_000 picoseconds.
-		Weight::from_parts(21_261_000, 6015)
+		// Minimum execution time: 14_536_000 picoseconds.
+		Weight::from_parts(21_695_000, 6015)
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
 	/// The range of component `q` is `[10, 100000]`.
 	fn assign_with_queue(q: u32, ) -> Weight {
 		// Proof size, measured: `9235`
-		// Minimum execution time: 314_911_000 picoseconds.
-		Weight::from_parts(567_287_776, 27550)
-			.saturating_add(Weight::from_parts(6_347, 0).saturating_mul(q.into()))
+		// Minimum execution time: 322_873_000 picoseconds.
+		Weight::from_parts(592_802_101, 27550)
+			.saturating_add(Weight::from_parts(4_738, 0).saturating_mul(q.into()))
 			.saturating_add(T::DbWeight::get().reads(47))
 			.saturating_add(T::DbWeight::get().writes(10))
 	}
 	/// The range of component `b` is `[64, 1048576]`.
 	/// The range of component `f` is `[1, 25]`.
-	fn challenge_wasm(b: u32, f: u32, ) -> Weight {
+	fn challenge_wasm(_b: u32, f: u32, ) -> Weight {
 		// Proof size, measured: `5449`
-		// Minimum execution time: 25_608_498_000 picoseconds.
-		Weight::from_parts(2_926_494_681, 81374)
-			.saturating_add(Weight::from_parts(11_544, 0).saturating_mul(b.into()))
-			.saturating_add(Weight::from_parts(11_922_413_233, 0).saturating_mul(f.into()))
+		// Minimum execution time: 24_746_031_000 picoseconds.
+		Weight::from_parts(26_139_743_000, 81374)
+			.saturating_add(Weight::from_parts(11_301_979_153, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(68))
 			.saturating_add(T::DbWeight::get().writes(77))
 	}
 	/// The range of component `r` is `[1, 7]`.
 	fn challenge_escalate(r: u32, ) -> Weight {
 		// Proof size, measured: `10916 + r * (106 ±0)`
-		// Minimum execution time: 132_049_000 picoseconds.
-		Weight::from_parts(149_883_712, 13144)
-			.saturating_add(Weight::from_parts(2_117_402, 0).saturating_mul(r.into()))
+		// Minimum execution time: 112_739_000 picoseconds.
+		Weight::from_parts(142_347_796, 13144)
+			.saturating_add(Weight::from_parts(2_348_549, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
@@ -322,55 +322,55 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(244_412_000, 76350)
+		Weight::from_parts(242_493_000, 76350)
 			.saturating_add(ParityDbWeight::get().reads(47))
 			.saturating_add(ParityDbWeight::get().writes(50))
 	}
 	fn update() -> Weight {
-		Weight::from_parts(151_311_000, 38670)
+		Weight::from_parts(152_978_000, 38670)
 			.saturating_add(ParityDbWeight::get().reads(27))
 			.saturating_add(ParityDbWeight::get().writes(26))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(286_913_000, 76350)
+		Weight::from_parts(288_574_000, 76350)
 			.saturating_add(ParityDbWeight::get().reads(42))
 			.saturating_add(ParityDbWeight::get().writes(43))
 	}
 	fn pause() -> Weight {
-		Weight::from_parts(238_564_000, 76350)
+		Weight::from_parts(236_088_000, 76350)
 			.saturating_add(ParityDbWeight::get().reads(40))
 			.saturating_add(ParityDbWeight::get().writes(41))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(224_734_000, 76350)
+		Weight::from_parts(223_278_000, 76350)
 			.saturating_add(ParityDbWeight::get().reads(40))
 			.saturating_add(ParityDbWeight::get().writes(41))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(241_552_000, 76350)
+		Weight::from_parts(236_077_000, 76350)
 			.saturating_add(ParityDbWeight::get().reads(40))
 			.saturating_add(ParityDbWeight::get().writes(41))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(99_402_000, 5966)
+		Weight::from_parts(98_738_000, 5966)
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(7))
 	}
 	fn post_job(n: u32, ) -> Weight {
-		Weight::from_parts(194_033_000, 3593)
-			.saturating_add(Weight::from_parts(2_878_200, 0).saturating_mul(n.into()))
+		Weight::from_parts(198_685_000, 3593)
+			.saturating_add(Weight::from_parts(2_948_120, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(10))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(110_615_000, 3620)
+		Weight::from_parts(110_253_000, 3620)
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 	fn commit_results(n: u32, ) -> Weight {
-		Weight::from_parts(47_266_463, 6062)
-			.saturating_add(Weight::from_parts(22_807_729, 0).saturating_mul(n.into()))
+		Weight::from_parts(54_343_392, 6062)
+			.saturating_add(Weight::from_parts(22_926_315, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
@@ -378,8 +378,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5025).saturating_mul(n.into()))
 	}
 	fn report_unavailable(n: u32, ) -> Weight {
-		Weight::from_parts(210_080_484, 21278)
-			.saturating_add(Weight::from_parts(174_030_824, 0).saturating_mul(n.into()))
+		Weight::from_parts(172_305_898, 21278)
+			.saturating_add(Weight::from_parts(177_860_760, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(30))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(15))
@@ -387,16 +387,16 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5025).saturating_mul(n.into()))
 	}
 	fn reveal_results(n: u32, ) -> Weight {
-		Weight::from_parts(18_327_859, 990)
-			.saturating_add(Weight::from_parts(16_486_855, 0).saturating_mul(n.into()))
+		Weight::from_parts(18_058_490, 990)
+			.saturating_add(Weight::from_parts(16_849_836, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5025).saturating_mul(n.into()))
 	}
 	fn settle_task(a: u32, d: u32, ) -> Weight {
-		Weight::from_parts(226_251_409, 67358)
-			.saturating_add(Weight::from_parts(75_136_811, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(149_934_924, 0).saturating_mul(d.into()))
+		Weight::from_parts(211_666_918, 67358)
+			.saturating_add(Weight::from_parts(76_312_517, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(149_338_168, 0).saturating_mul(d.into()))
 			.saturating_add(ParityDbWeight::get().reads(24))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().reads((10_u64).saturating_mul(d.into())))
@@ -407,8 +407,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(d.into()))
 	}
 	fn settle_paid(a: u32, ) -> Weight {
-		Weight::from_parts(129_161_854, 3620)
-			.saturating_add(Weight::from_parts(76_263_503, 0).saturating_mul(a.into()))
+		Weight::from_parts(130_462_019, 3620)
+			.saturating_add(Weight::from_parts(77_130_331, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(5))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(9))
@@ -416,51 +416,52 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(a.into()))
 	}
 	fn last_reveal() -> Weight {
-		Weight::from_parts(39_983_000, 3620)
+		Weight::from_parts(40_038_000, 3620)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn settle_in_pool(p: u32, ) -> Weight {
-		Weight::from_parts(590_780_902, 16206)
-			.saturating_add(Weight::from_parts(184_895, 0).saturating_mul(p.into()))
+		Weight::from_parts(796_465_209, 16206)
+			.saturating_add(Weight::from_parts(138_716, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(26))
 			.saturating_add(ParityDbWeight::get().writes(19))
 	}
 	fn provider_reads(p: u32, ) -> Weight {
-		Weight::from_parts(262_624_569, 17744)
-			.saturating_add(Weight::from_parts(110_038, 0).saturating_mul(p.into()))
+		Weight::from_parts(280_583_155, 17744)
+			.saturating_add(Weight::from_parts(78_789, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(19))
 	}
 	fn on_initialize_base() -> Weight {
-		Weight::from_parts(33_654_000, 8463)
+		Weight::from_parts(32_786_000, 8463)
 			.saturating_add(ParityDbWeight::get().reads(12))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn assign_task(r: u32, p: u32, ) -> Weight {
-		Weight::from_parts(749_241_000, 38670)
-			.saturating_add(Weight::from_parts(298_696_384, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(182_449, 0).saturating_mul(p.into()))
+		Weight::from_parts(765_849_000, 38670)
+			.saturating_add(Weight::from_parts(211_363_449, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(218_934, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(28))
 			.saturating_add(ParityDbWeight::get().reads((13_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 19803).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 2).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 16996).saturating_mul(r.into()))
 	}
 	fn queue_visit() -> Weight {
-		Weight::from_parts(78_802_000, 6015)
+		Weight::from_parts(75_336_000, 6015)
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 	fn sampling_misses(a: u32, ) -> Weight {
-		Weight::from_parts(247_759_011, 95989)
-			.saturating_add(Weight::from_parts(42_908_777, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(55))
-			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 1257).saturating_mul(a.into()))
+		Weight::from_parts(1_092_452_755, 128269)
+			.saturating_add(Weight::from_parts(79_114_382, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(54))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(a.into())))
+			.saturating_add(Weight::from_parts(0, 9844).saturating_mul(a.into()))
 	}
 	fn cancel_task(r: u32, ) -> Weight {
-		Weight::from_parts(147_994_630, 6015)
-			.saturating_add(Weight::from_parts(37_979_448, 0).saturating_mul(r.into()))
+		Weight::from_parts(140_473_527, 6015)
+			.saturating_add(Weight::from_parts(35_399_326, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(12))
@@ -468,8 +469,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(r.into()))
 	}
 	fn process_deadline(r: u32, ) -> Weight {
-		Weight::from_parts(137_820_826, 71282)
-			.saturating_add(Weight::from_parts(151_134_769, 0).saturating_mul(r.into()))
+		Weight::from_parts(135_370_160, 71313)
+			.saturating_add(Weight::from_parts(144_273_692, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(36))
 			.saturating_add(ParityDbWeight::get().reads((9_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(38))
@@ -477,25 +478,24 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(r.into()))
 	}
 	fn idle_deadline() -> Weight {
-		Weight::from_parts(21_261_000, 6015)
+		Weight::from_parts(21_695_000, 6015)
 			.saturating_add(ParityDbWeight::get().reads(2))
 	}
 	fn assign_with_queue(q: u32, ) -> Weight {
-		Weight::from_parts(567_287_776, 27550)
-			.saturating_add(Weight::from_parts(6_347, 0).saturating_mul(q.into()))
+		Weight::from_parts(592_802_101, 27550)
+			.saturating_add(Weight::from_parts(4_738, 0).saturating_mul(q.into()))
 			.saturating_add(ParityDbWeight::get().reads(47))
 			.saturating_add(ParityDbWeight::get().writes(10))
 	}
-	fn challenge_wasm(b: u32, f: u32, ) -> Weight {
-		Weight::from_parts(2_926_494_681, 81374)
-			.saturating_add(Weight::from_parts(11_544, 0).saturating_mul(b.into()))
-			.saturating_add(Weight::from_parts(11_922_413_233, 0).saturating_mul(f.into()))
+	fn challenge_wasm(_b: u32, f: u32, ) -> Weight {
+		Weight::from_parts(26_139_743_000, 81374)
+			.saturating_add(Weight::from_parts(11_301_979_153, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(68))
 			.saturating_add(ParityDbWeight::get().writes(77))
 	}
 	fn challenge_escalate(r: u32, ) -> Weight {
-		Weight::from_parts(149_883_712, 13144)
-			.saturating_add(Weight::from_parts(2_117_402, 0).saturating_mul(r.into()))
+		Weight::from_parts(142_347_796, 13144)
+			.saturating_add(Weight::from_parts(2_348_549, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(9))
 	}
