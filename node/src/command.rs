@@ -51,6 +51,11 @@ impl SubstrateCli for Cli {
 	}
 }
 
+/// The `benchmark` subcommands this node does not build in.
+#[cfg(feature = "runtime-benchmarks")]
+const UNSUPPORTED_BENCHMARK: &str =
+	"conun-node supports `benchmark pallet`, `benchmark storage` and `benchmark machine`";
+
 /// Parses the command line and runs the node or the subcommand.
 pub fn run() -> sc_cli::Result<()> {
 	let cli = Cli::from_args();
@@ -122,8 +127,7 @@ pub fn run() -> sc_cli::Result<()> {
 			};
 
 			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| {
-				match cmd {
+			runner.sync_run(|config| match cmd {
 				BenchmarkCmd::Pallet(cmd) => cmd
 					.run_with_spec::<sp_runtime::traits::HashingFor<Block>, service::HostFunctions>(
 						Some(config.chain_spec),
@@ -131,8 +135,8 @@ pub fn run() -> sc_cli::Result<()> {
 				BenchmarkCmd::Machine(cmd) => {
 					cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone())
 				},
-				// The cost of a storage read and write in this node's database, with the state
-				// it holds (`scripts/bench/storage.sh`): the runtime's `DbWeight`.
+				// What a storage read and a write cost in this node's database, on the state it
+				// holds: what the runtime's `DbWeight` should be (`scripts/bench/storage.sh`).
 				BenchmarkCmd::Storage(cmd) => {
 					let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
 					let (db, storage, trie_cache) = (
@@ -142,11 +146,7 @@ pub fn run() -> sc_cli::Result<()> {
 					);
 					cmd.run(config, client, db, storage, trie_cache)
 				},
-				_ => Err(
-					"conun-node supports `benchmark pallet`, `benchmark storage` and `benchmark machine`"
-						.into(),
-				),
-			}
+				_ => Err(UNSUPPORTED_BENCHMARK.into()),
 			})
 		},
 		Some(Subcommand::ChainInfo(cmd)) => {

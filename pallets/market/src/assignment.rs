@@ -347,7 +347,7 @@ impl<T: Config> Pallet<T> {
 
 	/// What one visit of a queue entry costs besides its tasks: the ring's bounds and slot,
 	/// the lane's bounds and entry, and the job read; the ring and the lane written back
-	/// (`queue_visit`, which also reads the parking lot's bounds and a task, once a block).
+	/// (`queue_visit` measures one).
 	pub(crate) fn visit_weight() -> Weight {
 		T::WeightInfo::queue_visit()
 	}
