@@ -25,3 +25,12 @@ apt_install() {
   log "installing ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# The prerequisites and the build of conun-node with the `runtime-benchmarks` feature, whose
+# benchmarking CLI needs RocksDB (a C++ build with clang), which the default node avoids.
+build_benchmark_node() {
+  SKIP_BUILD=1 "$REPO_ROOT/scripts/setup.sh"
+  apt_install clang libclang-dev python3
+  log "building conun-node --features runtime-benchmarks"
+  (cd "$REPO_ROOT" && cargo build --locked --release -p conun-node --features runtime-benchmarks)
+}

@@ -14,10 +14,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-SKIP_BUILD=1 "$REPO_ROOT/scripts/setup.sh"
-apt_install clang libclang-dev python3
-log "building conun-node --features runtime-benchmarks"
-(cd "$REPO_ROOT" && cargo build --locked --release -p conun-node --features runtime-benchmarks)
+build_benchmark_node
 
 venv="$HOME/.cache/conun/bench-venv"
 if ! "$venv/bin/python" -c 'import matplotlib' 2>/dev/null; then

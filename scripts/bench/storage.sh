@@ -20,10 +20,7 @@ if [ -z "$base" ]; then
 fi
 [ -d "$base/chains" ] || die "$base is not a node's --base-path (it has no chains/)"
 
-SKIP_BUILD=1 "$REPO_ROOT/scripts/setup.sh"
-apt_install clang libclang-dev
-log "building conun-node --features runtime-benchmarks"
-(cd "$REPO_ROOT" && cargo build --locked --release -p conun-node --features runtime-benchmarks)
+build_benchmark_node
 
 # The benchmark writes into the database it measures: work on a copy.
 dir="$(mktemp -d -t conun-storage.XXXXXX)"
