@@ -181,8 +181,8 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on the next runtime upgrade, beyond those of the pallets themselves.
-#[allow(unused_parens)]
-type Migrations = ();
+/// Each runs once, from the storage version it names.
+type Migrations = (pallet_market::migrations::v2::MigrateToV2<Runtime>,);
 
 /// Dispatches calls to the pallets and runs their hooks.
 pub type Executive = frame_executive::Executive<

@@ -21,8 +21,8 @@
 use crate::{
 	assignment::{Fifo, Lane, Parking, Ring},
 	pruning::Retirement,
-	Assignments, BalanceOf, Config, Escalations, HoldReason, JobRecords, Jobs, LaneBounds, Lanes,
-	Pallet, Parked, Pool, PoolIndex, PoolLen, PoolStakes, PoolTotal, PoolTree, ProviderCount,
+	stake_tree, Assignments, BalanceOf, Config, Escalations, HoldReason, JobRecords, Jobs,
+	LaneBounds, Lanes, Pallet, Parked, Pool, PoolIndex, PoolLen, PoolTree, ProviderCount,
 	Providers, Pruning, Queue, QueueEntry, ReplicaState, Retired, RuntimeProviders, Standings,
 	Tasks,
 };
@@ -32,7 +32,7 @@ use core::marker::PhantomData;
 use polkadot_sdk::{
 	frame_support::{
 		ensure,
-		traits::{fungible::InspectHold, Get, GetStorageVersion},
+		traits::{fungible::InspectHold, GetStorageVersion},
 	},
 	sp_runtime::{
 		traits::{Saturating, Zero},
@@ -353,33 +353,42 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn check_stake_tree(kind: RuntimeKind, len: u32) -> Result<(), TryRuntimeError> {
-		let capacity = T::MaxProviders::get();
-		let mut total = 0u128;
 		for index in 0..len {
 			let who = Pool::<T>::get(kind, index).ok_or("the pool is dense")?;
 			let stake = Providers::<T>::get(&who).ok_or("pooled providers are registered")?.stake;
-			let weight = PoolStakes::<T>::get(kind, index);
 			ensure!(
-				weight == Self::draw_weight(stake),
+				Self::pool_weight(kind, index) == Self::draw_weight(stake),
 				"a pool member's draw weight is its capped stake"
 			);
-			total = total.saturating_add(weight);
 		}
-		ensure!(
-			PoolStakes::<T>::iter_prefix(kind).all(|(index, _)| index < len),
-			"no draw weight beyond the pool"
-		);
-		ensure!(PoolTotal::<T>::get(kind) == total, "the pool's draw weight is its members'");
-		for (node, sum) in PoolTree::<T>::iter_prefix(kind) {
-			ensure!(
-				node >= 1 && node <= capacity,
-				"stake tree nodes are 1-based, up to MaxProviders"
-			);
-			let low = node - (node & node.wrapping_neg());
-			let expected = (low..node)
-				.map(|index| PoolStakes::<T>::get(kind, index))
-				.fold(0u128, |a, b| a.saturating_add(b));
-			ensure!(sum == expected, "a stake tree node sums its range");
+		let depth = Self::tree_depth();
+		let leaves = Self::first_node(depth.saturating_sub(1));
+		let end = Self::first_node(depth);
+		let fanout = u64::from(stake_tree::FANOUT);
+		for (node, sums) in PoolTree::<T>::iter_prefix(kind) {
+			let node = u64::from(node);
+			ensure!(node < end, "stake tree nodes are within its depth");
+			ensure!(stake_tree::node_sum(&sums) > 0, "a stake tree node of zeros is not stored");
+			if node > 0 {
+				let parent = (node - 1) / fanout;
+				let slot = ((node - 1) % fanout) as usize;
+				ensure!(
+					PoolTree::<T>::get(kind, parent as u32)[slot] == stake_tree::node_sum(&sums),
+					"a stake tree node's slots add up to its parent's slot"
+				);
+			}
+			for (slot, sum) in sums.iter().enumerate() {
+				if node >= leaves {
+					let index = (node - leaves) * fanout + slot as u64;
+					ensure!(*sum == 0 || index < u64::from(len), "no draw weight beyond the pool");
+				} else {
+					let child = (node * fanout + 1 + slot as u64) as u32;
+					ensure!(
+						stake_tree::node_sum(&PoolTree::<T>::get(kind, child)) == *sum,
+						"a stake tree slot sums its child"
+					);
+				}
+			}
 		}
 		Ok(())
 	}

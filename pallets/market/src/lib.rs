@@ -47,6 +47,7 @@ mod escalation;
 mod funds;
 mod invariants;
 mod jobs;
+pub mod migrations;
 mod providers;
 mod pruning;
 mod referee;
@@ -97,9 +98,9 @@ pub mod pallet {
 	/// The layout of the market's storage. Bump it with every change to a stored type or key,
 	/// together with the migration (`frame_support::migrations::VersionedMigration`) that moves
 	/// the old layout to the new one; `try-runtime` then checks the migration on a live
-	/// chain's state. Version 1 is the layout the first networks started with: there is no
-	/// migration yet.
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// chain's state. Version 1 is the layout the first networks started with; version 2 keeps
+	/// the pools' stake in a tree of sixteen sums a node (`migrations::v2`).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -373,19 +374,19 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PoolLen<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, u32, ValueQuery>;
 
-	/// The draw weight (capped stake) of each pool member, by runtime and index.
+	/// Each runtime's tree of draw weights (capped stakes) over pool indexes, sixteen sums a
+	/// node (`stake_tree.rs`): its last level holds each member's weight, its root the sums
+	/// that add up to the whole pool's.
 	#[pallet::storage]
-	pub type PoolStakes<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, RuntimeKind, Twox64Concat, u32, u128, ValueQuery>;
-
-	/// Each runtime's Fenwick tree of draw weights over pool indexes (1-based nodes).
-	#[pallet::storage]
-	pub type PoolTree<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, RuntimeKind, Twox64Concat, u32, u128, ValueQuery>;
-
-	/// The draw weight of each runtime's whole pool.
-	#[pallet::storage]
-	pub type PoolTotal<T: Config> = StorageMap<_, Twox64Concat, RuntimeKind, u128, ValueQuery>;
+	pub type PoolTree<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RuntimeKind,
+		Twox64Concat,
+		u32,
+		stake_tree::TreeNode,
+		ValueQuery,
+	>;
 
 	/// Where each pooled provider sits in each runtime's pool, for removal in constant time.
 	#[pallet::storage]

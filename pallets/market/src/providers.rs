@@ -2,7 +2,7 @@
 //! assignment draws from.
 
 use crate::{
-	BalanceOf, Config, Error, Event, LargestOffer, Pallet, Pool, PoolIndex, PoolLen, PoolStakes,
+	BalanceOf, Config, Error, Event, LargestOffer, Pallet, Pool, PoolIndex, PoolLen,
 	ProviderContacts, ProviderCount, ProviderInfo, Providers, RuntimeProviders, Standings,
 };
 use conun_primitives::{Capabilities, Contact, ProviderStatus, RuntimeKind, RuntimeSet, Standing};
@@ -226,7 +226,7 @@ impl<T: Config> Pallet<T> {
 				},
 				// Its stake may have changed.
 				(true, Some(index)) => {
-					Self::set_draw_weight(kind, index, Self::draw_weight(provider.stake))
+					Self::set_draw_weight(kind, index, Self::draw_weight(provider.stake));
 				},
 				(false, Some(_)) => Self::remove_from_pool(kind, who),
 				(false, None) => {},
@@ -246,7 +246,7 @@ impl<T: Config> Pallet<T> {
 			if let Some(moved) = Pool::<T>::get(kind, last) {
 				Pool::<T>::insert(kind, index, &moved);
 				PoolIndex::<T>::insert(kind, moved, index);
-				Self::set_draw_weight(kind, index, PoolStakes::<T>::get(kind, last));
+				Self::set_draw_weight(kind, index, Self::pool_weight(kind, last));
 			}
 		}
 		Self::set_draw_weight(kind, last, 0);

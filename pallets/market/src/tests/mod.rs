@@ -11,6 +11,7 @@ mod providers;
 mod pruning;
 mod randomized;
 mod referee;
+mod stake_tree;
 mod upgrade;
 mod views;
 

@@ -83,8 +83,6 @@ fn market_bytes_by_item() -> std::collections::BTreeMap<String, usize> {
 		"Pool",
 		"PoolLen",
 		"PoolIndex",
-		"PoolStakes",
-		"PoolTotal",
 		"PoolTree",
 		"ProviderCount",
 		"RuntimeProviders",

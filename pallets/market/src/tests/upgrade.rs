@@ -21,3 +21,51 @@ fn an_upgrade_that_skipped_its_migration_fails_the_invariants() {
 		assert!(Market::do_try_state().is_ok());
 	});
 }
+
+#[test]
+fn the_upgrade_to_version_2_rebuilds_the_stake_trees_from_the_pools() {
+	use crate::migrations::v2::{old, MigrateToV2};
+	use conun_primitives::RuntimeKind;
+	use polkadot_sdk::frame_support::traits::OnRuntimeUpgrade;
+
+	// 20 providers: more than MaxSamplingAttempts, so assignment draws through the tree.
+	let providers: Vec<AccountId> = (1..=20).collect();
+	ExtBuilder::default().providers(&providers).build().execute_with(|| {
+		let kind = RuntimeKind::Wasm;
+		let weights: Vec<u128> = (0..20).map(|index| Market::pool_weight(kind, index)).collect();
+		let total: u128 = weights.iter().sum();
+		// The pool as version 1 stored it: each member's weight, a binary Fenwick tree of
+		// single sums (1-based) and the total.
+		let _ = crate::PoolTree::<Test>::clear(u32::MAX, None);
+		for (index, weight) in weights.iter().enumerate() {
+			old::PoolStakes::<Test>::insert(kind, index as u32, weight);
+		}
+		for node in 1..=20u32 {
+			let low = node - (node & node.wrapping_neg());
+			let sum: u128 = weights[low as usize..node as usize].iter().sum();
+			old::PoolTree::<Test>::insert(kind, node, sum);
+		}
+		old::PoolTotal::<Test>::insert(kind, total);
+		StorageVersion::new(1).put::<Market>();
+		assert!(Market::do_try_state().is_err(), "version 1 is not the code's layout");
+
+		MigrateToV2::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Market::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(old::PoolStakes::<Test>::iter().count(), 0);
+		assert_eq!(old::PoolTotal::<Test>::iter().count(), 0);
+		let rebuilt: Vec<u128> = (0..20).map(|index| Market::pool_weight(kind, index)).collect();
+		assert_eq!(rebuilt, weights);
+		assert_eq!(Market::do_try_state(), Ok(()));
+		// It runs once: a second upgrade leaves the tree as it is.
+		let tree: Vec<_> = crate::PoolTree::<Test>::iter_prefix(kind).collect();
+		MigrateToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(crate::PoolTree::<Test>::iter_prefix(kind).collect::<Vec<_>>(), tree);
+		// And the market assigns from the rebuilt tree.
+		let job = post(3, 20);
+		run_to_block(2);
+		for task in 0..20 {
+			assert_eq!(replicas(job, task).len(), 3);
+		}
+	});
+}
