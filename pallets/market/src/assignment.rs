@@ -24,7 +24,9 @@
 //! dense arrays read by index, the queue is read at its front.
 
 use crate::{
-	committee_size, Assignments, BalanceOf, Config, Escalations, Event, JobInfo, Jobs, LaneBounds,
+	committee_size,
+	providers::count_pool_edits,
+	Assignments, BalanceOf, Config, Escalations, Event, JobInfo, Jobs, LaneBounds,
 	Lanes, Pallet, Parked, ParkedHead, ParkedTail, Pool, PoolLen, ProviderInfo, Providers, Queue,
 	QueueEntry, QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState, RuntimeProviders,
 	TaskInfo, Tasks, WeightInfo,
@@ -456,7 +458,10 @@ impl<T: Config> Pallet<T> {
 						break;
 					}
 					let draws = draws.get_or_insert_with(|| Draws::new(Self::block_seed()));
-					match Self::assign_task(now, &mut job, task_ref, draws, meter) {
+					let step = Self::charging_pool_edits(meter, |meter| {
+						Self::assign_task(now, &mut job, task_ref, draws, meter)
+					});
+					match step {
 						Step::Done => assigned.saturating_inc(),
 						Step::GaveUp => changed = true,
 						Step::Stuck => {
@@ -466,7 +471,9 @@ impl<T: Config> Pallet<T> {
 					}
 				},
 				JobState::Cancelled => {
-					let replicas = Self::cancel_task(task_ref, &mut job, now);
+					let replicas = Self::charging_pool_edits(meter, |_| {
+						Self::cancel_task(task_ref, &mut job, now)
+					});
 					meter.consume(T::WeightInfo::cancel_task(replicas));
 					changed = true;
 				},
@@ -481,19 +488,22 @@ impl<T: Config> Pallet<T> {
 		visit
 	}
 
-	/// The most one task at the front of the queue may cost: its draws, or ending its wait.
+	/// The most one task at the front of the queue may cost: its draws, or ending its wait, or
+	/// its cancellation, with the pool edits each may make.
 	pub(crate) fn worst_task_weight() -> Weight {
 		let replicas = T::MaxReplicas::get();
+		let slots = ReplicaSlots::<T>::get();
 		T::WeightInfo::assign_task(replicas, T::MaxProviders::get())
 			.saturating_add(T::WeightInfo::sampling_misses(
 				replicas.saturating_mul(T::MaxSamplingAttempts::get()),
 			))
-			.max(T::WeightInfo::cancel_task(ReplicaSlots::<T>::get()))
+			.saturating_add(Self::worst_pool_edits_weight(replicas))
+			.max(T::WeightInfo::cancel_task(slots).saturating_add(Self::worst_pool_edits_weight(slots)))
 			.max(Self::worst_give_up_weight())
 	}
 
 	/// The most ending one task's wait may cost: its draws missed, then its replicas released
-	/// or its verdict settled, a deadline scheduled.
+	/// or its verdict settled, with their pool edits, and a deadline scheduled.
 	fn worst_give_up_weight() -> Weight {
 		let replicas = T::MaxReplicas::get();
 		T::WeightInfo::assign_task(0, 0)
@@ -501,7 +511,24 @@ impl<T: Config> Pallet<T> {
 				replicas.saturating_mul(T::MaxSamplingAttempts::get()),
 			))
 			.saturating_add(Self::worst_verdict_weight())
+			.saturating_add(Self::worst_pool_edits_weight(ReplicaSlots::<T>::get()))
 			.saturating_add(Self::schedule_deadline_weight())
+	}
+
+	/// Run one step of the hook and charge `meter` for the pool edits it made besides its own
+	/// weight ([`count_pool_edits`]). The step's reserve (`worst_task_weight`,
+	/// `worst_deadline_weight`) holds the most it can make.
+	pub(crate) fn charging_pool_edits<R>(
+		meter: &mut WeightMeter,
+		step: impl FnOnce(&mut WeightMeter) -> R,
+	) -> R {
+		let (result, edits) = count_pool_edits(|| step(&mut *meter));
+		let weight = Self::pool_edits_weight(edits);
+		if meter.try_consume(weight).is_err() {
+			defensive!("a step's pool edits fit the reserve it was checked against");
+			meter.consume(meter.remaining());
+		}
+		result
 	}
 
 	/// Fill the missing replicas of one task, all of them or none, charging `meter` for the
@@ -569,6 +596,11 @@ impl<T: Config> Pallet<T> {
 			);
 			return Self::stall(now, job, task_ref, task, reason, meter);
 		}
+		// Drawing reads a larger trie when the pool is larger: the benchmark measures that. It
+		// measures one attempt per replica; each attempt more (a misfit drawn, or a member
+		// looked at in a small pool) costs what one more miss adds. The pool is the one drawn
+		// from: providers it fills up leave it below, edits charged apart.
+		let pool = PoolLen::<T>::get(job.runtime);
 		Self::schedule_deadline(task_ref, commit_by.saturating_add(1u32.into()));
 		for replica in &task.replicas[first_new..] {
 			Self::occupy_slot(&replica.provider);
@@ -580,10 +612,6 @@ impl<T: Config> Pallet<T> {
 				commit_by,
 			});
 		}
-		// Drawing reads a larger trie when the pool is larger: the benchmark measures that. It
-		// measures one attempt per replica; each attempt more (a misfit drawn, or a member
-		// looked at in a small pool) costs what one more miss adds.
-		let pool = PoolLen::<T>::get(job.runtime);
 		meter.consume(
 			T::WeightInfo::assign_task(missing, pool)
 				.saturating_add(Self::extra_attempts_weight(attempts.saturating_sub(missing)))

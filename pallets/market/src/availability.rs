@@ -110,11 +110,14 @@ impl<T: Config> Pallet<T> {
 
 	/// The most [`Self::do_report_unavailable`] may weigh for `n` items: each one read and
 	/// written as a commit is, and then the most expensive ending, a task of the most replicas
-	/// failed and refunded (or requeued) with its deposit burned.
+	/// failed and refunded (or requeued) with its deposit burned, and the pool edits of the
+	/// replicas it releases (reports are refused during an escalation, so a task has at most
+	/// `MaxReplicas` live replicas).
 	pub(crate) fn report_unavailable_weight(n: u32) -> Weight {
 		let per_item = T::WeightInfo::cancel_task(crate::ReplicaSlots::<T>::get())
 			.saturating_add(Self::visit_weight())
-			.saturating_add(T::DbWeight::get().reads_writes(1, 2));
+			.saturating_add(T::DbWeight::get().reads_writes(1, 2))
+			.saturating_add(Self::worst_pool_edits_weight(T::MaxReplicas::get()));
 		T::WeightInfo::commit_results(n).saturating_add(per_item.saturating_mul(n.into()))
 	}
 

@@ -11,7 +11,7 @@ use crate::Pallet as Market;
 use alloc::{vec, vec::Vec};
 use conun_primitives::{
 	commitment, Bytes, Capabilities, Contact, JobTerms, Program, ProviderStatus, Resources,
-	RuntimeSet, TaskInput, TaskRef, MAX_ADDRS, MAX_ADDR_LEN, MAX_ARGS, MAX_ARG_LEN,
+	RuntimeKind, RuntimeSet, TaskInput, TaskRef, MAX_ADDRS, MAX_ADDR_LEN, MAX_ARGS, MAX_ARG_LEN,
 	MAX_GPU_MODEL_LEN, MAX_PEER_ID_LEN,
 };
 use polkadot_sdk::{
@@ -645,6 +645,29 @@ mod benchmarks {
 		use crate::assignment::{Fifo, Ring};
 		assert!(Ring::<T>(PhantomData).is_empty());
 		assert_eq!(Tasks::<T>::get(job, 0).unwrap().live().count(), 0);
+	}
+
+	/// One pool edit at its dearest: the first member of a large pool leaves it, and the last
+	/// one, in another branch of the stake tree, moves into its place (two paths of the tree
+	/// rewritten, the pool's slots and indexes moved). Steps that edit a pool are charged this
+	/// once per edit, on top of their own weight.
+	#[benchmark]
+	fn pool_edit() {
+		let kind = RuntimeKind::Wasm;
+		// 16³ + 1 members: the first and the last part at the root of a four-level tree.
+		let members = T::MaxProviders::get().min(4_097);
+		let all = providers::<T>(members, 4);
+		let leaving = all[0].clone();
+		assert_eq!(crate::PoolLen::<T>::get(kind), members);
+		assert_eq!(crate::PoolIndex::<T>::get(kind, &leaving), Some(0));
+
+		#[block]
+		{
+			Market::<T>::remove_from_pool(kind, &leaving);
+		}
+
+		assert_eq!(crate::PoolIndex::<T>::get(kind, &leaving), None);
+		assert_eq!(crate::PoolIndex::<T>::get(kind, &all[all.len() - 1]), Some(0));
 	}
 
 	/// `a` draws through the stake tree of a pool too large to look at whole, each finding a

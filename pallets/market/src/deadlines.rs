@@ -10,6 +10,7 @@
 //! meanwhile) does nothing.
 
 use crate::{
+	providers::count_pool_edits,
 	reputation::Outcome, Config, DeadlineBuckets, DeadlineCursor, DeadlinePages, Event, Jobs,
 	Pallet, ReplicaSlots, ReplicaState, Tasks, WeightInfo,
 };
@@ -59,7 +60,9 @@ impl<T: Config> Pallet<T> {
 					if !meter.can_consume(worst) {
 						break;
 					}
-					meter.consume(Self::handle_deadline(*task, now));
+					let (weight, edits) =
+						count_pool_edits(|| Self::handle_deadline(*task, now));
+					meter.consume(weight.saturating_add(Self::pool_edits_weight(edits)));
 					handled += 1;
 				}
 				if handled < page.len() {
@@ -80,10 +83,13 @@ impl<T: Config> Pallet<T> {
 		DeadlineCursor::<T>::put(cursor);
 	}
 
-	/// The most one task's deadline may cost: every replica missed, or a verdict.
+	/// The most one task's deadline may cost: every replica missed, or a verdict, with the pool
+	/// edits of every replica settled (each is settled once).
 	pub(crate) fn worst_deadline_weight() -> Weight {
-		T::WeightInfo::process_deadline(ReplicaSlots::<T>::get())
+		let slots = ReplicaSlots::<T>::get();
+		T::WeightInfo::process_deadline(slots)
 			.saturating_add(Self::worst_verdict_weight())
+			.saturating_add(Self::worst_pool_edits_weight(slots))
 	}
 
 	/// What a visit that finds nothing to do costs: the job and the task read and decoded

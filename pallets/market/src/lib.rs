@@ -996,13 +996,20 @@ pub mod pallet {
 		/// Emits [`Event::ResultCommitted`] per item and [`Event::RevealsOpened`] for tasks
 		/// whose replicas have all committed. Linear in the batch size.
 		#[pallet::call_index(9)]
-		#[pallet::weight(T::WeightInfo::commit_results(commits.len() as u32))]
+		#[pallet::weight(
+			T::WeightInfo::commit_results(commits.len() as u32)
+				.saturating_add(Pallet::<T>::worst_pool_edits_weight(1))
+		)]
 		pub fn commit_results(
 			origin: OriginFor<T>,
 			commits: BoundedVec<CommitItem, T::MaxBatch>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_commit_results(who, commits)
+			let count = commits.len() as u32;
+			Self::with_pool_edits(|| {
+				Self::do_commit_results(who, commits)?;
+				Ok(Some(T::WeightInfo::commit_results(count)).into())
+			})
 		}
 
 		/// Reveal results committed earlier: for each item, the result hash and the salt of the
@@ -1026,8 +1033,10 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let count = reveals.len() as u32;
-			let verdicts = Self::do_reveal_results(who, reveals)?;
-			Ok(Some(T::WeightInfo::reveal_results(count).saturating_add(verdicts)).into())
+			Self::with_pool_edits(|| {
+				let verdicts = Self::do_reveal_results(who, reveals)?;
+				Ok(Some(T::WeightInfo::reveal_results(count).saturating_add(verdicts)).into())
+			})
 		}
 
 		/// Challenge a wasm task's verdict while it is open to challenge: the chain runs the task
@@ -1062,7 +1071,7 @@ pub mod pallet {
 			fuel: u64,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_challenge_wasm(who, task, program, input, fuel)
+			Self::with_pool_edits(|| Self::do_challenge_wasm(who, task, program, input, fuel))
 		}
 
 		/// Challenge a verdict the chain cannot referee itself (a docker task, or a wasm task

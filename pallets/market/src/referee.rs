@@ -41,6 +41,7 @@ impl<T: Config> Pallet<T> {
 		let fuel = fuel.min(T::MaxRefereeFuel::get()).div_ceil(FUEL_UNIT) as u32;
 		T::WeightInfo::challenge_wasm(program.saturating_add(input), fuel)
 			.saturating_add(Self::worst_verdict_weight())
+			.saturating_add(Self::worst_pool_edits_weight(Self::most_settled()))
 	}
 
 	pub(crate) fn do_challenge_wasm(

@@ -152,10 +152,12 @@ impl<T: Config> Pallet<T> {
 
 	/// The most the last reveal of a task may add to `reveal_results`, charged for every item
 	/// up front: the job and the escalation read, then a provisional verdict or the task
-	/// scheduled for the hook (`last_reveal`). With no challenge period, the dearest verdict.
+	/// scheduled for the hook (`last_reveal`). With no challenge period, the dearest verdict and
+	/// its pool edits.
 	pub(crate) fn reveal_verdict_weight() -> Weight {
 		if T::ChallengePeriod::get().is_zero() {
-			return Self::worst_verdict_weight();
+			return Self::worst_verdict_weight()
+				.saturating_add(Self::worst_pool_edits_weight(Self::most_settled()));
 		}
 		T::WeightInfo::last_reveal()
 	}
@@ -183,11 +185,17 @@ impl<T: Config> Pallet<T> {
 	/// The most one verdict may weigh: the most replicas a verdict settles at once (an
 	/// escalation's committee and the replicas on trial), paid, slashed or failed.
 	pub(crate) fn worst_verdict_weight() -> Weight {
-		let max = T::MaxReplicas::get();
-		let replicas = crate::committee_size(max).saturating_add(max);
+		let replicas = Self::most_settled();
 		Self::dearest_verdict_weight(replicas)
 			.saturating_add(T::WeightInfo::cancel_task(0))
 			.max(T::WeightInfo::cancel_task(replicas))
+	}
+
+	/// The most replicas one verdict settles: an escalation's committee and the replicas on
+	/// trial.
+	pub(crate) fn most_settled() -> u32 {
+		let max = T::MaxReplicas::get();
+		crate::committee_size(max).saturating_add(max)
 	}
 
 	/// The most settling `replicas` revealed replicas may weigh, whichever of them are paid

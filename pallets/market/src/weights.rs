@@ -55,6 +55,7 @@ pub trait WeightInfo {
 	fn on_initialize_base() -> Weight;
 	fn assign_task(r: u32, p: u32, ) -> Weight;
 	fn queue_visit() -> Weight;
+	fn pool_edit() -> Weight;
 	fn sampling_misses(a: u32, ) -> Weight;
 	fn cancel_task(r: u32, ) -> Weight;
 	fn process_deadline(r: u32, ) -> Weight;
@@ -248,6 +249,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(75_336_000, 6015)
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(5))
+	}
+	fn pool_edit() -> Weight {
+		Weight::from_parts(60_000_000, 6015)
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().writes(12))
 	}
 	/// The range of component `a` is `[1, 112]`.
 	fn sampling_misses(a: u32, ) -> Weight {
@@ -451,6 +457,11 @@ impl WeightInfo for () {
 		Weight::from_parts(75_336_000, 6015)
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().writes(5))
+	}
+	fn pool_edit() -> Weight {
+		Weight::from_parts(60_000_000, 6015)
+			.saturating_add(ParityDbWeight::get().reads(10))
+			.saturating_add(ParityDbWeight::get().writes(12))
 	}
 	fn sampling_misses(a: u32, ) -> Weight {
 		Weight::from_parts(1_092_452_755, 128269)

@@ -5,7 +5,11 @@
 
 use super::*;
 use crate::{weights::WeightInfo, Pallet, TaskPhase};
-use polkadot_sdk::frame_support::{dispatch::GetDispatchInfo, traits::Get, weights::Weight};
+use polkadot_sdk::frame_support::{
+	dispatch::GetDispatchInfo,
+	traits::{Get, Hooks},
+	weights::Weight,
+};
 
 const PERIOD: BlockNumber = 5;
 const HONEST: u8 = 7;
@@ -51,7 +55,12 @@ fn a_full_batch_of_reveals_is_charged_per_task_not_for_the_dearest_verdict() {
 		// With no challenge period the verdict is final at the reveal, and charged whole.
 	});
 	ExtBuilder::default().build_and_execute(|| {
-		assert_eq!(Pallet::<Test>::reveal_verdict_weight(), Pallet::<Test>::worst_verdict_weight());
+		assert_eq!(
+			Pallet::<Test>::reveal_verdict_weight(),
+			Pallet::<Test>::worst_verdict_weight().saturating_add(
+				Pallet::<Test>::worst_pool_edits_weight(Pallet::<Test>::most_settled())
+			)
+		);
 	});
 }
 
@@ -152,4 +161,99 @@ fn a_replica_that_withholds_its_reveal_is_still_charged_its_penalty() {
 			assert_eq!(replica_state(job, 0, 3), crate::ReplicaState::Missed);
 			assert!(matches!(phase(job), TaskPhase::Provisional { .. }));
 		});
+}
+
+/// Register providers 1, 2 and 3 (wasm and docker) with room for `slots` tasks each.
+fn three_providers(slots: u32) {
+	let mut capabilities = caps();
+	capabilities.max_tasks = slots;
+	for who in [1, 2, 3] {
+		assert_ok!(Market::register(
+			RuntimeOrigin::signed(who),
+			10_000,
+			capabilities.clone(),
+			contact(who as u8),
+			1
+		));
+	}
+}
+
+/// The hook's weight in block 2 after one task of R = 3 was posted to three providers with
+/// `slots` slots each, and the wasm pool's length after it.
+fn assignment_hook_weight(slots: u32) -> (Weight, u32) {
+	let mut ext = ExtBuilder::default().build();
+	ext.execute_with(|| {
+		three_providers(slots);
+		post(3, 1);
+		System::set_block_number(2);
+		let weight = Market::on_initialize(2);
+		Market::do_try_state().expect("invariants hold");
+		(weight, crate::PoolLen::<Test>::get(conun_primitives::RuntimeKind::Wasm))
+	})
+}
+
+#[test]
+fn the_hook_pays_for_the_pools_a_full_provider_leaves() {
+	// A cheater registering providers of one slot each makes every assignment take them out
+	// of both runtimes' pools: six pool edits for three replicas, which the assignment's own
+	// benchmark (providers with room to spare) does not include.
+	let (roomy, roomy_pool) = assignment_hook_weight(4);
+	let (full, full_pool) = assignment_hook_weight(1);
+	assert_eq!(roomy_pool, 3);
+	assert_eq!(full_pool, 0);
+	assert_eq!(full, roomy.saturating_add(Pallet::<Test>::pool_edits_weight(6)));
+	assert!(Pallet::<Test>::pool_edits_weight(1).ref_time() > 0);
+}
+
+/// The declared and the actual weight of provider 1's commit of its replica of a one-task
+/// job, providers having `slots` slots each.
+fn commit_weights(slots: u32) -> (Weight, Weight) {
+	let mut ext = ExtBuilder::default().build();
+	ext.execute_with(|| {
+		three_providers(slots);
+		let job = post(3, 1);
+		run_to_block(2);
+		let call = crate::Call::<Test>::commit_results {
+			commits: vec![commit_item(1, job, 0, HONEST)].try_into().unwrap(),
+		};
+		let declared = call.get_dispatch_info().call_weight;
+		let actual = Market::commit_results(
+			RuntimeOrigin::signed(1),
+			vec![commit_item(1, job, 0, HONEST)].try_into().unwrap(),
+		)
+		.unwrap()
+		.actual_weight
+		.unwrap();
+		Market::do_try_state().expect("invariants hold");
+		(declared, actual)
+	})
+}
+
+#[test]
+fn a_commit_that_frees_a_full_providers_slot_pays_for_its_return_to_the_pools() {
+	let batch_of_one = <() as WeightInfo>::commit_results(1);
+	let most_edits = Pallet::<Test>::worst_pool_edits_weight(1);
+	// With room to spare, a commit edits no pool and is refunded the edits it declared.
+	let (declared, actual) = commit_weights(4);
+	assert_eq!(declared, batch_of_one.saturating_add(most_edits));
+	assert_eq!(actual, batch_of_one);
+	// A provider of one slot goes back into both runtimes' pools: two edits.
+	let (declared, actual) = commit_weights(1);
+	assert_eq!(declared, batch_of_one.saturating_add(most_edits));
+	assert_eq!(actual, batch_of_one.saturating_add(Pallet::<Test>::pool_edits_weight(2)));
+}
+
+#[test]
+fn pool_edits_are_counted_for_the_step_that_made_them_and_the_steps_around_it() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (((), inner), outer) = crate::providers::count_pool_edits(|| {
+			crate::providers::count_pool_edits(|| three_providers(1))
+		});
+		// Three providers joined two pools each.
+		assert_eq!(inner, 6);
+		assert_eq!(outer, 6);
+		// Outside any count, an edit goes nowhere.
+		assert_ok!(Market::pause(RuntimeOrigin::signed(1)));
+		assert_eq!(crate::providers::count_pool_edits(|| ()).1, 0);
+	});
 }

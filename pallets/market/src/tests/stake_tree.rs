@@ -40,6 +40,7 @@ fn a_lone_member_is_drawn_wherever_it_sits_and_leaves_no_node_behind() {
 }
 
 #[test]
+#[cfg_attr(debug_assertions, should_panic(expected = "Defensive failure"))]
 fn a_member_beyond_the_tree_is_refused() {
 	ExtBuilder::default().build().execute_with(|| {
 		// 16² = 256 indexes fit the mock's tree; the pool never grows past MaxProviders (64).
