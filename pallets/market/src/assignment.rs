@@ -24,12 +24,10 @@
 //! dense arrays read by index, the queue is read at its front.
 
 use crate::{
-	committee_size,
-	providers::count_pool_edits,
-	Assignments, BalanceOf, Config, Escalations, Event, JobInfo, Jobs, LaneBounds,
-	Lanes, Pallet, Parked, ParkedHead, ParkedTail, Pool, PoolLen, ProviderInfo, Providers, Queue,
-	QueueEntry, QueueHead, QueueTail, Replica, ReplicaSlots, ReplicaState, RuntimeProviders,
-	TaskInfo, Tasks, WeightInfo,
+	committee_size, providers::count_pool_edits, Assignments, BalanceOf, Config, Escalations,
+	Event, JobInfo, Jobs, LaneBounds, Lanes, Pallet, Parked, ParkedHead, ParkedTail, Pool, PoolLen,
+	ProviderInfo, Providers, Queue, QueueEntry, QueueHead, QueueTail, Replica, ReplicaSlots,
+	ReplicaState, RuntimeProviders, TaskInfo, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -150,6 +148,9 @@ pub(crate) enum Step {
 	Stuck,
 	/// It stopped waiting: it ended, or goes on with the replicas it has. Its job changed.
 	GaveUp,
+	/// Ending it (its wait over, or no room left for its replicas) costs more than the weight
+	/// left: it keeps its place for the next block. Its draws, if any, were charged.
+	OutOfWeight,
 }
 
 /// What became of one queue entry in its turn.
@@ -358,7 +359,7 @@ impl<T: Config> Pallet<T> {
 	/// holds entries after its turn goes to the back of the ring.
 	fn work_queue(now: BlockNumberFor<T>, meter: &mut WeightMeter, draws: &mut Option<Draws>) {
 		let ring = Ring::<T>(PhantomData);
-		let least = Self::worst_task_weight().saturating_add(Self::visit_weight());
+		let least = Self::worst_assignment_weight().saturating_add(Self::visit_weight());
 		// Every turn is charged at least a visit and either ends its entry, parks it, or
 		// assigns a whole turn of tasks, so this ends when the entries or the weight do.
 		while !ring.is_empty() && meter.can_consume(least) {
@@ -410,7 +411,7 @@ impl<T: Config> Pallet<T> {
 		visits: u64,
 	) {
 		let parking = Parking::<T>(PhantomData);
-		let least = Self::worst_task_weight().saturating_add(Self::visit_weight());
+		let least = Self::worst_assignment_weight().saturating_add(Self::visit_weight());
 		for _ in 0..visits {
 			if parking.is_empty() || !meter.can_consume(least) {
 				break;
@@ -441,12 +442,18 @@ impl<T: Config> Pallet<T> {
 		meter.consume(Self::visit_weight());
 		// An entry left over from a job that ended and was pruned meanwhile ends here.
 		let Some(mut job) = Jobs::<T>::get(entry.job) else { return Visit::Done };
-		let worst_task = Self::worst_task_weight();
 		let mut changed = false;
 		let mut assigned = 0u32;
 		let mut visit = Visit::Done;
 		while entry.next < entry.end {
-			if !meter.can_consume(worst_task) {
+			// Each step is checked against the most it may cost; ending a task's wait, dearer
+			// and rare, is checked again when it comes (`stall`).
+			let worst_step = match job.state {
+				JobState::Open => Self::worst_assignment_weight(),
+				JobState::Cancelled => Self::worst_cancel_weight(),
+				JobState::Finished => Weight::zero(),
+			};
+			if !meter.can_consume(worst_step) {
 				visit = Visit::OutOfWeight(entry);
 				break;
 			}
@@ -466,6 +473,10 @@ impl<T: Config> Pallet<T> {
 						Step::GaveUp => changed = true,
 						Step::Stuck => {
 							visit = Visit::Stuck(entry);
+							break;
+						},
+						Step::OutOfWeight => {
+							visit = Visit::OutOfWeight(entry);
 							break;
 						},
 					}
@@ -488,18 +499,36 @@ impl<T: Config> Pallet<T> {
 		visit
 	}
 
-	/// The most one task at the front of the queue may cost: its draws, or ending its wait, or
-	/// its cancellation, with the pool edits each may make.
+	/// The most one task at the front of the queue may cost, whatever becomes of it: the hook
+	/// must fit it.
 	pub(crate) fn worst_task_weight() -> Weight {
+		Self::worst_assignment_weight()
+			.max(Self::worst_cancel_weight())
+			.max(Self::worst_give_up_weight())
+	}
+
+	/// The most drawing one task's replicas may cost: every attempt missed, or every replica
+	/// assigned and every provider drawn leaving its pools. What the queue checks before each
+	/// task of an open job.
+	pub(crate) fn worst_assignment_weight() -> Weight {
 		let replicas = T::MaxReplicas::get();
-		let slots = ReplicaSlots::<T>::get();
 		T::WeightInfo::assign_task(replicas, T::MaxProviders::get())
 			.saturating_add(T::WeightInfo::sampling_misses(
 				replicas.saturating_mul(T::MaxSamplingAttempts::get()),
 			))
 			.saturating_add(Self::worst_pool_edits_weight(replicas))
-			.max(T::WeightInfo::cancel_task(slots).saturating_add(Self::worst_pool_edits_weight(slots)))
-			.max(Self::worst_give_up_weight())
+			.saturating_add(Self::schedule_deadline_weight())
+	}
+
+	/// The most cancelling or failing one task may cost: its replicas released, and each
+	/// provider back in its pools.
+	pub(crate) fn worst_cancel_weight() -> Weight {
+		Self::ending_weight(ReplicaSlots::<T>::get())
+	}
+
+	/// What ending a task of `replicas` replicas may cost: each released, back in its pools.
+	fn ending_weight(replicas: u32) -> Weight {
+		T::WeightInfo::cancel_task(replicas).saturating_add(Self::worst_pool_edits_weight(replicas))
 	}
 
 	/// The most ending one task's wait may cost: its draws missed, then its replicas released
@@ -510,14 +539,21 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::WeightInfo::sampling_misses(
 				replicas.saturating_mul(T::MaxSamplingAttempts::get()),
 			))
-			.saturating_add(Self::worst_verdict_weight())
+			.saturating_add(Self::give_up_weight())
+	}
+
+	/// What giving up on a task adds to its missed draws: a verdict settled or its replicas
+	/// released, with their pool edits, and a deadline scheduled.
+	fn give_up_weight() -> Weight {
+		Self::worst_verdict_weight()
 			.saturating_add(Self::worst_pool_edits_weight(ReplicaSlots::<T>::get()))
 			.saturating_add(Self::schedule_deadline_weight())
 	}
 
 	/// Run one step of the hook and charge `meter` for the pool edits it made besides its own
-	/// weight ([`count_pool_edits`]). The step's reserve (`worst_task_weight`,
-	/// `worst_deadline_weight`) holds the most it can make.
+	/// weight ([`count_pool_edits`]). The weight the step was checked against
+	/// (`worst_assignment_weight`, `worst_cancel_weight`, `give_up_weight`) holds the most it
+	/// can make.
 	pub(crate) fn charging_pool_edits<R>(
 		meter: &mut WeightMeter,
 		step: impl FnOnce(&mut WeightMeter) -> R,
@@ -556,7 +592,11 @@ impl<T: Config> Pallet<T> {
 		let no_room = task.replicas.len().saturating_add(missing as usize)
 			> ReplicaSlots::<T>::get() as usize;
 		if (job.expired && task.replicas.is_empty()) || no_room {
-			meter.consume(T::WeightInfo::cancel_task(task.replicas.len() as u32));
+			let replicas = task.replicas.len() as u32;
+			if !meter.can_consume(Self::ending_weight(replicas)) {
+				return Step::OutOfWeight;
+			}
+			meter.consume(T::WeightInfo::cancel_task(replicas));
 			Self::fail_task(task_ref, job, &mut task, FailReason::Unassignable);
 			Tasks::<T>::insert(job_id, index, task);
 			return Step::GaveUp;
@@ -653,6 +693,11 @@ impl<T: Config> Pallet<T> {
 		// nobody, and providers that are paused or leaving may never come back.
 		let since = *task.stalled_since.get_or_insert(now);
 		if now >= since.saturating_add(T::UnassignableTimeout::get()) {
+			if !meter.can_consume(Self::give_up_weight()) {
+				Tasks::<T>::insert(task_ref.job, task_ref.task, task);
+				return Step::OutOfWeight;
+			}
+			// The pool edits are charged as they are counted (`charging_pool_edits`).
 			meter.consume(
 				Self::worst_verdict_weight().saturating_add(Self::schedule_deadline_weight()),
 			);

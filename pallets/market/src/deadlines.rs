@@ -10,9 +10,8 @@
 //! meanwhile) does nothing.
 
 use crate::{
-	providers::count_pool_edits,
-	reputation::Outcome, Config, DeadlineBuckets, DeadlineCursor, DeadlinePages, Event, Jobs,
-	Pallet, ReplicaSlots, ReplicaState, Tasks, WeightInfo,
+	providers::count_pool_edits, reputation::Outcome, Config, DeadlineBuckets, DeadlineCursor,
+	DeadlinePages, Event, Jobs, Pallet, ReplicaSlots, ReplicaState, Tasks, WeightInfo,
 };
 use alloc::vec::Vec;
 use conun_primitives::{TaskPhase, TaskRef};
@@ -60,8 +59,7 @@ impl<T: Config> Pallet<T> {
 					if !meter.can_consume(worst) {
 						break;
 					}
-					let (weight, edits) =
-						count_pool_edits(|| Self::handle_deadline(*task, now));
+					let (weight, edits) = count_pool_edits(|| Self::handle_deadline(*task, now));
 					meter.consume(weight.saturating_add(Self::pool_edits_weight(edits)));
 					handled += 1;
 				}

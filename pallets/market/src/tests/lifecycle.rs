@@ -373,12 +373,12 @@ fn assignment_work_per_block_is_bounded_and_the_queue_drains_over_blocks() {
 	ExtBuilder::default().providers(&[1, 2, 3, 4]).build_and_execute(|| {
 		use crate::WeightInfo;
 		// Room for the base, the deadlines' pages (three in the first block, which catches up
-		// from block 0), one visit and one task's worst case per block.
+		// from block 0), one visit and one assignment's worst case per block.
 		let page = <Test as polkadot_sdk::frame_system::Config>::DbWeight::get().reads_writes(2, 2);
 		HookWeightLimit::set(
 			<() as WeightInfo>::on_initialize_base()
 				+ page * 3 + Market::visit_weight()
-				+ Market::worst_task_weight(),
+				+ Market::worst_assignment_weight(),
 		);
 		let job = post(1, 8);
 		run_to_block(2);

@@ -157,6 +157,40 @@ fn a_job_nobody_can_take_expires_refunded_and_says_why() {
 }
 
 #[test]
+fn a_wait_that_is_over_ends_when_the_hook_has_the_weight_to_end_it() {
+	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
+		let mut demanding = terms(3);
+		demanding.min_reputation = 900;
+		let job = post_terms(1, demanding);
+		run_to_block(2);
+		// Room for the draws of one task, not for ending it (a verdict and pool edits): the
+		// task keeps its place, still waiting, and nothing is half done.
+		let page = <Test as polkadot_sdk::frame_system::Config>::DbWeight::get().reads_writes(2, 2);
+		let room = <() as crate::WeightInfo>::on_initialize_base()
+			+ page * 2
+			+ Market::visit_weight()
+			+ Market::worst_assignment_weight();
+		assert!(room
+			.all_lt(<() as crate::WeightInfo>::on_initialize_base() + Market::worst_task_weight()));
+		HookWeightLimit::set(room);
+		run_to_block(2 + UNASSIGNABLE_TIMEOUT + 2);
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		let used = Market::on_initialize(next);
+		let drawn = Market::visit_weight() + <() as crate::WeightInfo>::assign_task(0, 0);
+		assert!(used.all_gte(drawn), "the task was visited and its draws made");
+		assert_eq!(phase(job, 0), TaskPhase::Waiting);
+		assert_eq!(Jobs::<Test>::get(job).unwrap().state, JobState::Open);
+		assert_eq!(queued(), (0, 1));
+		// With the weight, it ends at the next block.
+		HookWeightLimit::set(Weight::from_parts(2_000_000_000_000, u64::MAX));
+		run_to_block(2 + UNASSIGNABLE_TIMEOUT + 4);
+		assert!(emitted(Event::JobExpired { job, reason: Unassignable::ReputationTooLow }));
+		assert_eq!(phase(job, 0), TaskPhase::Failed { reason: FailReason::Unassignable });
+	});
+}
+
+#[test]
 fn an_expired_job_lets_its_running_tasks_finish() {
 	ExtBuilder::default().providers(&[1, 2, 3]).build_and_execute(|| {
 		// Each provider takes 4 tasks at once: 4 tasks run (for long), the rest wait for
@@ -420,8 +454,9 @@ fn every_queue_visit_is_charged_even_to_a_job_that_is_gone() {
 		for job in &jobs {
 			assert_ok!(Market::cancel_job(RuntimeOrigin::signed(REQUESTER), *job));
 		}
+		let step = Market::worst_cancel_weight().max(Market::worst_assignment_weight());
 		let room = <() as crate::WeightInfo>::on_initialize_base()
-			.saturating_add(Market::worst_task_weight().saturating_add(visit).saturating_mul(2));
+			.saturating_add(step.saturating_add(visit).saturating_mul(2));
 		HookWeightLimit::set(room);
 		System::set_block_number(3);
 		let used = Market::on_initialize(3);

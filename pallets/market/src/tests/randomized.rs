@@ -117,7 +117,9 @@ fn step(rng: &mut Rng, liars: &[AccountId]) {
 			if items.is_empty() {
 				return;
 			}
-			Market::commit_results(origin(provider), items.try_into().unwrap()).map(|_| ()).map_err(|e| e.error)
+			Market::commit_results(origin(provider), items.try_into().unwrap())
+				.map(|_| ())
+				.map_err(|e| e.error)
 		},
 		57..=91 => {
 			if rng.chance(10) {
