@@ -757,9 +757,11 @@ impl<T: Config> Pallet<T> {
 			defensive!("pooled providers are registered");
 			return;
 		};
+		let standing = Self::standing(who);
+		let place = Self::pool_place(&provider, &standing);
 		provider.running.saturating_inc();
 		provider.unsettled.saturating_inc();
-		Self::sync_pool(who, &provider, &Self::standing(who));
+		Self::refresh_pool(who, place, &provider, &standing);
 		Providers::<T>::insert(who, provider);
 	}
 

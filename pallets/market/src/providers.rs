@@ -262,10 +262,37 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// What decides a provider's place in the pools: whether it can take new work, and its
+	/// draw weight.
+	pub(crate) fn pool_place(
+		provider: &ProviderInfo<T>,
+		standing: &Standing<BalanceOf<T>>,
+	) -> (bool, u128) {
+		(provider.is_available(standing), Self::draw_weight(provider.stake))
+	}
+
+	/// Refresh `who`'s pools after a change to its record or standing, given its place
+	/// before the change ([`Self::pool_place`]). A change that moves neither (most commits,
+	/// assignments and payments: a provider with room to spare stays where it is) leaves the
+	/// pools alone without reading them.
+	pub(crate) fn refresh_pool(
+		who: &T::AccountId,
+		before: (bool, u128),
+		provider: &ProviderInfo<T>,
+		standing: &Standing<BalanceOf<T>>,
+	) {
+		if Self::pool_place(provider, standing) != before {
+			Self::sync_pool(who, provider, standing);
+		}
+	}
+
 	/// What `edits` pool edits weigh, each at the dearest (`pool_edit`: a member leaves from
-	/// the front of a large pool and the last one moves into its place).
+	/// the front of a large pool and the last one moves into its place), with the other
+	/// runtime's pool index `sync_pool` reads besides.
 	pub(crate) fn pool_edits_weight(edits: u32) -> Weight {
-		T::WeightInfo::pool_edit().saturating_mul(u64::from(edits))
+		T::WeightInfo::pool_edit()
+			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_mul(u64::from(edits))
 	}
 
 	/// The most pool edits settling or releasing `replicas` replicas may bring: each provider

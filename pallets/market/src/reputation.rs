@@ -55,6 +55,7 @@ impl<T: Config> Pallet<T> {
 			defensive!("a provider with unsettled replicas cannot deregister");
 			return (Zero::zero(), standing.reputation);
 		};
+		let place = Self::pool_place(&provider, &standing);
 		if running {
 			provider.running.saturating_dec();
 		}
@@ -121,7 +122,7 @@ impl<T: Config> Pallet<T> {
 		if suspended {
 			provider.status = ProviderStatus::Suspended;
 		}
-		Self::sync_pool(who, &provider, &standing);
+		Self::refresh_pool(who, place, &provider, &standing);
 		let stake = provider.stake;
 		Providers::<T>::insert(who, provider);
 		Standings::<T>::insert(who, standing);

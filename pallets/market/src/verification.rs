@@ -213,8 +213,10 @@ impl<T: Config> Pallet<T> {
 			defensive!("a provider with assignments is registered");
 			return;
 		};
+		let standing = Self::standing(who);
+		let place = Self::pool_place(&provider, &standing);
 		provider.running.saturating_reduce(count);
-		Self::sync_pool(who, &provider, &Self::standing(who));
+		Self::refresh_pool(who, place, &provider, &standing);
 		Providers::<T>::insert(who, provider);
 	}
 
