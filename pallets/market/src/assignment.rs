@@ -12,8 +12,8 @@
 //! replicas it has when they can still decide it, an escalation lapses, a job whose tasks never
 //! got a replica expires, anything else fails and is refunded. Every replica is drawn with probability
 //! proportional to `min(stake, StakeWeightCap)` over the runtime's whole pool: a pool no
-//! larger than [`Config::MaxSamplingAttempts`] is looked at whole and the draw is among its
-//! eligible members; a larger one is sampled through its stake tree (`stake_tree.rs`), up to
+//! larger than [`Config::MaxSamplingAttempts`] is looked at whole, once for all of a task's
+//! replicas, and the draw is among its eligible members; a larger one is sampled through its stake tree (`stake_tree.rs`), up to
 //! that many times, until an eligible member comes up. Splitting stake over many identities
 //! buys no more draws. Reputation decides who is eligible, not how often it is drawn.
 //! Randomness is BABE's VRF output of the block, so neither requesters nor providers choose
@@ -137,6 +137,38 @@ impl Rejections {
 		} else {
 			Some(Unassignable::ReputationTooLow)
 		}
+	}
+}
+
+/// The members of a small pool that can take a replica of one task, looked at once for all
+/// its replicas, and why the others cannot.
+pub(crate) struct SmallPool<AccountId> {
+	candidates: Vec<(AccountId, u128)>,
+	rejections: Rejections,
+}
+
+impl<AccountId> SmallPool<AccountId> {
+	/// Draw one candidate weighted by stake and take it out (a task's replicas are distinct
+	/// providers), or say why there is none left.
+	pub(crate) fn draw(&mut self, draws: &mut Draws) -> Result<AccountId, Unassignable> {
+		if self.candidates.is_empty() {
+			return Err(self
+				.rejections
+				.most_common()
+				.unwrap_or(Unassignable::TooFewDistinctProviders));
+		}
+		let total = self.candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
+		let mut point = draws.below_u128(total);
+		let mut chosen = self.candidates.len() - 1;
+		for (index, (_, weight)) in self.candidates.iter().enumerate() {
+			if point < *weight {
+				chosen = index;
+				break;
+			}
+			point -= weight;
+		}
+		// Only the last is taken by default, when weights saturated.
+		Ok(self.candidates.remove(chosen).0)
 	}
 }
 
@@ -606,8 +638,14 @@ impl<T: Config> Pallet<T> {
 		let mut attempts = 0u32;
 		let mut stalled = None;
 		let first_new = task.replicas.len();
+		// A small pool is looked at once for all the task's missing replicas.
+		let mut small = Self::scan_small_pool(job, &task, &mut attempts);
 		for _ in 0..missing {
-			match Self::draw_provider(job, &task, draws, &mut attempts) {
+			let drawn = match small.as_mut() {
+				Some(pool) => pool.draw(draws),
+				None => Self::draw_provider(job, &task, draws, &mut attempts),
+			};
+			match drawn {
 				Ok(provider) => {
 					let replica = Replica::<T> {
 						provider,
@@ -637,9 +675,10 @@ impl<T: Config> Pallet<T> {
 			return Self::stall(now, job, task_ref, task, reason, meter);
 		}
 		// Drawing reads a larger trie when the pool is larger: the benchmark measures that. It
-		// measures one attempt per replica; each attempt more (a misfit drawn, or a member
-		// looked at in a small pool) costs what one more miss adds. The pool is the one drawn
-		// from: providers it fills up leave it below, edits charged apart.
+		// measures one attempt per replica and the deadline scheduled; each attempt more (a
+		// misfit drawn, or a member of a small pool beyond one per replica) costs what one more
+		// miss adds. The pool is the one drawn from: providers it fills up leave it below,
+		// edits charged apart.
 		let pool = PoolLen::<T>::get(job.runtime);
 		Self::schedule_deadline(task_ref, commit_by.saturating_add(1u32.into()));
 		for replica in &task.replicas[first_new..] {
@@ -654,8 +693,7 @@ impl<T: Config> Pallet<T> {
 		}
 		meter.consume(
 			T::WeightInfo::assign_task(missing, pool)
-				.saturating_add(Self::extra_attempts_weight(attempts.saturating_sub(missing)))
-				.saturating_add(Self::schedule_deadline_weight()),
+				.saturating_add(Self::extra_attempts_weight(attempts.saturating_sub(missing))),
 		);
 		task.phase = TaskPhase::Running;
 		task.stalled = None;
@@ -765,10 +803,35 @@ impl<T: Config> Pallet<T> {
 		Providers::<T>::insert(who, provider);
 	}
 
-	/// Draw one provider for a replica of `task`, weighted by stake, or say why none could be
-	/// found. A pool no larger than [`Config::MaxSamplingAttempts`] is looked at whole and the
-	/// draw is among its eligible members; a larger one is sampled through the stake tree
-	/// until an eligible member comes up or the attempts run out.
+	/// Look at every member of `job`'s runtime pool once, when the pool is no larger than
+	/// [`Config::MaxSamplingAttempts`], and keep those that can take a replica of `task`, each
+	/// with its draw weight; `None` for a larger pool, which is sampled through the stake tree
+	/// instead ([`Self::draw_provider`]).
+	pub(crate) fn scan_small_pool(
+		job: &JobInfo<T>,
+		task: &TaskInfo<T>,
+		attempts: &mut u32,
+	) -> Option<SmallPool<T::AccountId>> {
+		let kind = job.runtime;
+		let len = PoolLen::<T>::get(kind);
+		if len == 0 || len > T::MaxSamplingAttempts::get() {
+			return None;
+		}
+		let mut pool = SmallPool { candidates: Vec::new(), rejections: Rejections::default() };
+		for index in 0..len {
+			attempts.saturating_inc();
+			match Self::eligible(job, task, kind, index) {
+				Some(Ok(candidate)) => pool.candidates.push(candidate),
+				Some(Err(misfit)) => pool.rejections.count(misfit),
+				None => {},
+			}
+		}
+		Some(pool)
+	}
+
+	/// Draw one provider for a replica of `task` from a pool too large to look at whole,
+	/// weighted by stake, or say why none could be found: the stake tree is sampled until an
+	/// eligible member comes up or [`Config::MaxSamplingAttempts`] run out.
 	pub(crate) fn draw_provider(
 		job: &JobInfo<T>,
 		task: &TaskInfo<T>,
@@ -776,8 +839,7 @@ impl<T: Config> Pallet<T> {
 		attempts: &mut u32,
 	) -> Result<T::AccountId, Unassignable> {
 		let kind = job.runtime;
-		let len = PoolLen::<T>::get(kind);
-		if len == 0 {
+		if PoolLen::<T>::get(kind) == 0 {
 			return Err(if RuntimeProviders::<T>::get(kind) == 0 {
 				Unassignable::NoProviderWithRuntime
 			} else {
@@ -785,32 +847,7 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		let mut rejections = Rejections::default();
-		let max_attempts = T::MaxSamplingAttempts::get();
-		if len <= max_attempts {
-			let mut candidates: Vec<(T::AccountId, u128)> = Vec::new();
-			for index in 0..len {
-				attempts.saturating_inc();
-				match Self::eligible(job, task, kind, index) {
-					Some(Ok((who, weight))) => candidates.push((who, weight)),
-					Some(Err(misfit)) => rejections.count(misfit),
-					None => {},
-				}
-			}
-			let total = candidates.iter().fold(0u128, |sum, (_, w)| sum.saturating_add(*w));
-			let mut point = draws.below_u128(total);
-			for (who, weight) in candidates.iter() {
-				if point < *weight {
-					return Ok(who.clone());
-				}
-				point -= weight;
-			}
-			// Only reached with no candidate at all (or weights that saturated).
-			return candidates
-				.pop()
-				.map(|(who, _)| who)
-				.ok_or(rejections.most_common().unwrap_or(Unassignable::TooFewDistinctProviders));
-		}
-		for _ in 0..max_attempts {
+		for _ in 0..T::MaxSamplingAttempts::get() {
 			attempts.saturating_inc();
 			let Some(index) = Self::draw_pool_index(kind, draws) else { break };
 			match Self::eligible(job, task, kind, index) {

@@ -257,3 +257,35 @@ fn pool_edits_are_counted_for_the_step_that_made_them_and_the_steps_around_it() 
 		assert_eq!(crate::providers::count_pool_edits(|| ()).1, 0);
 	});
 }
+
+/// The hook's weight in block 2 after one task of R = `replicas` was posted to three
+/// providers with room to spare.
+fn small_pool_hook_weight(replicas: u32) -> Weight {
+	let mut ext = ExtBuilder::default().providers(&[1, 2, 3]).build();
+	ext.execute_with(|| {
+		let job = post(replicas, 1);
+		System::set_block_number(2);
+		let weight = Market::on_initialize(2);
+		assert_eq!(replicas_of(job), replicas as usize);
+		weight
+	})
+}
+
+fn replicas_of(job: JobId) -> usize {
+	replicas(job, 0).len()
+}
+
+#[test]
+fn a_small_pool_is_looked_at_once_for_all_of_a_tasks_replicas() {
+	// Three members: R = 1 looks at all three for its one replica, two attempts beyond what
+	// `assign_task` measures; R = 3 looks at them once for its three replicas, none beyond.
+	let one = small_pool_hook_weight(1);
+	let three = small_pool_hook_weight(3);
+	let misses = |a| <() as WeightInfo>::sampling_misses(a);
+	let two_more = misses(2).saturating_sub(misses(0));
+	let assign = |r| <() as WeightInfo>::assign_task(r, 3);
+	assert_eq!(
+		three.saturating_add(two_more),
+		one.saturating_add(assign(3)).saturating_sub(assign(1))
+	);
+}
