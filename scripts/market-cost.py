@@ -96,13 +96,10 @@ def main(weights_path, transfer_log, batch):
               f"= {us(total)} = {total / transfer[3]:.2f}x transfer_keep_alive")
 
     print()
-    print("the hook's share of one honest task (R = 3, 3 providers): its assignment (each draw looks")
-    print("at the 3 members, its deadline scheduled, a queue visit assigns 64 tasks), two idle")
-    print("deadline visits and its verdict made final, as the pallet charges them:")
-    schedule = 2 * READ_PS + 2 * WRITE_PS
-    # Each draw looks at the 3 members: 9 attempts, 6 more than assign_task measures.
-    extra = weight(w["sampling_misses"], a=6)[3] - weight(w["sampling_misses"], a=0)[3]
-    hook = (weight(w["assign_task"], r=3, p=3)[3] + extra + schedule
+    print("the hook's share of one honest task (R = 3, 3 providers): its assignment (the 3 members")
+    print("looked at once for its 3 replicas, its deadline scheduled, a queue visit assigns 64")
+    print("tasks), two idle deadline visits and its verdict made final, as the pallet charges them:")
+    hook = (weight(w["assign_task"], r=3, p=3)[3]
             + weight(w["queue_visit"])[3] / 64
             + 2 * weight(w["idle_deadline"])[3] + weight(w["settle_paid"], a=3)[3])
     print(f"  {us(hook)} a task: {500e9 / hook:.0f} tasks in a 500 ms hook, {500e9 / hook / 3:.0f} a second at 3 s blocks")

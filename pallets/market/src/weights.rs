@@ -70,77 +70,77 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn register() -> Weight {
 		// Proof size, measured: `250`
-		// Minimum execution time: 110_200_000 picoseconds.
-		Weight::from_parts(133_916_000, 23006)
+		// Minimum execution time: 119_985_000 picoseconds.
+		Weight::from_parts(155_736_000, 23006)
 			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().writes(24))
 	}
 	fn update() -> Weight {
 		// Proof size, measured: `1096`
-		// Minimum execution time: 69_206_000 picoseconds.
-		Weight::from_parts(83_021_000, 14750)
+		// Minimum execution time: 69_687_000 picoseconds.
+		Weight::from_parts(95_763_000, 14750)
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(13))
 	}
 	fn bond_extra() -> Weight {
 		// Proof size, measured: `744`
-		// Minimum execution time: 107_705_000 picoseconds.
-		Weight::from_parts(134_259_000, 23006)
+		// Minimum execution time: 110_990_000 picoseconds.
+		Weight::from_parts(143_828_000, 23006)
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(17))
 	}
 	fn pause() -> Weight {
 		// Proof size, measured: `1305`
-		// Minimum execution time: 78_377_000 picoseconds.
-		Weight::from_parts(94_296_000, 23006)
+		// Minimum execution time: 83_527_000 picoseconds.
+		Weight::from_parts(111_743_000, 23006)
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(15))
 	}
 	fn resume() -> Weight {
 		// Proof size, measured: `515`
-		// Minimum execution time: 63_394_000 picoseconds.
-		Weight::from_parts(79_057_000, 23006)
+		// Minimum execution time: 63_843_000 picoseconds.
+		Weight::from_parts(86_989_000, 23006)
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(15))
 	}
 	fn unbond() -> Weight {
 		// Proof size, measured: `1305`
-		// Minimum execution time: 79_790_000 picoseconds.
-		Weight::from_parts(97_636_000, 23006)
+		// Minimum execution time: 79_407_000 picoseconds.
+		Weight::from_parts(102_040_000, 23006)
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(15))
 	}
 	fn withdraw_unbonded() -> Weight {
 		// Proof size, measured: `820`
-		// Minimum execution time: 62_245_000 picoseconds.
-		Weight::from_parts(79_480_000, 5966)
+		// Minimum execution time: 61_879_000 picoseconds.
+		Weight::from_parts(83_247_000, 5966)
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// The range of component `n` is `[1, 5000]`.
 	fn post_job(n: u32, ) -> Weight {
 		// Proof size, measured: `760`
-		// Minimum execution time: 137_865_000 picoseconds.
-		Weight::from_parts(152_465_000, 3593)
-			.saturating_add(Weight::from_parts(2_490_304, 0).saturating_mul(n.into()))
+		// Minimum execution time: 150_374_000 picoseconds.
+		Weight::from_parts(167_044_000, 3593)
+			.saturating_add(Weight::from_parts(2_482_357, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(10))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn cancel_job() -> Weight {
 		// Proof size, measured: `1146`
-		// Minimum execution time: 65_926_000 picoseconds.
-		Weight::from_parts(82_423_000, 3620)
+		// Minimum execution time: 76_549_000 picoseconds.
+		Weight::from_parts(100_910_000, 3620)
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// The range of component `n` is `[1, 128]`.
 	fn commit_results(n: u32, ) -> Weight {
-		// Proof size, measured: `1776 + n * (205 ±0)`
-		// Minimum execution time: 67_759_000 picoseconds.
-		Weight::from_parts(65_636_756, 6494)
-			.saturating_add(Weight::from_parts(17_989_778, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
+		// Proof size, measured: `1080 + n * (205 ±0)`
+		// Minimum execution time: 53_256_000 picoseconds.
+		Weight::from_parts(33_047_246, 3646)
+			.saturating_add(Weight::from_parts(19_521_249, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
@@ -148,11 +148,11 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// The range of component `n` is `[1, 128]`.
 	fn report_unavailable(n: u32, ) -> Weight {
-		// Proof size, measured: `3393 + n * (378 ±0)`
-		// Minimum execution time: 249_764_000 picoseconds.
-		Weight::from_parts(294_281_000, 21278)
-			.saturating_add(Weight::from_parts(152_184_117, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(24))
+		// Proof size, measured: `2286 + n * (378 ±0)`
+		// Minimum execution time: 231_532_000 picoseconds.
+		Weight::from_parts(217_165_719, 11614)
+			.saturating_add(Weight::from_parts(121_833_835, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(15))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
@@ -161,9 +161,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 128]`.
 	fn reveal_results(n: u32, ) -> Weight {
 		// Proof size, measured: `425 + n * (606 ±0)`
-		// Minimum execution time: 31_102_000 picoseconds.
-		Weight::from_parts(24_061_793, 990)
-			.saturating_add(Weight::from_parts(14_040_473, 0).saturating_mul(n.into()))
+		// Minimum execution time: 31_090_000 picoseconds.
+		Weight::from_parts(30_201_649, 990)
+			.saturating_add(Weight::from_parts(13_005_739, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5025).saturating_mul(n.into()))
@@ -171,120 +171,119 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `a` is `[1, 14]`.
 	/// The range of component `d` is `[0, 14]`.
 	fn settle_task(a: u32, d: u32, ) -> Weight {
-		// Proof size, measured: `2708 + a * (348 ±0) + d * (398 ±0)`
-		// Minimum execution time: 864_005_000 picoseconds.
-		Weight::from_parts(172_021_152, 13317)
-			.saturating_add(Weight::from_parts(58_354_161, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(80_553_161, 0).saturating_mul(d.into()))
-			.saturating_add(T::DbWeight::get().reads(10))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(a.into())))
+		// Proof size, measured: `2506 + a * (325 ±0) + d * (413 ±0)`
+		// Minimum execution time: 748_256_000 picoseconds.
+		Weight::from_parts(139_107_758, 21302)
+			.saturating_add(Weight::from_parts(49_923_862, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(87_835_343, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(13))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(d.into())))
-			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(d.into()))
 	}
 	/// The range of component `a` is `[1, 14]`.
 	fn settle_paid(a: u32, ) -> Weight {
-		// Proof size, measured: `1925 + a * (344 ±0)`
-		// Minimum execution time: 109_712_000 picoseconds.
-		Weight::from_parts(116_771_784, 6494)
-			.saturating_add(Weight::from_parts(60_087_542, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(7))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(a.into())))
+		// Proof size, measured: `1292 + a * (270 ±0)`
+		// Minimum execution time: 93_350_000 picoseconds.
+		Weight::from_parts(115_996_916, 3620)
+			.saturating_add(Weight::from_parts(51_159_002, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(9))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(a.into()))
 	}
 	fn last_reveal() -> Weight {
 		// Proof size, measured: `676`
-		// Minimum execution time: 22_736_000 picoseconds.
-		Weight::from_parts(30_818_000, 3620)
+		// Minimum execution time: 26_003_000 picoseconds.
+		Weight::from_parts(34_243_000, 3620)
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(2))
 	}
 	/// The range of component `p` is `[10, 10000]`.
 	fn settle_in_pool(p: u32, ) -> Weight {
-		// Proof size, measured: `13479`
-		// Minimum execution time: 338_047_000 picoseconds.
-		Weight::from_parts(536_844_870, 16206)
-			.saturating_add(Weight::from_parts(126_220, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(22))
+		// Proof size, measured: `9155`
+		// Minimum execution time: 280_064_000 picoseconds.
+		Weight::from_parts(419_996_464, 11402)
+			.saturating_add(Weight::from_parts(117_510, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(19))
 	}
 	/// The range of component `p` is `[10, 10000]`.
 	fn provider_reads(p: u32, ) -> Weight {
 		// Proof size, measured: `12797 + p * (1 ±0)`
-		// Minimum execution time: 105_085_000 picoseconds.
-		Weight::from_parts(244_894_149, 17744)
-			.saturating_add(Weight::from_parts(58_597, 0).saturating_mul(p.into()))
+		// Minimum execution time: 97_356_000 picoseconds.
+		Weight::from_parts(243_339_576, 17744)
+			.saturating_add(Weight::from_parts(67_858, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(19))
 	}
 	fn on_initialize_base() -> Weight {
 		// Proof size, measured: `76`
-		// Minimum execution time: 19_677_000 picoseconds.
-		Weight::from_parts(25_323_000, 8463)
+		// Minimum execution time: 21_358_000 picoseconds.
+		Weight::from_parts(30_646_000, 8463)
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	/// The range of component `r` is `[1, 7]`.
 	/// The range of component `p` is `[17, 10000]`.
 	fn assign_task(r: u32, p: u32, ) -> Weight {
-		// Proof size, measured: `0 + p * (1 ±0) + r * (4320 ±0)`
-		// Minimum execution time: 449_738_000 picoseconds.
-		Weight::from_parts(451_907_000, 14750)
-			.saturating_add(Weight::from_parts(95_068_785, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(101_831, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(15))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(r.into())))
+		// Proof size, measured: `0 + p * (1 ±0) + r * (3336 ±0)`
+		// Minimum execution time: 355_600_000 picoseconds.
+		Weight::from_parts(357_669_000, 11998)
+			.saturating_add(Weight::from_parts(81_927_628, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(95_474, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 1).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(0, 5853).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 3708).saturating_mul(r.into()))
 	}
 	fn queue_visit() -> Weight {
 		// Proof size, measured: `1254`
-		// Minimum execution time: 48_846_000 picoseconds.
-		Weight::from_parts(66_540_000, 6015)
+		// Minimum execution time: 49_463_000 picoseconds.
+		Weight::from_parts(68_673_000, 6015)
 			.saturating_add(T::DbWeight::get().reads(11))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	fn pool_edit() -> Weight {
 		// Proof size, measured: `6247`
-		// Minimum execution time: 201_239_000 picoseconds.
-		Weight::from_parts(437_304_000, 14750)
+		// Minimum execution time: 204_160_000 picoseconds.
+		Weight::from_parts(376_976_000, 14750)
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// The range of component `a` is `[1, 112]`.
 	fn sampling_misses(a: u32, ) -> Weight {
 		// Proof size, measured: `22664 + a * (398 ±0)`
-		// Minimum execution time: 188_359_000 picoseconds.
-		Weight::from_parts(327_152_101, 35688)
-			.saturating_add(Weight::from_parts(31_592_931, 0).saturating_mul(a.into()))
+		// Minimum execution time: 187_364_000 picoseconds.
+		Weight::from_parts(302_148_985, 35688)
+			.saturating_add(Weight::from_parts(33_033_357, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 2551).saturating_mul(a.into()))
 	}
 	/// The range of component `r` is `[1, 7]`.
 	fn cancel_task(r: u32, ) -> Weight {
-		// Proof size, measured: `2095 + r * (333 ±0)`
-		// Minimum execution time: 134_572_000 picoseconds.
-		Weight::from_parts(137_919_400, 6494)
-			.saturating_add(Weight::from_parts(29_877_050, 0).saturating_mul(r.into()))
-			.saturating_add(T::DbWeight::get().reads(16))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(r.into())))
+		// Proof size, measured: `1550 + r * (244 ±0)`
+		// Minimum execution time: 118_757_000 picoseconds.
+		Weight::from_parts(136_848_653, 6015)
+			.saturating_add(Weight::from_parts(16_551_119, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads(14))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(12))
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(r.into()))
 	}
 	/// The range of component `r` is `[1, 7]`.
 	fn process_deadline(r: u32, ) -> Weight {
 		// Proof size, measured: `1872 + r * (463 ±0)`
-		// Minimum execution time: 124_001_000 picoseconds.
-		Weight::from_parts(79_391_821, 23006)
-			.saturating_add(Weight::from_parts(83_130_040, 0).saturating_mul(r.into()))
+		// Minimum execution time: 138_870_000 picoseconds.
+		Weight::from_parts(81_912_419, 23006)
+			.saturating_add(Weight::from_parts(89_873_282, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(16))
@@ -293,35 +292,36 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn idle_deadline() -> Weight {
 		// Proof size, measured: `1210`
-		// Minimum execution time: 12_927_000 picoseconds.
-		Weight::from_parts(19_342_000, 6015)
+		// Minimum execution time: 13_546_000 picoseconds.
+		Weight::from_parts(19_300_000, 6015)
 			.saturating_add(T::DbWeight::get().reads(2))
 	}
 	/// The range of component `q` is `[10, 100000]`.
 	fn assign_with_queue(q: u32, ) -> Weight {
-		// Proof size, measured: `24419`
-		// Minimum execution time: 378_655_000 picoseconds.
-		Weight::from_parts(818_885_360, 27550)
-			.saturating_add(Weight::from_parts(7_571, 0).saturating_mul(q.into()))
-			.saturating_add(T::DbWeight::get().reads(62))
-			.saturating_add(T::DbWeight::get().writes(25))
+		// Proof size, measured: `96947`
+		// Minimum execution time: 494_751_000 picoseconds.
+		Weight::from_parts(2_234_414_684, 76707)
+			.saturating_add(Weight::from_parts(46_965, 0).saturating_mul(q.into()))
+			.saturating_add(T::DbWeight::get().reads(129))
+			.saturating_add(T::DbWeight::get().writes(96))
 	}
 	/// The range of component `b` is `[64, 1048576]`.
 	/// The range of component `f` is `[1, 25]`.
-	fn challenge_wasm(_b: u32, f: u32, ) -> Weight {
+	fn challenge_wasm(b: u32, f: u32, ) -> Weight {
 		// Proof size, measured: `5044`
-		// Minimum execution time: 23_265_673_000 picoseconds.
-		Weight::from_parts(23_322_728_000, 23006)
-			.saturating_add(Weight::from_parts(10_619_179_788, 0).saturating_mul(f.into()))
+		// Minimum execution time: 23_554_161_000 picoseconds.
+		Weight::from_parts(23_636_479_000, 23006)
+			.saturating_add(Weight::from_parts(2_802, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(10_920_513_282, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(36))
 			.saturating_add(T::DbWeight::get().writes(45))
 	}
 	/// The range of component `r` is `[1, 7]`.
 	fn challenge_escalate(r: u32, ) -> Weight {
 		// Proof size, measured: `10844 + r * (106 ±0)`
-		// Minimum execution time: 94_275_000 picoseconds.
-		Weight::from_parts(111_419_385, 13144)
-			.saturating_add(Weight::from_parts(1_492_178, 0).saturating_mul(r.into()))
+		// Minimum execution time: 101_820_000 picoseconds.
+		Weight::from_parts(141_985_542, 13144)
+			.saturating_add(Weight::from_parts(2_103_275, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().writes(9))
 	}
@@ -330,160 +330,159 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's database weights, for tests.
 impl WeightInfo for () {
 	fn register() -> Weight {
-		Weight::from_parts(133_916_000, 23006)
+		Weight::from_parts(155_736_000, 23006)
 			.saturating_add(ParityDbWeight::get().reads(21))
 			.saturating_add(ParityDbWeight::get().writes(24))
 	}
 	fn update() -> Weight {
-		Weight::from_parts(83_021_000, 14750)
+		Weight::from_parts(95_763_000, 14750)
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(13))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(134_259_000, 23006)
+		Weight::from_parts(143_828_000, 23006)
 			.saturating_add(ParityDbWeight::get().reads(16))
 			.saturating_add(ParityDbWeight::get().writes(17))
 	}
 	fn pause() -> Weight {
-		Weight::from_parts(94_296_000, 23006)
+		Weight::from_parts(111_743_000, 23006)
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(15))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(79_057_000, 23006)
+		Weight::from_parts(86_989_000, 23006)
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(15))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(97_636_000, 23006)
+		Weight::from_parts(102_040_000, 23006)
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(15))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(79_480_000, 5966)
+		Weight::from_parts(83_247_000, 5966)
 			.saturating_add(ParityDbWeight::get().reads(7))
 			.saturating_add(ParityDbWeight::get().writes(7))
 	}
 	fn post_job(n: u32, ) -> Weight {
-		Weight::from_parts(152_465_000, 3593)
-			.saturating_add(Weight::from_parts(2_490_304, 0).saturating_mul(n.into()))
+		Weight::from_parts(167_044_000, 3593)
+			.saturating_add(Weight::from_parts(2_482_357, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(10))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(82_423_000, 3620)
+		Weight::from_parts(100_910_000, 3620)
 			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 	fn commit_results(n: u32, ) -> Weight {
-		Weight::from_parts(65_636_756, 6494)
-			.saturating_add(Weight::from_parts(17_989_778, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(8))
+		Weight::from_parts(33_047_246, 3646)
+			.saturating_add(Weight::from_parts(19_521_249, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(4))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5025).saturating_mul(n.into()))
 	}
 	fn report_unavailable(n: u32, ) -> Weight {
-		Weight::from_parts(294_281_000, 21278)
-			.saturating_add(Weight::from_parts(152_184_117, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(24))
+		Weight::from_parts(217_165_719, 11614)
+			.saturating_add(Weight::from_parts(121_833_835, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(15))
 			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5025).saturating_mul(n.into()))
 	}
 	fn reveal_results(n: u32, ) -> Weight {
-		Weight::from_parts(24_061_793, 990)
-			.saturating_add(Weight::from_parts(14_040_473, 0).saturating_mul(n.into()))
+		Weight::from_parts(30_201_649, 990)
+			.saturating_add(Weight::from_parts(13_005_739, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5025).saturating_mul(n.into()))
 	}
 	fn settle_task(a: u32, d: u32, ) -> Weight {
-		Weight::from_parts(172_021_152, 13317)
-			.saturating_add(Weight::from_parts(58_354_161, 0).saturating_mul(a.into()))
-			.saturating_add(Weight::from_parts(80_553_161, 0).saturating_mul(d.into()))
-			.saturating_add(ParityDbWeight::get().reads(10))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(a.into())))
+		Weight::from_parts(139_107_758, 21302)
+			.saturating_add(Weight::from_parts(49_923_862, 0).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(87_835_343, 0).saturating_mul(d.into()))
+			.saturating_add(ParityDbWeight::get().reads(9))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(d.into())))
 			.saturating_add(ParityDbWeight::get().writes(13))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(d.into())))
-			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(a.into()))
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(d.into()))
 	}
 	fn settle_paid(a: u32, ) -> Weight {
-		Weight::from_parts(116_771_784, 6494)
-			.saturating_add(Weight::from_parts(60_087_542, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(7))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(a.into())))
+		Weight::from_parts(115_996_916, 3620)
+			.saturating_add(Weight::from_parts(51_159_002, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(5))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(9))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(a.into())))
-			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(a.into()))
+			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(a.into()))
 	}
 	fn last_reveal() -> Weight {
-		Weight::from_parts(30_818_000, 3620)
+		Weight::from_parts(34_243_000, 3620)
 			.saturating_add(ParityDbWeight::get().reads(3))
 			.saturating_add(ParityDbWeight::get().writes(2))
 	}
 	fn settle_in_pool(p: u32, ) -> Weight {
-		Weight::from_parts(536_844_870, 16206)
-			.saturating_add(Weight::from_parts(126_220, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(22))
+		Weight::from_parts(419_996_464, 11402)
+			.saturating_add(Weight::from_parts(117_510, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().writes(19))
 	}
 	fn provider_reads(p: u32, ) -> Weight {
-		Weight::from_parts(244_894_149, 17744)
-			.saturating_add(Weight::from_parts(58_597, 0).saturating_mul(p.into()))
+		Weight::from_parts(243_339_576, 17744)
+			.saturating_add(Weight::from_parts(67_858, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(19))
 	}
 	fn on_initialize_base() -> Weight {
-		Weight::from_parts(25_323_000, 8463)
+		Weight::from_parts(30_646_000, 8463)
 			.saturating_add(ParityDbWeight::get().reads(12))
 			.saturating_add(ParityDbWeight::get().writes(4))
 	}
 	fn assign_task(r: u32, p: u32, ) -> Weight {
-		Weight::from_parts(451_907_000, 14750)
-			.saturating_add(Weight::from_parts(95_068_785, 0).saturating_mul(r.into()))
-			.saturating_add(Weight::from_parts(101_831, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(15))
-			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(r.into())))
+		Weight::from_parts(357_669_000, 11998)
+			.saturating_add(Weight::from_parts(81_927_628, 0).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(95_474, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(12))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(3))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 1).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(0, 5853).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 3708).saturating_mul(r.into()))
 	}
 	fn queue_visit() -> Weight {
-		Weight::from_parts(66_540_000, 6015)
+		Weight::from_parts(68_673_000, 6015)
 			.saturating_add(ParityDbWeight::get().reads(11))
 			.saturating_add(ParityDbWeight::get().writes(5))
 	}
 	fn pool_edit() -> Weight {
-		Weight::from_parts(437_304_000, 14750)
+		Weight::from_parts(376_976_000, 14750)
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(9))
 	}
 	fn sampling_misses(a: u32, ) -> Weight {
-		Weight::from_parts(327_152_101, 35688)
-			.saturating_add(Weight::from_parts(31_592_931, 0).saturating_mul(a.into()))
+		Weight::from_parts(302_148_985, 35688)
+			.saturating_add(Weight::from_parts(33_033_357, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(15))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 2551).saturating_mul(a.into()))
 	}
 	fn cancel_task(r: u32, ) -> Weight {
-		Weight::from_parts(137_919_400, 6494)
-			.saturating_add(Weight::from_parts(29_877_050, 0).saturating_mul(r.into()))
-			.saturating_add(ParityDbWeight::get().reads(16))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(r.into())))
+		Weight::from_parts(136_848_653, 6015)
+			.saturating_add(Weight::from_parts(16_551_119, 0).saturating_mul(r.into()))
+			.saturating_add(ParityDbWeight::get().reads(14))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(12))
 			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 2656).saturating_mul(r.into()))
 	}
 	fn process_deadline(r: u32, ) -> Weight {
-		Weight::from_parts(79_391_821, 23006)
-			.saturating_add(Weight::from_parts(83_130_040, 0).saturating_mul(r.into()))
+		Weight::from_parts(81_912_419, 23006)
+			.saturating_add(Weight::from_parts(89_873_282, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(14))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(16))
@@ -491,24 +490,25 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5072).saturating_mul(r.into()))
 	}
 	fn idle_deadline() -> Weight {
-		Weight::from_parts(19_342_000, 6015)
+		Weight::from_parts(19_300_000, 6015)
 			.saturating_add(ParityDbWeight::get().reads(2))
 	}
 	fn assign_with_queue(q: u32, ) -> Weight {
-		Weight::from_parts(818_885_360, 27550)
-			.saturating_add(Weight::from_parts(7_571, 0).saturating_mul(q.into()))
-			.saturating_add(ParityDbWeight::get().reads(62))
-			.saturating_add(ParityDbWeight::get().writes(25))
+		Weight::from_parts(2_234_414_684, 76707)
+			.saturating_add(Weight::from_parts(46_965, 0).saturating_mul(q.into()))
+			.saturating_add(ParityDbWeight::get().reads(129))
+			.saturating_add(ParityDbWeight::get().writes(96))
 	}
-	fn challenge_wasm(_b: u32, f: u32, ) -> Weight {
-		Weight::from_parts(23_322_728_000, 23006)
-			.saturating_add(Weight::from_parts(10_619_179_788, 0).saturating_mul(f.into()))
+	fn challenge_wasm(b: u32, f: u32, ) -> Weight {
+		Weight::from_parts(23_636_479_000, 23006)
+			.saturating_add(Weight::from_parts(2_802, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(10_920_513_282, 0).saturating_mul(f.into()))
 			.saturating_add(ParityDbWeight::get().reads(36))
 			.saturating_add(ParityDbWeight::get().writes(45))
 	}
 	fn challenge_escalate(r: u32, ) -> Weight {
-		Weight::from_parts(111_419_385, 13144)
-			.saturating_add(Weight::from_parts(1_492_178, 0).saturating_mul(r.into()))
+		Weight::from_parts(141_985_542, 13144)
+			.saturating_add(Weight::from_parts(2_103_275, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(8))
 			.saturating_add(ParityDbWeight::get().writes(9))
 	}
