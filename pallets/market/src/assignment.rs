@@ -13,9 +13,10 @@
 //! got a replica expires, anything else fails and is refunded. Every replica is drawn with probability
 //! proportional to `min(stake, StakeWeightCap)` over the runtime's whole pool: a pool no
 //! larger than [`Config::MaxSamplingAttempts`] is looked at whole, once for all of a task's
-//! replicas, and the draw is among its eligible members; a larger one is sampled through its stake tree (`stake_tree.rs`), up to
-//! that many times, until an eligible member comes up. Splitting stake over many identities
-//! buys no more draws. Reputation decides who is eligible, not how often it is drawn.
+//! replicas, and the draw is among its eligible members; a larger one is sampled through its
+//! stake tree (`stake_tree.rs`), up to that many times, until an eligible member comes up.
+//! Splitting stake over many identities buys no more draws. Reputation decides who is
+//! eligible, not how often it is drawn.
 //! Randomness is BABE's VRF output of the block, so neither requesters nor providers choose
 //! who runs what; the block author cannot choose it either, only withhold its block.
 //!
