@@ -370,8 +370,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(node < end, "stake tree nodes are within its depth");
 			ensure!(stake_tree::node_sum(&sums) > 0, "a stake tree node of zeros is not stored");
 			if node > 0 {
-				let parent = (node - 1) / fanout;
-				let slot = ((node - 1) % fanout) as usize;
+				let (parent, slot) = stake_tree::parent_node(node);
 				ensure!(
 					PoolTree::<T>::get(kind, parent as u32)[slot] == stake_tree::node_sum(&sums),
 					"a stake tree node's slots add up to its parent's slot"
@@ -382,7 +381,7 @@ impl<T: Config> Pallet<T> {
 					let index = (node - leaves) * fanout + slot as u64;
 					ensure!(*sum == 0 || index < u64::from(len), "no draw weight beyond the pool");
 				} else {
-					let child = (node * fanout + 1 + slot as u64) as u32;
+					let child = stake_tree::child_node(node, slot) as u32;
 					ensure!(
 						stake_tree::node_sum(&PoolTree::<T>::get(kind, child)) == *sum,
 						"a stake tree slot sums its child"

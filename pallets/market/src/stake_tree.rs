@@ -31,6 +31,19 @@ pub const FANOUT: u32 = 16;
 /// One node of the stake tree: the weight below each of its children.
 pub type TreeNode = [u128; FANOUT as usize];
 
+/// The number of child `slot` of `node`: nodes are numbered as in a heap.
+pub(crate) fn child_node(node: u64, slot: usize) -> u64 {
+	node.saturating_mul(u64::from(FANOUT))
+		.saturating_add(1)
+		.saturating_add(slot as u64)
+}
+
+/// The parent of `node` (not the root) and the slot it fills there: [`child_node`] undone.
+pub(crate) fn parent_node(node: u64) -> (u64, usize) {
+	let above = node.saturating_sub(1);
+	(above / u64::from(FANOUT), (above % u64::from(FANOUT)) as usize)
+}
+
 /// The sum of a node's slots.
 pub(crate) fn node_sum(node: &TreeNode) -> u128 {
 	node.iter().fold(0u128, |sum, slot| sum.saturating_add(*slot))
@@ -111,10 +124,7 @@ impl<T: Config> Pallet<T> {
 				}
 				*stored = (node_sum(&sums) > 0).then_some(sums);
 			});
-			node = node
-				.saturating_mul(u64::from(FANOUT))
-				.saturating_add(1)
-				.saturating_add(slot as u64);
+			node = child_node(node, slot);
 		}
 		true
 	}
@@ -144,10 +154,7 @@ impl<T: Config> Pallet<T> {
 			};
 			position = position.saturating_mul(FANOUT).saturating_add(slot as u32);
 			if level.saturating_add(1) < depth {
-				node = node
-					.saturating_mul(u64::from(FANOUT))
-					.saturating_add(1)
-					.saturating_add(slot as u64);
+				node = child_node(node, slot);
 				let key: u32 = node.unique_saturated_into();
 				sums = PoolTree::<T>::get(kind, key);
 			}
