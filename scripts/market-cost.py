@@ -3,9 +3,9 @@
 
 Reads the generated pallets/market/src/weights.rs and the text summary that
 `conun-node benchmark pallet --pallet pallet_balances --extrinsic transfer_keep_alive` printed,
-prices reads and writes as the runtime does (ParityDB's reference weights, 8 us and 50 us; or
-CONUN_DB_WEIGHTS="READ_NS,WRITE_NS", what scripts/bench/storage.sh measured), and prints a table
-and ratios.
+prices reads and writes as the runtime does (runtime/src/db_weights.rs, what
+scripts/bench/storage.sh measured on a chain of the design's size; or CONUN_DB_WEIGHTS=
+"READ_NS,WRITE_NS"), and prints a table and ratios.
 
     market-cost.py WEIGHTS_RS TRANSFER_SUMMARY [BATCH]
 """
@@ -20,7 +20,12 @@ def db_weights():
     if given:
         read, write = (int(x) for x in given.split(","))
         return read * 1000, write * 1000, "measured on this machine, CONUN_DB_WEIGHTS"
-    return 8_000_000, 50_000_000, "ParityDB's reference weights, the runtime's"
+    # The runtime's own: runtime/src/db_weights.rs, which scripts/bench/storage.sh generated.
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "runtime", "src", "db_weights.rs")
+    text = open(path).read()
+    read = int(re.search(r"read: ([\d_]+) \*", text).group(1).replace("_", ""))
+    write = int(re.search(r"write: ([\d_]+) \*", text).group(1).replace("_", ""))
+    return read * 1000, write * 1000, "the runtime's, runtime/src/db_weights.rs"
 
 
 READ_PS, WRITE_PS, DB_SOURCE = db_weights()

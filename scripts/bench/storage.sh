@@ -4,29 +4,64 @@
 # 1,000, in the node's own ParityDB database, without the trie cache, and writes the average
 # × 1.1 (polkadot's practice for its own) as a RuntimeDbWeight to db_weights.rs in its run
 # directory. Then prints what the market's weights would be with it: scripts/market-cost.py
-# over pallets/market/src/weights.rs and a transfer measured now. The runtime keeps ParityDB's
-# reference weights (8 and 50 us) until the figures come from a state the size the chain will
-# hold.
+# over pallets/market/src/weights.rs and a transfer measured now.
 #
-#   scripts/bench/storage.sh [BASE_PATH]    a stopped node's --base-path (default: the state
-#                                            the newest scripts/bench/throughput.sh run left)
+# The state measured is, by default, one the size the design plans for, made here: a dev chain
+# (ParityDB) filled through ordinary transactions by tests/client/tools/populate.mjs with
+# PROVIDERS registered providers and TASKS queued tasks. `runtime/src/db_weights.rs`, the
+# runtime's DbWeight, is this script's output on that state (docs/benchmarks.md).
+#
+#   scripts/bench/storage.sh                     10,000 providers, 100,000 queued tasks
+#   CONUN_STATE_PROVIDERS=N CONUN_STATE_TASKS=M scripts/bench/storage.sh     another size
+#   scripts/bench/storage.sh BASE_PATH           a stopped node's --base-path instead (ParityDB),
+#                                                such as the chain scripts/bench/throughput.sh left
+#
+# The state is built with RPC on CONUN_BENCH_RPC_PORT (9960) and libp2p on 30810, 127.0.0.1.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 base=${1:-}
-if [ -z "$base" ]; then
-  base=$(ls -td "${TMPDIR:-/tmp}"/conun-throughput.*/chain 2>/dev/null | head -1 || true)
-  [ -n "$base" ] || die "no chain to measure: run scripts/bench/throughput.sh first, or pass a stopped node's --base-path"
-fi
-[ -d "$base/chains" ] || die "$base is not a node's --base-path (it has no chains/)"
+providers=${CONUN_STATE_PROVIDERS:-10000}
+tasks=${CONUN_STATE_TASKS:-100000}
+[[ "$providers" =~ ^[0-9]+$ && "$tasks" =~ ^[0-9]+$ ]] || die "CONUN_STATE_PROVIDERS and CONUN_STATE_TASKS must be numbers"
+[ -z "$base" ] || [ -d "$base/chains" ] || die "$base is not a node's --base-path (it has no chains/)"
 
 build_benchmark_node
 
-# The benchmark writes into the database it measures: work on a copy.
 dir="$(mktemp -d -t conun-storage.XXXXXX)"
-trap 'rm -rf "$dir/chain"' EXIT
-cp -a "$base/." "$dir/chain/"
-log "measuring reads and writes on a copy of $base ($(du -sh "$base" | cut -f1))"
+node_pid=
+cleanup() {
+  [ -z "$node_pid" ] || { kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null || true; }
+  rm -rf "$dir/chain"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -n "$base" ]; then
+  # The benchmark writes into the database it measures: work on a copy.
+  cp -a "$base/." "$dir/chain/"
+  what="a copy of $base"
+else
+  rpc=${CONUN_BENCH_RPC_PORT:-9960}
+  (exec 3<>"/dev/tcp/127.0.0.1/$rpc") 2>/dev/null && die "port $rpc is in use (another node?)"
+  log "a dev chain filled with $providers providers and $tasks queued tasks (RPC 127.0.0.1:$rpc)"
+  "$CONUN_NODE" --dev --database paritydb --base-path "$dir/chain" --rpc-port "$rpc" \
+    --port 30810 --no-telemetry --no-mdns --no-prometheus --pool-limit 16384 2>"$dir/node.log" &
+  node_pid=$!
+  for _ in $(seq 1 60); do
+    curl -sf -H 'Content-Type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"system_health"}' \
+      "http://127.0.0.1:$rpc" >/dev/null 2>&1 && break
+    kill -0 "$node_pid" 2>/dev/null || { tail -20 "$dir/node.log" >&2; die "conun-node stopped"; }
+    sleep 1
+  done
+  (cd "$REPO_ROOT/tests/client" && timeout 2000 node tools/populate.mjs "ws://127.0.0.1:$rpc" "$providers" "$tasks") \
+    | tee "$dir/populate.json"
+  kill "$node_pid"
+  wait "$node_pid" 2>/dev/null || true
+  node_pid=
+  what="a dev chain with $providers providers and $tasks queued tasks"
+fi
+log "measuring reads and writes on $what ($(du -sh "$dir/chain" | cut -f1))"
 "$CONUN_NODE" benchmark storage --chain dev --base-path "$dir/chain" --database paritydb \
   --state-version 1 --metric average --mul 1.1 --batch-size 1000 \
   --template-path "$REPO_ROOT/.maintain/db-weight-template.hbs" \

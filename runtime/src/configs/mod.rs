@@ -18,7 +18,7 @@ use polkadot_sdk::{
 		parameter_types,
 		traits::{ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 		weights::{
-			constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+			constants::WEIGHT_REF_TIME_PER_SECOND,
 			ConstantMultiplier, IdentityFee, Weight,
 		},
 	},
@@ -72,8 +72,9 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	/// The node stores its state in ParityDB.
-	type DbWeight = ParityDbWeight;
+	/// A read and a write in the node's ParityDB, measured on this machine on a chain of the
+	/// design's size (`scripts/bench/storage.sh`, docs/benchmarks.md).
+	type DbWeight = crate::db_weights::MeasuredDbWeight;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;

@@ -39,6 +39,8 @@ try {
   const contact = { peerId: u8aToHex(new Uint8Array(38).fill(9)), addrs: [] };
 
   const nonceNow = async () => (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
+  // The nonce in the chain's state, not counting the transaction pool's: what was included.
+  const includedNonce = async () => (await api.query.system.account(signer.address)).nonce.toNumber();
   const blockNow = async () => (await api.rpc.chain.getHeader()).number.toNumber();
   const startBlock = await blockNow();
   const started = Date.now();
@@ -58,7 +60,7 @@ try {
     await Promise.all(submissions);
     sent += wave;
     // The wave is in the pool; wait until the chain has taken it.
-    while ((await nonceNow()) < first + sent) {
+    while ((await includedNonce()) < first + sent) {
       if (Date.now() > DEADLINE) throw new Error(`gave up after 15 minutes with ${sent} submitted`);
       await new Promise((r) => setTimeout(r, 1_000));
     }

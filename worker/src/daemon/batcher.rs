@@ -1,6 +1,7 @@
 //! Batching of the worker's transactions: commitments go out in one `commit_results`, reveals
 //! in one `reveal_results` and reports of data nobody serves in one `report_unavailable` per
-//! block, at most [`Batcher::max_batch`] items each.
+//! block, at most [`Batcher::max_batch`] items each. Commitments whose runs end after their
+//! block's batch went out may go out in another batch at the same block ([`Batcher::reopen`]).
 //!
 //! The batcher only keeps the books; the daemon signs and sends. It remembers what was sent and
 //! whether the node put it in a block, so that an item is not sent twice while its transaction
@@ -97,6 +98,12 @@ impl Batcher {
 	/// Whether `task`'s `step` has been sent and not refused.
 	pub fn is_in_flight(&self, task: TaskRef, step: Step) -> bool {
 		self.in_flight.contains_key(&(task, step))
+	}
+
+	/// Lets one more batch of `step` go out at the block that already carried one: for items
+	/// that became ready after it went out, which would otherwise wait a block.
+	pub fn reopen(&mut self, step: Step) {
+		self.last_batch.remove(&step);
 	}
 
 	/// The transactions that carry the items `due` at block `number`: none when a batch of
@@ -196,6 +203,21 @@ mod tests {
 		assert_eq!(batcher.plan(10, Step::Report, reports(&[4])), None);
 		// Each step has its own batch.
 		assert!(batcher.plan(10, Step::Commit, reports(&[4])).is_some());
+	}
+
+	#[test]
+	fn a_reopened_step_sends_what_became_ready_at_the_same_block_and_nothing_twice() {
+		let mut batcher = Batcher::new(128);
+		batcher.plan(10, Step::Commit, reports(&[1]));
+		batcher.sent(10, Step::Commit, &[task(1)]);
+		assert_eq!(batcher.plan(10, Step::Commit, reports(&[1, 2])), None);
+		batcher.reopen(Step::Commit);
+		let plan = batcher.plan(10, Step::Commit, reports(&[1, 2])).unwrap();
+		assert_eq!(plan.batches, vec![reports(&[2])]);
+		// Other steps keep their own once-a-block rule.
+		batcher.plan(10, Step::Reveal, reports(&[3]));
+		batcher.reopen(Step::Commit);
+		assert_eq!(batcher.plan(10, Step::Reveal, reports(&[4])), None);
 	}
 
 	#[test]

@@ -165,6 +165,8 @@ pub struct Daemon {
 	best: Option<(subxt::utils::H256, u64)>,
 	/// Tasks whose verdict this worker has challenged.
 	contested: BTreeSet<TaskRef>,
+	/// Runs that ended with a result since the last commit batch went out.
+	ready_to_commit: usize,
 }
 
 impl Daemon {
@@ -199,6 +201,7 @@ impl Daemon {
 			jobs: HashMap::new(),
 			best: None,
 			contested: BTreeSet::new(),
+			ready_to_commit: 0,
 		}
 	}
 
@@ -605,6 +608,9 @@ impl Daemon {
 			})
 			.collect();
 		let Some(plan) = self.batcher.plan(number, step, due) else { return };
+		if step == Step::Commit {
+			self.ready_to_commit = 0;
+		}
 		if plan.reset_nonce {
 			// A transaction reported in a block is not on the chain any more: a reorg took it,
 			// and its nonce may be free again.
@@ -697,14 +703,21 @@ impl Daemon {
 					self.retry_at.insert(task, number + RETRY_AFTER);
 					return;
 				}
-				// Commit at once rather than at the next block, unless this block already
-				// carried a commit batch.
+				// Commit once every run has ended, or a full batch is ready, rather than at the
+				// next block: a commitment that waits for the next block's batch lands a block
+				// later, and so does its task's verdict. Waiting for the rest of the runs
+				// rather than sending each result alone keeps the batches full.
+				self.ready_to_commit += 1;
+				if !self.running.is_empty() && self.ready_to_commit < self.batcher.max_batch {
+					return;
+				}
 				if let Some((hash, number)) = self.best {
 					if let Ok(at) = self.chain.at(hash).await {
 						if let Ok(mut assignments) = self.chain.assignments(&at).await {
 							assignments
 								.retain(|a| matches!(a.phase, AssignmentPhase::Execute { .. }));
 							let reconciled = self.reconcile(&assignments);
+							self.batcher.reopen(Step::Commit);
 							self.send(number, Step::Commit, &reconciled).await;
 						}
 					}
