@@ -60,6 +60,12 @@ pub enum ChainError {
 }
 
 impl ChainError {
+	/// Whether the node refused the transaction as more than a block can hold
+	/// (`InvalidTransaction::ExhaustsResources`): a smaller batch of the same items may fit.
+	pub fn exhausts_block(&self) -> bool {
+		matches!(self, ChainError::Rejected(message) if message.contains("exhaust the block limits"))
+	}
+
 	/// The name of the pallet error a transaction failed with (`TooLargeToReferee`, ...), so
 	/// that callers can act on the chain's reason without matching on its message.
 	pub fn module_error(&self) -> Option<String> {

@@ -2,7 +2,8 @@
 # Throughput end to end: one job of TASKS wasm tasks (R = 3) through the `conun` CLI and three
 # workers (scripts/market.sh: conun-node --dev, Bob, Charlie and Dave, each `--max-tasks 1000`),
 # after a 1,000-task warm-up job: a provider may hold NewcomerTasks (64) plus one per task it
-# verified at once, so the warm-up lifts each worker's cap to its 1,000. Each task sums 1,000
+# verified at once, so the warm-up, once its verdicts are final (its job finished), lifts each
+# worker's cap to its 1,000. Each task sums 1,000
 # numbers (sum-range's program), so the machine's cores are not what is measured. Prints the
 # CLI's own figure (post to last verdict) and the chain's profile of the run
 # (tests/client/tools/throughput-profile.mjs): verdicts per second over the busy stretch, the
@@ -93,6 +94,15 @@ submit() {
 }
 
 submit warm-up 1000
+# A provider's cap counts its replicas verified for good, which happens a challenge period
+# after each verdict: until the warm-up's job has finished, the providers' caps are still
+# rising, and the measured job would find them lower than the 1,000 the warm-up is for.
+finished() { grep -q '"state": "finished"' <<<"$("$CONUN" --node "$MARKET_URL" job status "$JOB" --json)"; }
+for _ in $(seq 1 120); do
+  finished && break
+  sleep 1
+done
+finished || die "the warm-up's job did not finish within 120 s of its last verdict"
 submit measured "$tasks"
 cli_rate=$(awk -v t="$tasks" -v s="$SECS" 'BEGIN { printf "%.1f", t / s }')
 

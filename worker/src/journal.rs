@@ -6,11 +6,17 @@
 //! with the chain's view of the assignment: a commitment the chain has not seen is sent again
 //! (the same one, from the same salt), a commitment it has is revealed with the salt from the
 //! journal. A result is never committed twice, and a commitment is never left unrevealable.
+//!
+//! Only that write waits for the disk ([`Journal::put`]). The others record what the worker can
+//! rebuild after a crash, and skip the wait ([`Journal::note`], [`Journal::remove`]): that a run
+//! started (lost, the run starts again), that the chain took a commitment or a reveal (the chain
+//! still shows it), that a task is done (the chain no longer lists it). A crash loses at most
+//! those written since the last durable write, which makes every earlier one durable too.
 
 use codec::{Decode, Encode};
 use conun_primitives::{JobId, Salt, TaskIndex, TaskRef};
 use polkadot_sdk::sp_core::H256;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::Path;
 
 /// Key: (job, task). Value: the SCALE-encoded [`Entry`].
@@ -85,7 +91,8 @@ from_store_errors!(
 	redb::TransactionError,
 	redb::TableError,
 	redb::StorageError,
-	redb::CommitError
+	redb::CommitError,
+	redb::SetDurabilityError
 );
 
 /// The journal of one worker, in one file of its data directory.
@@ -115,7 +122,23 @@ impl Journal {
 
 	/// Record `entry` for `task`. Durable when this returns: a crash afterwards keeps it.
 	pub fn put(&self, task: TaskRef, entry: &Entry) -> Result<(), JournalError> {
-		let txn = self.db.begin_write()?;
+		self.write(task, entry, Durability::Immediate)
+	}
+
+	/// Record `entry` for `task` without waiting for the disk: readable at once, durable with the
+	/// next [`Journal::put`]. Only for what the worker rebuilds when a crash loses it.
+	pub fn note(&self, task: TaskRef, entry: &Entry) -> Result<(), JournalError> {
+		self.write(task, entry, Durability::None)
+	}
+
+	fn write(
+		&self,
+		task: TaskRef,
+		entry: &Entry,
+		durability: Durability,
+	) -> Result<(), JournalError> {
+		let mut txn = self.db.begin_write()?;
+		txn.set_durability(durability)?;
 		{
 			let mut table = txn.open_table(TASKS)?;
 			table.insert((task.job, task.task), entry.encode().as_slice())?;
@@ -125,9 +148,12 @@ impl Journal {
 	}
 
 	/// Forget `task`: the chain has finished with it. Its receipt is kept (see
-	/// [`Journal::prune_receipts`]); `now` is the Unix time in seconds.
+	/// [`Journal::prune_receipts`]); `now` is the Unix time in seconds. Like [`Journal::note`],
+	/// durable with the next [`Journal::put`]: a crash before may bring the record back, and
+	/// the worker forgets it again.
 	pub fn remove(&self, task: TaskRef, now: u64) -> Result<(), JournalError> {
-		let txn = self.db.begin_write()?;
+		let mut txn = self.db.begin_write()?;
+		txn.set_durability(Durability::None)?;
 		{
 			let mut tasks = txn.open_table(TASKS)?;
 			let removed = tasks.remove((task.job, task.task))?;

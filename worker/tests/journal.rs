@@ -24,6 +24,26 @@ fn executed(byte: u8) -> Entry {
 }
 
 #[test]
+fn notes_are_read_at_once_and_durable_with_the_next_put() {
+	let dir = tempfile::tempdir().unwrap();
+	let path = dir.path().join("journal.redb");
+	let running = Entry { phase: Phase::Running, receipt: None };
+	{
+		let journal = Journal::open(&path).unwrap();
+		journal.note(task(1, 0), &running).unwrap();
+		assert_eq!(journal.get(task(1, 0)).unwrap(), Some(running.clone()));
+		journal.put(task(1, 1), &executed(3)).unwrap();
+		journal.remove(task(1, 1), 1_000).unwrap();
+		journal.put(task(1, 2), &executed(4)).unwrap();
+	}
+	let journal = Journal::open(&path).unwrap();
+	assert_eq!(journal.get(task(1, 0)).unwrap(), Some(running.clone()));
+	assert_eq!(journal.get(task(1, 1)).unwrap(), None);
+	assert!(journal.settled_receipt(task(1, 1)).unwrap().is_some());
+	assert_eq!(journal.get(task(1, 2)).unwrap(), Some(executed(4)));
+}
+
+#[test]
 fn entries_survive_reopening() {
 	let dir = tempfile::tempdir().unwrap();
 	let path = dir.path().join("journal.redb");

@@ -17,10 +17,7 @@ use polkadot_sdk::{
 		dispatch::DispatchClass,
 		parameter_types,
 		traits::{ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
-		weights::{
-			constants::WEIGHT_REF_TIME_PER_SECOND,
-			ConstantMultiplier, IdentityFee, Weight,
-		},
+		weights::{constants::WEIGHT_REF_TIME_PER_SECOND, ConstantMultiplier, IdentityFee, Weight},
 	},
 	frame_system::limits::{BlockLength, BlockWeights},
 	pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier},

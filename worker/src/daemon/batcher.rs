@@ -78,6 +78,10 @@ pub struct Batcher {
 	last_batch: HashMap<Step, u64>,
 	/// The largest batch the chain takes (its `MaxBatch`).
 	pub max_batch: usize,
+	/// Steps whose batches the node refused as more than a block holds, and the size to try
+	/// now: half the refused one. A `report_unavailable` item declares a whole failed task's
+	/// worst case, so far fewer than `MaxBatch` of them fit in one transaction.
+	fits: HashMap<Step, usize>,
 }
 
 impl Batcher {
@@ -87,6 +91,7 @@ impl Batcher {
 			isolate: BTreeSet::new(),
 			last_batch: HashMap::new(),
 			max_batch: max_batch.max(1),
+			fits: HashMap::new(),
 		}
 	}
 
@@ -98,6 +103,19 @@ impl Batcher {
 	/// Whether `task`'s `step` has been sent and not refused.
 	pub fn is_in_flight(&self, task: TaskRef, step: Step) -> bool {
 		self.in_flight.contains_key(&(task, step))
+	}
+
+	/// The node refused a batch of `step` of `size` items as more than a block holds: batches
+	/// of that step are halved until one fits. A single item is not split further.
+	pub fn too_large(&mut self, step: Step, size: usize) {
+		if size > 1 {
+			self.fits.insert(step, size / 2);
+		}
+	}
+
+	/// How many items of `step` go in one transaction.
+	fn batch_size(&self, step: Step) -> usize {
+		self.fits.get(&step).map_or(self.max_batch, |&fits| fits.min(self.max_batch))
 	}
 
 	/// Lets one more batch of `step` go out at the block that already carried one: for items
@@ -129,7 +147,7 @@ impl Batcher {
 		let (alone, batched): (Vec<_>, Vec<_>) =
 			items.into_iter().partition(|item| self.isolate.contains(&(item.task(), step)));
 		let mut batches: Vec<Vec<Item>> =
-			batched.chunks(self.max_batch).map(<[Item]>::to_vec).collect();
+			batched.chunks(self.batch_size(step)).map(<[Item]>::to_vec).collect();
 		for item in alone {
 			self.isolate.remove(&(item.task(), step));
 			batches.push(vec![item]);
@@ -218,6 +236,22 @@ mod tests {
 		batcher.plan(10, Step::Reveal, reports(&[3]));
 		batcher.reopen(Step::Commit);
 		assert_eq!(batcher.plan(10, Step::Reveal, reports(&[4])), None);
+	}
+
+	#[test]
+	fn a_batch_refused_as_beyond_a_block_is_halved_until_it_fits() {
+		let mut batcher = Batcher::new(128);
+		let all: Vec<u32> = (0..100).collect();
+		assert_eq!(batcher.plan(10, Step::Report, reports(&all)).unwrap().batches.len(), 1);
+		batcher.too_large(Step::Report, 100);
+		let plan = batcher.plan(11, Step::Report, reports(&all)).unwrap();
+		assert_eq!(plan.batches, vec![reports(&all[..50]), reports(&all[50..])]);
+		batcher.too_large(Step::Report, 50);
+		assert_eq!(batcher.plan(12, Step::Report, reports(&all)).unwrap().batches.len(), 4);
+		// A lone item is not split, and other steps keep their size.
+		batcher.too_large(Step::Report, 1);
+		assert_eq!(batcher.plan(13, Step::Report, reports(&all)).unwrap().batches.len(), 4);
+		assert_eq!(batcher.plan(13, Step::Commit, reports(&all)).unwrap().batches.len(), 1);
 	}
 
 	#[test]

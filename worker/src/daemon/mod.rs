@@ -517,10 +517,11 @@ impl Daemon {
 			|| self.batcher.is_in_flight(task, Step::Report)
 	}
 
-	/// Records a new phase for a task.
+	/// Records a phase the chain already shows (committed, revealed): a crash that loses it
+	/// finds it on chain again, so it does not wait for the disk.
 	fn advance(&self, task: TaskRef, entry: Option<Entry>, phase: Phase) {
 		let receipt = entry.and_then(|e| e.receipt);
-		if let Err(error) = self.journal.put(task, &Entry { phase, receipt }) {
+		if let Err(error) = self.journal.note(task, &Entry { phase, receipt }) {
 			tracing::error!(?task, %error, "cannot write the journal");
 		}
 	}
@@ -681,6 +682,10 @@ impl Daemon {
 				});
 			},
 			Err(error) => {
+				if error.exhausts_block() {
+					// Sent again at the next block, in smaller batches.
+					self.batcher.too_large(step, tasks.len());
+				}
 				tracing::warn!(call = step.name(), %error, "could not send");
 				self.metrics.transaction(step.name(), Sent::Refused);
 			},
