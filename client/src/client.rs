@@ -60,6 +60,14 @@ pub enum ChainError {
 }
 
 impl ChainError {
+	/// Whether the node's pool already held this very transaction ("Transaction is already
+	/// imported"). A signed transaction's bytes are unique (its signature is randomized), so the
+	/// transaction this was said of is on its way, not refused: its watcher lost a race with
+	/// its own import.
+	pub fn already_imported(&self) -> bool {
+		matches!(self, ChainError::Rejected(message) if message.contains("already imported"))
+	}
+
 	/// Whether the node refused the transaction as more than a block can hold
 	/// (`InvalidTransaction::ExhaustsResources`): a smaller batch of the same items may fit.
 	pub fn exhausts_block(&self) -> bool {
@@ -494,5 +502,22 @@ impl Submitted {
 			}
 		}
 		Err(ChainError::Rejected("the node stopped reporting on the transaction".into()))
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::ChainError;
+
+	#[test]
+	fn the_nodes_refusals_that_callers_act_on_are_told_apart() {
+		let full = ChainError::Rejected(
+			"Invalid Transaction: Transaction would exhaust the block limits".into(),
+		);
+		let twice = ChainError::Rejected("Transaction is already imported".into());
+		let other = ChainError::Rejected("Invalid Transaction: Inability to pay some fees".into());
+		assert!(full.exhausts_block() && !full.already_imported());
+		assert!(twice.already_imported() && !twice.exhausts_block());
+		assert!(!other.exhausts_block() && !other.already_imported());
 	}
 }

@@ -666,6 +666,13 @@ impl Daemon {
 					let ok = match tokio::time::timeout(OUTCOME_TIMEOUT, submitted.outcome()).await
 					{
 						Ok(Ok(_)) => true,
+						// Taken as sent: the chain shows whether it landed, and the items go
+						// again after RESEND_AFTER blocks if not. Treated as failed, each of
+						// its items would be sent again alone, and refused as done already.
+						Ok(Err(error)) if error.already_imported() => {
+							tracing::info!(call = step.name(), "the node already had this batch");
+							true
+						},
 						Ok(Err(error)) => {
 							tracing::warn!(call = step.name(), %error, "batch not applied; will send again");
 							false
