@@ -3,11 +3,14 @@
     python3 scale.py RUN_DIR OUT_PREFIX
 
 Each point's cost is the benchmark's median execution time plus its storage reads and writes
-priced with ParityDB's weights (8 us, 50 us), as the runtime charges them. Each series is
-printed against its own smallest case; the target is at most 1.2x.
+priced as the runtime charges them (runtime/src/db_weights.rs, what scripts/bench/storage.sh
+measured on a chain of the design's size). Each series is printed against its own smallest
+case; the target is at most 1.2x.
 """
 
 import json
+import os
+import re
 import statistics
 import sys
 
@@ -16,7 +19,18 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-READ_US, WRITE_US = 8.0, 50.0
+
+
+def runtime_db_weights():
+    """The runtime's price of a storage read and a write, in microseconds."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "runtime", "src", "db_weights.rs")
+    text = open(path).read()
+    read = int(re.search(r"read: ([\d_]+) \*", text).group(1).replace("_", ""))
+    write = int(re.search(r"write: ([\d_]+) \*", text).group(1).replace("_", ""))
+    return read / 1000, write / 1000
+
+
+READ_US, WRITE_US = runtime_db_weights()
 TARGET = 1.2
 
 
