@@ -13,6 +13,8 @@ import os
 import re
 import sys
 
+from db_weights import runtime_db_weights_ns
+
 
 def db_weights():
     """The DbWeight in picoseconds: (read, write, where it comes from)."""
@@ -20,11 +22,7 @@ def db_weights():
     if given:
         read, write = (int(x) for x in given.split(","))
         return read * 1000, write * 1000, "measured on this machine, CONUN_DB_WEIGHTS"
-    # The runtime's own: runtime/src/db_weights.rs, which scripts/bench/storage.sh generated.
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "runtime", "src", "db_weights.rs")
-    text = open(path).read()
-    read = int(re.search(r"read: ([\d_]+) \*", text).group(1).replace("_", ""))
-    write = int(re.search(r"write: ([\d_]+) \*", text).group(1).replace("_", ""))
+    read, write = runtime_db_weights_ns()
     return read * 1000, write * 1000, "the runtime's, runtime/src/db_weights.rs"
 
 

@@ -10,7 +10,6 @@ case; the target is at most 1.2x.
 
 import json
 import os
-import re
 import statistics
 import sys
 
@@ -19,18 +18,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from db_weights import runtime_db_weights_ns  # noqa: E402
 
-
-def runtime_db_weights():
-    """The runtime's price of a storage read and a write, in microseconds."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "runtime", "src", "db_weights.rs")
-    text = open(path).read()
-    read = int(re.search(r"read: ([\d_]+) \*", text).group(1).replace("_", ""))
-    write = int(re.search(r"write: ([\d_]+) \*", text).group(1).replace("_", ""))
-    return read / 1000, write / 1000
-
-
-READ_US, WRITE_US = runtime_db_weights()
+READ_US, WRITE_US = (ns / 1000 for ns in runtime_db_weights_ns())
 TARGET = 1.2
 
 
