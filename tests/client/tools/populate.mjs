@@ -14,6 +14,7 @@ import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { sendInWaves } from '../lib/waves.mjs';
 
 const [url, providersArg, tasksArg] = process.argv.slice(2);
 const providers = Number(providersArg);
@@ -38,9 +39,6 @@ await cryptoWaitReady();
 const api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true });
 try {
   const keyring = new Keyring({ type: 'sr25519' });
-  const nonceOf = async (address) => (await api.rpc.system.accountNextIndex(address)).toNumber();
-  // The nonce in the chain's state, not counting the transaction pool's: what was included.
-  const includedNonce = async (address) => (await api.query.system.account(address)).nonce.toNumber();
   const blockNow = async () => (await api.rpc.chain.getHeader()).number.toNumber();
   const startBlock = await blockNow();
   const started = Date.now();
@@ -52,36 +50,18 @@ try {
   // The stake, the existential deposit and the fee of the registration, with room to spare.
   const funding = minStake + existential + minStake / 100n;
 
-  // sendFrom(signer, calls): submits signer's calls with consecutive nonces in waves, waiting
-  // for each wave to be included (the signer's nonce on chain passes it) before the next.
-  async function sendFrom(signer, calls) {
-    const first = await nonceOf(signer.address);
-    for (let sent = 0; sent < calls.length; ) {
-      const wave = calls.slice(sent, sent + WAVE);
-      await Promise.all(
-        wave.map(async (call, i) => {
-          await call.signAsync(signer, { nonce: first + sent + i, era: 0 });
-          return api.rpc.author.submitExtrinsic(call);
-        }),
-      );
-      sent += wave.length;
-      while ((await includedNonce(signer.address)) < first + sent) {
-        checkDeadline(`${signer.address} has ${sent} of ${calls.length} transactions in`);
-        await sleep(1_000);
-      }
-    }
-  }
-
   // 1. Fund the providers, each funder a share, all funders at once.
   const accounts = Array.from({ length: providers }, (_, i) => keyring.addFromUri(`//scale//${i}`));
   const funders = FUNDERS.map((uri) => keyring.addFromUri(uri));
   await Promise.all(
     funders.map((funder, f) =>
-      sendFrom(
+      sendInWaves(
+        api,
         funder,
         accounts
           .filter((_, i) => i % funders.length === f)
           .map((account) => api.tx.balances.transferKeepAlive(account.address, funding)),
+        { wave: WAVE, deadline: DEADLINE },
       ),
     ),
   );
@@ -135,7 +115,7 @@ try {
     });
     jobs.push(api.tx.market.postJob(program, inputs, terms, contact));
   }
-  await sendFrom(requester, jobs);
+  await sendInWaves(api, requester, jobs, { wave: WAVE, deadline: DEADLINE });
 
   console.log(
     JSON.stringify({

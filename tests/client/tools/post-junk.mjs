@@ -12,6 +12,7 @@
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { u8aToHex } from '@polkadot/util';
+import { sendInWaves } from '../lib/waves.mjs';
 
 const [url, countArg, signerUri = '//Ferdie'] = process.argv.slice(2);
 const count = Number(countArg);
@@ -38,33 +39,16 @@ try {
   };
   const contact = { peerId: u8aToHex(new Uint8Array(38).fill(9)), addrs: [] };
 
-  const nonceNow = async () => (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
-  // The nonce in the chain's state, not counting the transaction pool's: what was included.
-  const includedNonce = async () => (await api.query.system.account(signer.address)).nonce.toNumber();
   const blockNow = async () => (await api.rpc.chain.getHeader()).number.toNumber();
   const startBlock = await blockNow();
   const started = Date.now();
-  const first = await nonceNow();
-  let sent = 0;
-  while (sent < count) {
-    const wave = Math.min(WAVE, count - sent);
-    const submissions = [];
-    for (let i = 0; i < wave; i++) {
-      // Each input differs, so no two junk jobs are the same transaction.
-      const input = new Uint8Array(32);
-      new DataView(input.buffer).setUint32(0, sent + i);
-      const tx = api.tx.market.postJob(program, [{ hash: u8aToHex(input), size: 8 }], terms, contact);
-      await tx.signAsync(signer, { nonce: first + sent + i, era: 0 });
-      submissions.push(api.rpc.author.submitExtrinsic(tx));
-    }
-    await Promise.all(submissions);
-    sent += wave;
-    // The wave is in the pool; wait until the chain has taken it.
-    while ((await includedNonce()) < first + sent) {
-      if (Date.now() > DEADLINE) throw new Error(`gave up after 15 minutes with ${sent} submitted`);
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
+  const jobs = Array.from({ length: count }, (_, i) => {
+    // Each input differs, so no two junk jobs are the same transaction.
+    const input = new Uint8Array(32);
+    new DataView(input.buffer).setUint32(0, i);
+    return api.tx.market.postJob(program, [{ hash: u8aToHex(input), size: 8 }], terms, contact);
+  });
+  await sendInWaves(api, signer, jobs, { wave: WAVE, deadline: DEADLINE });
   const [lanes, parked] = await Promise.all([
     api.query.market.laneBounds(signer.address),
     (async () => (await api.query.market.parkedTail()).toNumber() - (await api.query.market.parkedHead()).toNumber())(),
