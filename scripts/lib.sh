@@ -9,6 +9,20 @@ export REPO_ROOT CONUN_NODE DOCKERD_LOG
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
+# wait_for_rpc PORT PID LOG: waits up to 60 s until the node PID answers JSON-RPC on
+# 127.0.0.1:PORT; dies with the tail of LOG if it stops first or never answers.
+wait_for_rpc() {
+  local port=$1 pid=$2 log_file=$3
+  for _ in $(seq 1 60); do
+    curl -sf -H 'Content-Type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"system_health"}' \
+      "http://127.0.0.1:$port" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || { tail -20 "$log_file" >&2; die "conun-node stopped"; }
+    sleep 1
+  done
+  tail -20 "$log_file" >&2
+  die "conun-node did not answer on 127.0.0.1:$port within 60 s"
+}
+
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 apt_updated=0

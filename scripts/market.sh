@@ -24,12 +24,7 @@ market_start() {
   "$CONUN_NODE" --dev --base-path "$dir/chain" --rpc-port "$rpc" --port $((base + 10)) \
     --no-telemetry --no-mdns --no-prometheus 2>"$dir/node.log" &
   MARKET_PIDS+=($!)
-  for _ in $(seq 1 60); do
-    curl -sf -H 'Content-Type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"system_health"}' \
-      "http://127.0.0.1:$rpc" >/dev/null 2>&1 && break
-    kill -0 "${MARKET_PIDS[0]}" 2>/dev/null || { tail -20 "$dir/node.log" >&2; die "conun-node stopped"; }
-    sleep 1
-  done
+  wait_for_rpc "$rpc" "${MARKET_PIDS[0]}" "$dir/node.log"
 
   local runtimes=wasm i=0
   docker info >/dev/null 2>&1 && runtimes=wasm,docker

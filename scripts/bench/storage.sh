@@ -48,12 +48,7 @@ else
   "$CONUN_NODE" --dev --database paritydb --base-path "$dir/chain" --rpc-port "$rpc" \
     --port 30810 --no-telemetry --no-mdns --no-prometheus --pool-limit 16384 2>"$dir/node.log" &
   node_pid=$!
-  for _ in $(seq 1 60); do
-    curl -sf -H 'Content-Type: application/json' -d '{"id":1,"jsonrpc":"2.0","method":"system_health"}' \
-      "http://127.0.0.1:$rpc" >/dev/null 2>&1 && break
-    kill -0 "$node_pid" 2>/dev/null || { tail -20 "$dir/node.log" >&2; die "conun-node stopped"; }
-    sleep 1
-  done
+  wait_for_rpc "$rpc" "$node_pid" "$dir/node.log"
   (cd "$REPO_ROOT/tests/client" && timeout 2000 node tools/populate.mjs "ws://127.0.0.1:$rpc" "$providers" "$tasks") \
     | tee "$dir/populate.json"
   kill "$node_pid"
