@@ -146,6 +146,12 @@ pub fn run() -> sc_cli::Result<()> {
 					);
 					cmd.run(config, client, db, storage, trie_cache)
 				},
+				// Blocks of a stopped node's chain executed again and timed against the weight
+				// they were charged (`scripts/bench/scale-node.sh`).
+				BenchmarkCmd::Block(cmd) => {
+					let PartialComponents { client, .. } = service::new_partial(&config)?;
+					cmd.run(client)
+				},
 				_ => Err(UNSUPPORTED_BENCHMARK.into()),
 			})
 		},

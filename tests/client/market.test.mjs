@@ -6,9 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
-import { blake2AsU8a } from '@polkadot/util-crypto';
-import { u8aConcat, u8aToHex } from '@polkadot/util';
+import { u8aToHex } from '@polkadot/util';
 import { startNode, connect } from './lib/node.mjs';
+import { commitment } from './lib/commitment.mjs';
 
 const CON = 10n ** 12n;
 let node;
@@ -67,16 +67,6 @@ async function rpc(method, params) {
   return body.result;
 }
 
-/** The commitment of conun_primitives::commitment: blake2-256 of SCALE((job, task), account, result, salt). */
-function commitment(job, task, account, result, salt) {
-  const encoded = u8aConcat(
-    api.createType('(u64, u32)', [job, task]).toU8a(),
-    api.createType('AccountId32', account).toU8a(),
-    result,
-    salt,
-  );
-  return blake2AsU8a(encoded, 256);
-}
 
 const capabilities = {
   resources: { cores: 4, memoryMib: 4096, gpus: 0 },
@@ -133,7 +123,7 @@ test('providers register, a job is assigned, committed, revealed and paid', asyn
   const salts = { [bob.address]: new Uint8Array(32).fill(2), [charlie.address]: new Uint8Array(32).fill(3) };
   const opened = nextEvent('RevealsOpened', (e) => e.data.job.toNumber() === job);
   for (const provider of [bob, charlie]) {
-    const item = { task: { job, task: 0 }, commitment: commitment(job, 0, provider.address, result, salts[provider.address]) };
+    const item = { task: { job, task: 0 }, commitment: commitment(api, job, 0, provider.address, result, salts[provider.address]) };
     await send(api.tx.market.commitResults([item]), provider);
   }
   await opened;

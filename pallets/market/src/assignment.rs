@@ -545,7 +545,7 @@ impl<T: Config> Pallet<T> {
 	/// task of an open job.
 	pub(crate) fn worst_assignment_weight() -> Weight {
 		let replicas = T::MaxReplicas::get();
-		T::WeightInfo::assign_task(replicas, T::MaxProviders::get())
+		Self::drawing_weight(replicas)
 			.saturating_add(T::WeightInfo::sampling_misses(
 				replicas.saturating_mul(T::MaxSamplingAttempts::get()),
 			))
@@ -675,12 +675,10 @@ impl<T: Config> Pallet<T> {
 			);
 			return Self::stall(now, job, task_ref, task, reason, meter);
 		}
-		// Drawing reads a larger trie when the pool is larger: the benchmark measures that. It
-		// measures one attempt per replica and the deadline scheduled; each attempt more (a
-		// misfit drawn, or a member of a small pool beyond one per replica) costs what one more
-		// miss adds. The pool is the one drawn from: providers it fills up leave it below,
+		// The benchmark measures one attempt per replica and the deadline scheduled; each
+		// attempt more (a misfit drawn, or a member of a small pool beyond one per replica)
+		// costs what one more miss adds. Providers the task fills up leave their pools below,
 		// edits charged apart.
-		let pool = PoolLen::<T>::get(job.runtime);
 		Self::schedule_deadline(task_ref, commit_by.saturating_add(1u32.into()));
 		for replica in &task.replicas[first_new..] {
 			Self::occupy_slot(&replica.provider);
@@ -693,7 +691,7 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		meter.consume(
-			T::WeightInfo::assign_task(missing, pool)
+			Self::drawing_weight(missing)
 				.saturating_add(Self::extra_attempts_weight(attempts.saturating_sub(missing))),
 		);
 		task.phase = TaskPhase::Running;
@@ -701,6 +699,19 @@ impl<T: Config> Pallet<T> {
 		task.stalled_since = None;
 		Tasks::<T>::insert(job_id, index, task);
 		Step::Done
+	}
+
+	/// What assigning `replicas` replicas of a task costs, one attempt each, whatever the pool's
+	/// size: `assign_task` at its fit's intercept (`p = 0`). Its slope in `p` is the in-memory
+	/// benchmarking database reading a larger trie (`provider_reads(p)`, the same reads alone,
+	/// grows as fast), which the runtime's `DbWeight` already prices for every read at the
+	/// design's size (10,000 providers and 100,000 queued tasks: `runtime/src/db_weights.rs`);
+	/// the fit's reads and writes are the most any pool size made. A node executing such
+	/// assignments on a state of that size, its trie cache off, took a fifth of this weight
+	/// (`scripts/bench/scale-node.sh`, docs/benchmarks.md): charging the slope too would cost a
+	/// large market half its assignments per block for nothing.
+	pub(crate) fn drawing_weight(replicas: u32) -> Weight {
+		T::WeightInfo::assign_task(replicas, 0)
 	}
 
 	/// What `attempts` draws more than `assign_task` measured add: the slope of

@@ -4,7 +4,10 @@
 // of the chain's largest size, posted by Ferdie at the chain's minimum price, below every
 // provider's price floor here, so they stay queued: nobody runs them).
 //
-//   node tools/populate.mjs WS_URL PROVIDERS TASKS
+//   node tools/populate.mjs WS_URL PROVIDERS TASKS [MAX_TASKS]
+//
+// MAX_TASKS (1) is the replicas each provider offers to run at once: scripts/bench/scale-node.sh
+// gives them 64, the most a newcomer is allowed, so that assigning a replica rarely fills one.
 //
 // Signs with explicit nonces and submits in waves the transaction pool can hold, waiting for
 // each wave to be included before the next. Bounded: it gives up after 30 minutes. Prints one
@@ -16,11 +19,20 @@ import { u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { sendInWaves } from '../lib/waves.mjs';
 
-const [url, providersArg, tasksArg] = process.argv.slice(2);
+const [url, providersArg, tasksArg, maxTasksArg = '1'] = process.argv.slice(2);
 const providers = Number(providersArg);
 const tasks = Number(tasksArg);
-if (!url || !Number.isInteger(providers) || providers < 0 || !Number.isInteger(tasks) || tasks < 0) {
-  console.error('usage: node tools/populate.mjs WS_URL PROVIDERS TASKS');
+const maxTasks = Number(maxTasksArg);
+if (
+  !url ||
+  !Number.isInteger(providers) ||
+  providers < 0 ||
+  !Number.isInteger(tasks) ||
+  tasks < 0 ||
+  !Number.isInteger(maxTasks) ||
+  maxTasks < 1
+) {
+  console.error('usage: node tools/populate.mjs WS_URL PROVIDERS TASKS [MAX_TASKS]');
   process.exit(2);
 }
 const WAVE = 1_000;
@@ -72,7 +84,7 @@ try {
     resources: { cores: 1, memoryMib: 256, gpus: 0 },
     gpuModel: '0x',
     runtimes: { wasm: true, docker: false },
-    maxTasks: 1,
+    maxTasks,
   };
   const registeredBefore = (await api.query.market.providerCount()).toNumber();
   for (let done = 0; done < providers; ) {

@@ -258,6 +258,32 @@ fn pool_edits_are_counted_for_the_step_that_made_them_and_the_steps_around_it() 
 	});
 }
 
+/// The hook's weight in block 2 after one task of R = 3 was posted to `members` providers
+/// with room to spare, drawn through the stake tree.
+fn tree_pool_hook_weight(members: AccountId) -> Weight {
+	let providers: Vec<AccountId> = (1..=members).collect();
+	let mut ext = ExtBuilder::default().providers(&providers).build();
+	ext.execute_with(|| {
+		let job = post(3, 1);
+		System::set_block_number(2);
+		let weight = Market::on_initialize(2);
+		assert_eq!(replicas_of(job), 3);
+		Market::do_try_state().expect("invariants hold");
+		weight
+	})
+}
+
+#[test]
+fn assigning_a_task_is_charged_the_same_whatever_the_pools_size() {
+	// The smallest pool drawn through the stake tree (one more than `MaxSamplingAttempts`)
+	// and the largest the mock allows: a larger pool reads a deeper trie, which the database
+	// weights price for every read already, so a large market does not pay more per task.
+	let attempts: u32 = <Test as crate::Config>::MaxSamplingAttempts::get();
+	let smallest_tree = AccountId::from(attempts) + 1;
+	let largest: u32 = <Test as crate::Config>::MaxProviders::get();
+	assert_eq!(tree_pool_hook_weight(smallest_tree), tree_pool_hook_weight(largest.into()));
+}
+
 /// The hook's weight in block 2 after one task of R = `replicas` was posted to three
 /// providers with room to spare.
 fn small_pool_hook_weight(replicas: u32) -> Weight {
@@ -283,7 +309,7 @@ fn a_small_pool_is_looked_at_once_for_all_of_a_tasks_replicas() {
 	let three = small_pool_hook_weight(3);
 	let misses = |a| <() as WeightInfo>::sampling_misses(a);
 	let two_more = misses(2).saturating_sub(misses(0));
-	let assign = |r| <() as WeightInfo>::assign_task(r, 3);
+	let assign = |r| Market::drawing_weight(r);
 	assert_eq!(
 		three.saturating_add(two_more),
 		one.saturating_add(assign(3)).saturating_sub(assign(1))
