@@ -8,7 +8,10 @@
 #   - assigning the task at the front of a queue of q = 10 to 100,000 entries
 #     (`assign_with_queue(q)`).
 # The target (DESIGN): assignment and verdict cost flat within 1.2x from 10 to 10,000
-# providers and from 10 to 100,000 queued tasks. Plots to OUT_PREFIX-scale.png.
+# providers and from 10 to 100,000 queued tasks. These benchmarks read from the FRAME
+# benchmarks' in-memory database, whose growth with the state the runtime's DbWeight prices
+# already: what the chain charges, and what a node spends, are scripts/bench/scale-node.sh's.
+# Plots to OUT_PREFIX-scale.png.
 #
 #   scripts/bench/scale.sh [OUT_PREFIX]     REPEAT (5) repetitions of each point
 set -euo pipefail
