@@ -11,9 +11,9 @@
 # The providers then commit and reveal one agreed result per task (tools/answer-job.mjs holds
 # their keys; nothing is executed), and the hook makes the verdicts final when their challenge
 # period ends: what is measured is the assignments and those verdicts. Then the node is
-# stopped and
-# `conun-node benchmark block` executes those blocks again on the node's own database, REPEAT
-# (5) times each, and reports each block's execution time against the weight it was charged:
+# stopped and `conun-node benchmark block` executes those blocks again on the node's own
+# database, REPEAT (5) times each, and reports each block's execution time against the weight
+# it was charged:
 # first without the trie cache (every read from the database: the worst case, a node just
 # started), then with it (a running node's: its 1 GiB default holds a state this size whole;
 # the block's first execution fills it). scripts/bench/scale-node.py prints the time per task
@@ -23,8 +23,8 @@
 #   scripts/bench/scale-node.sh [OUT_DIR]
 #   CONUN_SCALE_PROVIDERS=N CONUN_SCALE_QUEUED=M scripts/bench/scale-node.sh    another large size
 #
-# The chains use RPC on CONUN_BENCH_RPC_PORT (9961) and libp2p on 30811, 127.0.0.1. About 10
-# minutes, most of it filling the large chain and answering its job.
+# The chains use RPC on CONUN_BENCH_RPC_PORT (9961) and libp2p on 30811, 127.0.0.1. About 8
+# minutes, most of it filling the large chain and waiting out its challenge period.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -48,8 +48,8 @@ stop_node() {
 trap stop_node EXIT
 trap 'exit 130' INT TERM
 
-# market NAME PROVIDERS QUEUED TASKS: builds the market, assigns a job of TASKS tasks in it,
-# and times the blocks that did.
+# market NAME PROVIDERS QUEUED TASKS: builds the market, has a job of TASKS tasks assigned,
+# answered and verified in it, and times the blocks from the job's to its last verdict.
 market() {
   local name=$1 providers=$2 queued=$3 tasks=$4 chain="$out/$1/chain"
   rm -rf "$out/$name"

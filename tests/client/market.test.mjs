@@ -67,7 +67,6 @@ async function rpc(method, params) {
   return body.result;
 }
 
-
 const capabilities = {
   resources: { cores: 4, memoryMib: 4096, gpus: 0 },
   gpuModel: '0x',
