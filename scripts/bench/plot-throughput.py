@@ -58,8 +58,11 @@ def main(run_dir, prefix):
 
     counts = Counter(int(l["blocks"]) for l in latency)
     fig, ax = plt.subplots(figsize=(9, 4))
-    xs = sorted(counts)
-    ax.bar(xs, [counts[x] for x in xs])
+    # Every block count from 1 to one past the largest, so that one bar alone still reads as
+    # a number of blocks.
+    xs = list(range(1, max(counts, default=0) + 2))
+    ax.bar(xs, [counts[x] for x in xs], width=0.6)
+    ax.set_xticks(xs)
     ax.set_xlabel("blocks from a task's first assignment to its verdict")
     ax.set_ylabel("tasks")
     ax.set_title(f"Latency to the verdict, {len(latency)} tasks")
