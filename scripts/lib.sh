@@ -23,6 +23,29 @@ wait_for_rpc() {
   die "conun-node did not answer on 127.0.0.1:$port within 60 s"
 }
 
+# A dev chain (ParityDB) filled through ordinary transactions, for the benchmarks that measure
+# a state of a chosen size (bench/storage.sh, bench/scale-node.sh).
+# start_filled_chain DIR RPC_PORT P2P_PORT PROVIDERS TASKS MAX_TASKS: starts conun-node --dev
+# with its chain in DIR/chain and its log in DIR/node.log (RPC and libp2p on 127.0.0.1), fills
+# it with tests/client/tools/populate.mjs (its JSON line in DIR/populate.json), and leaves it
+# running (filled_chain_pid) until stop_filled_chain.
+filled_chain_pid=
+start_filled_chain() {
+  local dir=$1 rpc=$2 p2p=$3 providers=$4 tasks=$5 max_tasks=$6
+  (exec 3<>"/dev/tcp/127.0.0.1/$rpc") 2>/dev/null && die "port $rpc is in use (another node?)"
+  "$CONUN_NODE" --dev --database paritydb --base-path "$dir/chain" --rpc-port "$rpc" \
+    --port "$p2p" --no-telemetry --no-mdns --no-prometheus --pool-limit 16384 2>"$dir/node.log" &
+  filled_chain_pid=$!
+  wait_for_rpc "$rpc" "$filled_chain_pid" "$dir/node.log"
+  (cd "$REPO_ROOT/tests/client" &&
+    timeout 2000 node tools/populate.mjs "ws://127.0.0.1:$rpc" "$providers" "$tasks" "$max_tasks") \
+    >"$dir/populate.json"
+}
+stop_filled_chain() {
+  [ -z "$filled_chain_pid" ] || { kill "$filled_chain_pid" 2>/dev/null; wait "$filled_chain_pid" 2>/dev/null || true; }
+  filled_chain_pid=
+}
+
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 apt_updated=0

@@ -40,12 +40,7 @@ tasks=200
 build_benchmark_node
 (cd "$REPO_ROOT/tests/client" && [ -d node_modules ] || npm ci --silent)
 
-node_pid=
-stop_node() {
-  [ -z "$node_pid" ] || { kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null || true; }
-  node_pid=
-}
-trap stop_node EXIT
+trap stop_filled_chain EXIT
 trap 'exit 130' INT TERM
 
 # market NAME PROVIDERS QUEUED TASKS: builds the market, has a job of TASKS tasks assigned,
@@ -54,14 +49,8 @@ market() {
   local name=$1 providers=$2 queued=$3 tasks=$4 chain="$out/$1/chain"
   rm -rf "$out/$name"
   mkdir -p "$out/$name"
-  (exec 3<>"/dev/tcp/127.0.0.1/$rpc") 2>/dev/null && die "port $rpc is in use (another node?)"
   log "$name: a dev chain with $providers providers and $queued queued tasks"
-  "$CONUN_NODE" --dev --database paritydb --base-path "$chain" --rpc-port "$rpc" \
-    --port 30811 --no-telemetry --no-mdns --no-prometheus --pool-limit 16384 2>"$out/$name/node.log" &
-  node_pid=$!
-  wait_for_rpc "$rpc" "$node_pid" "$out/$name/node.log"
-  (cd "$REPO_ROOT/tests/client" &&
-    timeout 2000 node tools/populate.mjs "ws://127.0.0.1:$rpc" "$providers" "$queued" 64) >"$out/$name/populate.json"
+  start_filled_chain "$out/$name" "$rpc" 30811 "$providers" "$queued" 64
   log "$name: $(cat "$out/$name/populate.json")"
   (cd "$REPO_ROOT/tests/client" &&
     timeout 400 node tools/assign-job.mjs "ws://127.0.0.1:$rpc" "$tasks") >"$out/$name/assign.json"
@@ -70,7 +59,7 @@ market() {
   log "$name: the providers answer job $job; the verdicts become final after the challenge period"
   (cd "$REPO_ROOT/tests/client" &&
     timeout 600 node tools/answer-job.mjs "ws://127.0.0.1:$rpc" "$job" "$providers") >"$out/$name/answer.json"
-  stop_node
+  stop_filled_chain
   # From the block before the job's (the market at rest) to the last verdict.
   from=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["postedAt"] - 1)' "$out/$name/assign.json")
   to=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["blocks"][-1]["number"])' "$out/$name/answer.json")

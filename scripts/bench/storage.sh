@@ -29,9 +29,8 @@ tasks=${CONUN_STATE_TASKS:-100000}
 build_benchmark_node
 
 dir="$(mktemp -d -t conun-storage.XXXXXX)"
-node_pid=
 cleanup() {
-  [ -z "$node_pid" ] || { kill "$node_pid" 2>/dev/null; wait "$node_pid" 2>/dev/null || true; }
+  stop_filled_chain
   rm -rf "$dir/chain"
 }
 trap cleanup EXIT
@@ -43,17 +42,10 @@ if [ -n "$base" ]; then
   what="a copy of $base"
 else
   rpc=${CONUN_BENCH_RPC_PORT:-9960}
-  (exec 3<>"/dev/tcp/127.0.0.1/$rpc") 2>/dev/null && die "port $rpc is in use (another node?)"
   log "a dev chain filled with $providers providers and $tasks queued tasks (RPC 127.0.0.1:$rpc)"
-  "$CONUN_NODE" --dev --database paritydb --base-path "$dir/chain" --rpc-port "$rpc" \
-    --port 30810 --no-telemetry --no-mdns --no-prometheus --pool-limit 16384 2>"$dir/node.log" &
-  node_pid=$!
-  wait_for_rpc "$rpc" "$node_pid" "$dir/node.log"
-  (cd "$REPO_ROOT/tests/client" && timeout 2000 node tools/populate.mjs "ws://127.0.0.1:$rpc" "$providers" "$tasks") \
-    | tee "$dir/populate.json"
-  kill "$node_pid"
-  wait "$node_pid" 2>/dev/null || true
-  node_pid=
+  start_filled_chain "$dir" "$rpc" 30810 "$providers" "$tasks" 1
+  cat "$dir/populate.json"
+  stop_filled_chain
   what="a dev chain with $providers providers and $tasks queued tasks"
 fi
 log "measuring reads and writes on $what ($(du -sh "$dir/chain" | cut -f1))"

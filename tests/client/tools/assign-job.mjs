@@ -7,8 +7,7 @@
 //
 // PRICE_MULTIPLE (2) meets the floor tools/populate.mjs gives its providers; SIGNER_URI is
 // //Alice. Prints one JSON line: the job, the block that included it, and for each block after
-// it the replicas of the job it assigned and the weight it used (ms: the hook's share, which
-// holds the assignments, and the transactions').
+// it the replicas of the job it assigned.
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
@@ -87,13 +86,11 @@ try {
       if (Date.now() > DEADLINE) throw new Error(`gave up after 5 minutes: ${replicas} replicas assigned`);
       await sleep(500);
     }
-    const at = await api.at(await api.rpc.chain.getBlockHash(number));
-    const [events, weight] = await Promise.all([at.query.system.events(), at.query.system.blockWeight()]);
+    const events = await (await api.at(await api.rpc.chain.getBlockHash(number))).query.system.events();
     const assigned = events.filter(
       ({ event }) => api.events.market.ReplicaAssigned.is(event) && event.data.job.toNumber() === job,
     ).length;
-    const ms = (w) => Number(w.refTime.toBigInt()) / 1e9;
-    blocks.push({ number, replicas: assigned, hookMs: ms(weight.mandatory), txMs: ms(weight.normal) });
+    blocks.push({ number, replicas: assigned });
     replicas += assigned;
     if (assigned > 0) lastAssigning = number;
     if (replicas >= tasks * REPLICAS) break;
