@@ -9,7 +9,7 @@
 //   node tools/answer-job.mjs WS_URL JOB PROVIDERS
 //
 // Prints one JSON line: for each block after the first commit, the job's commits, reveals and
-// final verdicts (TaskVerified) it holds.
+// final verdicts (TaskVerified) it holds, and how many providers it paid.
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
@@ -95,7 +95,15 @@ try {
       const events = await (await api.at(await api.rpc.chain.getBlockHash(next))).query.system.events();
       const count = (kind) =>
         events.filter(({ event }) => api.events.market[kind].is(event) && event.data.job.toNumber() === job).length;
-      const block = { number: next, commits: count('ResultCommitted'), reveals: count('ResultRevealed'), verified: count('TaskVerified') };
+      // The providers the block paid: each has its records written once, whatever it was paid for.
+      const paid = events.filter(({ event }) => api.events.market.ReplicaPaid.is(event) && event.data.job.toNumber() === job);
+      const block = {
+        number: next,
+        commits: count('ResultCommitted'),
+        reveals: count('ResultRevealed'),
+        verified: count('TaskVerified'),
+        providers: new Set(paid.map(({ event }) => event.data.provider.toString())).size,
+      };
       blocks.push(block);
       totals.commits += block.commits;
       totals.reveals += block.reveals;

@@ -87,10 +87,14 @@ try {
       await sleep(500);
     }
     const events = await (await api.at(await api.rpc.chain.getBlockHash(number))).query.system.events();
-    const assigned = events.filter(
+    const ours = events.filter(
       ({ event }) => api.events.market.ReplicaAssigned.is(event) && event.data.job.toNumber() === job,
-    ).length;
-    blocks.push({ number, replicas: assigned });
+    );
+    const assigned = ours.length;
+    // How many providers the block wrote to: a provider holding several of its replicas has its
+    // records written once.
+    const providers = new Set(ours.map(({ event }) => event.data.provider.toString())).size;
+    blocks.push({ number, replicas: assigned, providers });
     replicas += assigned;
     if (assigned > 0) lastAssigning = number;
     if (replicas >= tasks * REPLICAS) break;
