@@ -27,6 +27,8 @@ def db_weights():
 
 
 READ_PS, WRITE_PS, DB_SOURCE = db_weights()
+# The stake tree's levels (pallets/market/src/stake_tree.rs, for MaxProviders 16,384).
+TREE_DEPTH = 4
 
 
 def market_weights(path):
@@ -99,10 +101,12 @@ def main(weights_path, transfer_log, batch):
               f"= {us(total)} = {total / transfer[3]:.2f}x transfer_keep_alive")
 
     print()
-    print("the hook's share of one honest task (R = 3, 3 providers): its assignment (the 3 members")
-    print("looked at once for its 3 replicas, its deadline scheduled, a queue visit assigns 64")
+    print("the hook's share of one honest task (R = 3): its assignment (one draw per replica, each")
+    print("down its own path of the stake tree, its deadline scheduled; a queue visit assigns 64")
     print("tasks), two idle deadline visits and its verdict made final, as the pallet charges them:")
-    hook = (weight(w["assign_task"], r=3, p=3)[3]
+    # Pallet::drawing_weight: assign_drawn, and the reads of each draw after the first down
+    # its own path below the root of the stake tree.
+    hook = (weight(w["assign_drawn"], r=3)[3] + (3 - 1) * (TREE_DEPTH - 1) * READ_PS
             + weight(w["queue_visit"])[3] / 64
             + 2 * weight(w["idle_deadline"])[3] + weight(w["settle_paid"], a=3)[3])
     print(f"  {us(hook)} a task: {500e9 / hook:.0f} tasks in a 500 ms hook, {500e9 / hook / 3:.0f} a second at 3 s blocks")

@@ -568,7 +568,7 @@ impl<T: Config> Pallet<T> {
 	/// or its verdict settled, with their pool edits, and a deadline scheduled.
 	fn worst_give_up_weight() -> Weight {
 		let replicas = T::MaxReplicas::get();
-		T::WeightInfo::assign_task(0, 0)
+		T::WeightInfo::assign_drawn(0)
 			.saturating_add(T::WeightInfo::sampling_misses(
 				replicas.saturating_mul(T::MaxSamplingAttempts::get()),
 			))
@@ -617,7 +617,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let missing = task.missing();
 		if task.phase != TaskPhase::Waiting || missing == 0 {
-			meter.consume(T::WeightInfo::assign_task(0, 0));
+			meter.consume(T::WeightInfo::assign_drawn(0));
 			return Step::Done;
 		}
 		// An expired job's tasks without replicas end without a draw; so does a task with no
@@ -670,7 +670,7 @@ impl<T: Config> Pallet<T> {
 			// Not all of them: assign none, so that nobody is locked by a half-assigned task.
 			task.replicas.truncate(first_new);
 			meter.consume(
-				T::WeightInfo::assign_task(0, 0)
+				T::WeightInfo::assign_drawn(0)
 					.saturating_add(T::WeightInfo::sampling_misses(attempts)),
 			);
 			return Self::stall(now, job, task_ref, task, reason, meter);
@@ -702,21 +702,30 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What assigning `replicas` replicas of a task costs, one attempt each, whatever the pool's
-	/// size: `assign_task` at its fit's intercept (`p = 0`). Its slope in `p` is the in-memory
-	/// benchmarking database reading a larger trie (`provider_reads(p)`, the same reads alone,
-	/// grows as fast), which the runtime's `DbWeight` already prices for every read at the
-	/// design's size (10,000 providers and 100,000 queued tasks: `runtime/src/db_weights.rs`);
-	/// the fit's reads and writes are the most any pool size made. A node executing such
-	/// assignments on a state of that size, its trie cache off, took a fifth of this weight
-	/// (`scripts/bench/scale-node.sh`, docs/benchmarks.md): charging the slope too would cost a
-	/// large market half its assignments per block for nothing.
+	/// size: `assign_drawn`, measured in the smallest pool drawn through the stake tree, where
+	/// the draws share one path down the tree, and the reads a larger pool's draws may add:
+	/// each draw after the first its own path below the root. Those reads are priced by the
+	/// runtime's `DbWeight` as measured at the design's size (10,000 providers and 100,000
+	/// queued tasks: `runtime/src/db_weights.rs`); for R = 3 they make 24 reads, the most
+	/// `assign_task(3, p)` measured in any pool up to 10,000 members.
+	///
+	/// Not `assign_task(r, p)`, whose slope in `p` is the in-memory benchmarking database
+	/// reading a larger trie (`provider_reads(p)`, the same reads alone, grows as fast): a
+	/// cost `DbWeight` already prices for every read. Its fit's intercept, a straight line
+	/// through a curve that rises fast and then slowly, also charged about three times the
+	/// execution it measures at 17 members. A node executing assignments on a state of the
+	/// design's size, its trie cache off, takes a fifth of that weight
+	/// (`scripts/bench/scale-node.sh`, docs/benchmarks.md).
 	pub(crate) fn drawing_weight(replicas: u32) -> Weight {
-		T::WeightInfo::assign_task(replicas, 0)
+		let own_paths =
+			Self::tree_depth().saturating_sub(1).saturating_mul(replicas.saturating_sub(1));
+		T::WeightInfo::assign_drawn(replicas)
+			.saturating_add(T::DbWeight::get().reads(own_paths.into()))
 	}
 
-	/// What `attempts` draws more than `assign_task` measured add: the slope of
+	/// What `attempts` draws more than `assign_drawn` measured add: the slope of
 	/// `sampling_misses`, not its fixed part (the first descent of the stake tree, which
-	/// `assign_task` pays already).
+	/// `drawing_weight` pays already).
 	fn extra_attempts_weight(attempts: u32) -> Weight {
 		T::WeightInfo::sampling_misses(attempts).saturating_sub(T::WeightInfo::sampling_misses(0))
 	}

@@ -599,6 +599,8 @@ mod benchmarks {
 	/// through the stake tree (more than `MaxSamplingAttempts` members), one attempt per
 	/// replica: each attempt more is charged as `sampling_misses` adds it. (From 10 members,
 	/// the fit mixed in pools small enough to be looked at whole, and its fixed part with them.)
+	/// Not charged: it shows how assignment's cost in the benchmarking database grows with the
+	/// pool (scripts/bench/scale.sh); the hook charges `assign_drawn`.
 	#[benchmark]
 	fn assign_task(
 		r: Linear<1, { T::MaxReplicas::get() }>,
@@ -606,6 +608,36 @@ mod benchmarks {
 	) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		providers::<T>(p.max(r), 4);
+		let job = post::<T>(1, r);
+		let mut info = Jobs::<T>::get(job).unwrap();
+		let mut meter = WeightMeter::new();
+
+		#[block]
+		{
+			let mut draws = crate::assignment::Draws::new(Market::<T>::block_seed());
+			Market::<T>::assign_task(
+				now::<T>(),
+				&mut info,
+				TaskRef { job, task: 0 },
+				&mut draws,
+				&mut meter,
+			);
+		}
+
+		assert_eq!(Tasks::<T>::get(job, 0).unwrap().live().count() as u32, r);
+	}
+
+	/// What the hook charges for assigning the `r` replicas of one task: `assign_task` in the
+	/// smallest pool drawn through the stake tree (`MaxSamplingAttempts + 1` members), where
+	/// the benchmarking database is small enough not to add its own cost per read (see
+	/// `assign_task`'s slope in `p`, and `provider_reads`). Here the draws share one path down
+	/// the tree; in a larger pool each draw after the first may read its own below the root:
+	/// `Pallet::drawing_weight` adds those reads, priced by `DbWeight` as measured at the
+	/// design's size.
+	#[benchmark]
+	fn assign_drawn(r: Linear<1, { T::MaxReplicas::get() }>) {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		providers::<T>((T::MaxSamplingAttempts::get() + 1).max(r), 4);
 		let job = post::<T>(1, r);
 		let mut info = Jobs::<T>::get(job).unwrap();
 		let mut meter = WeightMeter::new();

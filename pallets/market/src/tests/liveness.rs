@@ -177,7 +177,7 @@ fn a_wait_that_is_over_ends_when_the_hook_has_the_weight_to_end_it() {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		let used = Market::on_initialize(next);
-		let drawn = Market::visit_weight() + <() as crate::WeightInfo>::assign_task(0, 0);
+		let drawn = Market::visit_weight() + <() as crate::WeightInfo>::assign_drawn(0);
 		assert!(used.all_gte(drawn), "the task was visited and its draws made");
 		assert_eq!(phase(job, 0), TaskPhase::Waiting);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().state, JobState::Open);
