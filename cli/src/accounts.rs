@@ -51,8 +51,8 @@ pub fn new(settings: &Settings, name: &str) -> Result<(), CliError> {
 	std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut seed)?;
 	let uri = format!("0x{}", seed.iter().map(|b| format!("{b:02x}")).collect::<String>());
 	let address = store(&settings.accounts_dir(), name, &uri)?;
-	println!("account {name}: {address}");
-	println!(
+	crate::outln!("account {name}: {address}");
+	crate::outln!(
 		"its secret is in {} (keep a copy; whoever reads it controls the account)",
 		settings.accounts_dir().join(name).display()
 	);
@@ -62,7 +62,7 @@ pub fn new(settings: &Settings, name: &str) -> Result<(), CliError> {
 /// `conun account import NAME SECRET_URI`.
 pub fn import(settings: &Settings, name: &str, uri: &str) -> Result<(), CliError> {
 	let address = store(&settings.accounts_dir(), name, uri)?;
-	println!("account {name}: {address}");
+	crate::outln!("account {name}: {address}");
 	Ok(())
 }
 
@@ -80,14 +80,14 @@ pub fn list(settings: &Settings) -> Result<(), CliError> {
 	names.sort();
 	for name in &names {
 		match keypair_from_uri(&account_uri(&settings.data_dir, name)?) {
-			Ok(keypair) => println!("{name:<12} {}", address(&keypair)),
-			Err(e) => println!("{name:<12} unreadable: {e}"),
+			Ok(keypair) => crate::outln!("{name:<12} {}", address(&keypair)),
+			Err(e) => crate::outln!("{name:<12} unreadable: {e}"),
 		}
 	}
 	for name in DEV_ACCOUNTS {
 		let keypair =
 			keypair_from_uri(&account_uri(&settings.data_dir, name)?).map_err(CliError::Usage)?;
-		println!("{name:<12} {}  (dev chain only)", address(&keypair));
+		crate::outln!("{name:<12} {}  (dev chain only)", address(&keypair));
 	}
 	Ok(())
 }
@@ -100,6 +100,6 @@ pub fn show(settings: &Settings, name: Option<&str>) -> Result<(), CliError> {
 		},
 		None => settings.keypair()?,
 	};
-	println!("{}", address(&keypair));
+	crate::outln!("{}", address(&keypair));
 	Ok(())
 }

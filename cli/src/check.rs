@@ -114,7 +114,7 @@ fn advice(
 }
 
 fn print_report(report: &MatchReport) {
-	println!(
+	crate::outln!(
 		"providers: {} registered, {} eligible now; without the runtime {}, unavailable {}, too small {}, price floor too high {}, reputation too low {}",
 		report.providers,
 		report.eligible,
@@ -139,7 +139,7 @@ pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), Cl
 	let prepared = prepare::prepare(&manifest, &store, &settings.data_dir.join("images")).await?;
 	let terms = manifest.terms;
 	let tasks = prepared.inputs.len() as u32;
-	println!(
+	crate::outln!(
 		"{}: {tasks} tasks, {} bytes of inputs; program {:?} ({} bytes); R = {}, {} per replica",
 		manifest.name,
 		prepared.input_bytes(),
@@ -149,7 +149,7 @@ pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), Cl
 		format_con(terms.price)
 	);
 	if let Some(report) = dry_run(&manifest, &prepared, &store)? {
-		println!("{report}");
+		crate::outln!("{report}");
 	}
 	let query = MatchQuery {
 		runtime: prepared.program.runtime(),
@@ -162,7 +162,7 @@ pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), Cl
 	print_report(&report);
 	let cost = limits.cost(tasks, terms.replicas, terms.price);
 	let held = cost.escrow + cost.deposit;
-	println!(
+	crate::outln!(
 		"cost: {} held in escrow while it runs, {} paid if every replica agrees, the rest refunded; {} storage deposit, returned when the chain prunes the job ({} blocks after it ends)",
 		format_con(cost.escrow),
 		format_con(cost.paid),
@@ -180,7 +180,7 @@ pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), Cl
 			.await?;
 		let balance = chain.balance_of(&at, chain.account()).await?;
 		let spendable = balance.free.saturating_sub(balance.frozen);
-		println!(
+		crate::outln!(
 			"fee to post: about {}; {} can spend {}",
 			format_con(fee),
 			chain.account(),
@@ -202,6 +202,6 @@ pub async fn check(settings: &Settings, path: &std::path::Path) -> Result<(), Cl
 			advice(reason, &manifest, &providers)
 		)));
 	}
-	println!("ok: {} providers could take its replicas now", report.eligible);
+	crate::outln!("ok: {} providers could take its replicas now", report.eligible);
 	Ok(())
 }

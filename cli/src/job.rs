@@ -48,14 +48,14 @@ pub async fn submit(
 		.map_err(|e| CliError::Unrunnable(format!("the chain refused the job: {e}")))?;
 	let record = JobRecord { job, reduce: manifest.reduce };
 	record.save(&settings.data_dir)?;
-	println!(
+	crate::outln!(
 		"job {job} posted: {} tasks × {} replicas, {} held in escrow (follow it with `conun job watch {job}`)",
 		prepared.inputs.len(),
 		manifest.terms.replicas,
 		format_con(budget)
 	);
 	if options.detach {
-		println!(
+		crate::outln!(
 			"detached: workers fetch the program and inputs from this machine, so keep serving until the job ends:\n  conun serve --listen {} --data-dir {}",
 			settings.listen,
 			settings.data_dir.display()
@@ -103,8 +103,8 @@ async fn finish(
 ) -> Result<(), CliError> {
 	if let Some(out) = out {
 		let outputs = results::download(chain, net, job, out).await?;
-		println!("results of job {job} in {}", out.display());
-		println!("{}", reduce::reduce(how, &outputs, out)?);
+		crate::outln!("results of job {job} in {}", out.display());
+		crate::outln!("{}", reduce::reduce(how, &outputs, out)?);
 	}
 	// Read again: a spot check's challenge may have changed a verdict since the watch ended.
 	let at = chain.at_best().await?;
@@ -134,7 +134,7 @@ struct Spent {
 /// when this machine posted the job.
 fn summary(outcome: &Outcome, spent: Option<Spent>, served: u64) {
 	let (job, progress) = (&outcome.job, &outcome.progress);
-	println!(
+	crate::outln!(
 		"finished: {}/{} tasks verified, {} failed, {} cancelled, in {} blocks ({})",
 		progress.verified + progress.provisional,
 		job.tasks,
@@ -144,7 +144,7 @@ fn summary(outcome: &Outcome, spent: Option<Spent>, served: u64) {
 		seconds(outcome.elapsed)
 	);
 	if let (Some(until), true) = (progress.open_until, progress.provisional > 0) {
-		println!(
+		crate::outln!(
 			"{} of them open to challenge until block {until}: every replica that revealed agreed, so only you could still challenge them (`conun job watch {}` follows them until they are final and paid)",
 			progress.provisional, outcome.id
 		);
@@ -168,7 +168,7 @@ fn summary(outcome: &Outcome, spent: Option<Spent>, served: u64) {
 			));
 		}
 	}
-	println!("{line}; {served} bytes served to workers");
+	crate::outln!("{line}; {served} bytes served to workers");
 }
 
 /// `job watch JOB`: follows a job to its end (serving its inputs if this machine posted it).
@@ -228,15 +228,15 @@ fn pruned(job: JobId, record: &PrunedJob, json: bool) -> Result<(), CliError> {
 			"results_chain": format!("{:?}", record.results),
 			"pruned_at": record.pruned_at,
 		});
-		println!("{}", serde_json::to_string_pretty(&value).map_err(std::io::Error::other)?);
+		crate::outln!("{}", serde_json::to_string_pretty(&value).map_err(std::io::Error::other)?);
 		return Ok(());
 	}
-	println!("job {job} (pruned at block {}), owner {}", record.pruned_at, record.owner);
-	println!(
+	crate::outln!("job {job} (pruned at block {}), owner {}", record.pruned_at, record.owner);
+	crate::outln!(
 		"  {} tasks: {} verified, {} failed, {} cancelled; its tasks left the chain after the retention period",
 		record.tasks, record.verified, record.failed, record.cancelled
 	);
-	println!(
+	crate::outln!(
 		"  results chain {:?}: the hash chain of every task's outcome, which proves results kept elsewhere (docs/protocol.md, Pruning)",
 		record.results
 	);
@@ -290,24 +290,30 @@ pub async fn status(settings: &Settings, job: JobId, json: bool) -> Result<(), C
 		stalled,
 	};
 	if json {
-		println!("{}", serde_json::to_string_pretty(&status).map_err(std::io::Error::other)?);
+		crate::outln!("{}", serde_json::to_string_pretty(&status).map_err(std::io::Error::other)?);
 		return Ok(());
 	}
-	println!(
+	crate::outln!(
 		"job {job} ({}), {} program {}, owner {}",
-		status.state, status.runtime, status.program, status.owner
+		status.state,
+		status.runtime,
+		status.program,
+		status.owner
 	);
-	println!("  {} tasks × {} replicas at {} each; {} in escrow, {} storage deposit; posted at block {}, now {}", status.tasks, status.replicas, status.price, status.escrow, status.deposit, status.posted_at, status.block);
-	println!(
+	crate::outln!("  {} tasks × {} replicas at {} each; {} in escrow, {} storage deposit; posted at block {}, now {}", status.tasks, status.replicas, status.price, status.escrow, status.deposit, status.posted_at, status.block);
+	crate::outln!(
 		"  tasks: {} waiting, {} running, {} revealing, {} open to challenge, {} verified (final), {} failed, {} cancelled",
 		status.waiting, status.running, status.revealing, status.open_to_challenge, status.verified, status.failed, status.cancelled
 	);
-	println!(
+	crate::outln!(
 		"  replicas: {} assigned, {} committed, {} revealed; paid {}",
-		status.assigned_replicas, status.committed_replicas, status.revealed_replicas, status.paid
+		status.assigned_replicas,
+		status.committed_replicas,
+		status.revealed_replicas,
+		status.paid
 	);
 	for reason in &status.stalled {
-		println!("  waiting: {reason}");
+		crate::outln!("  waiting: {reason}");
 	}
 	Ok(())
 }
@@ -316,7 +322,7 @@ pub async fn status(settings: &Settings, job: JobId, json: bool) -> Result<(), C
 pub async fn cancel(settings: &Settings, job: JobId) -> Result<(), CliError> {
 	let chain = Chain::connect(&settings.node, settings.keypair()?).await?;
 	chain.cancel_job(job).await?;
-	println!("job {job} cancelled: tasks without a commitment end and are refunded over the next blocks; committed ones are still settled");
+	crate::outln!("job {job} cancelled: tasks without a commitment end and are refunded over the next blocks; committed ones are still settled");
 	Ok(())
 }
 
@@ -337,7 +343,7 @@ pub async fn results(
 	check_some(&chain, &net, job, spot_checks).await?;
 	let outputs = results::download(&chain, &net, job, out).await?;
 	let verified = outputs.iter().flatten().count();
-	println!(
+	crate::outln!(
 		"{verified} of {} results of job {job} fetched, checked against the chain, in {}",
 		outputs.len(),
 		out.display()
@@ -351,14 +357,14 @@ pub async fn results(
 		})
 		.collect();
 	match open.iter().max() {
-		Some(until) => println!(
+		Some(until) => crate::outln!(
 			"{} of them still open to challenge (the last until block {until}), the others final; summary.json says which",
 			open.len()
 		),
-		None => println!("every result is final"),
+		None => crate::outln!("every result is final"),
 	}
 	let how = JobRecord::load(&settings.data_dir, job)?.map(|r| r.reduce).unwrap_or_default();
-	println!("{}", reduce::reduce(how, &outputs, out)?);
+	crate::outln!("{}", reduce::reduce(how, &outputs, out)?);
 	Ok(())
 }
 
@@ -375,13 +381,13 @@ async fn check_some(
 	}
 	let tasks = chain.tasks(&chain.at_best().await?, job).await?;
 	let report = spot_check::spot_check(chain, net, job, &tasks, count).await?;
-	println!(
+	crate::outln!(
 		"spot check: {} tasks run here, {} agreed with their verdict",
 		report.agreed.len() + report.challenged.len() + report.contradicted_final.len(),
 		report.agreed.len()
 	);
 	if !report.challenged.is_empty() {
-		println!(
+		crate::outln!(
 			"tasks {:?} gave another result here than their verdict: challenged; the chain ran each itself and its result is now the verdict",
 			report.challenged
 		);
@@ -407,7 +413,7 @@ pub async fn logs(settings: &Settings, job: JobId, task: u32) -> Result<(), CliE
 pub async fn serve_jobs(settings: &Settings) -> Result<(), CliError> {
 	let chain = Chain::connect_read_only(&settings.node).await?;
 	let net = serve::start(settings, serve::open_store(settings)?).await?;
-	println!("serving as {} on {}", net.peer_id(), settings.listen);
+	crate::outln!("serving as {} on {}", net.peer_id(), settings.listen);
 	loop {
 		let at = chain.at_best().await?;
 		let mut open = Vec::new();
@@ -419,14 +425,14 @@ pub async fn serve_jobs(settings: &Settings) -> Result<(), CliError> {
 			}
 		}
 		if open.is_empty() {
-			println!("no open job left to serve; {} bytes served", net.stats().bytes_served);
+			crate::outln!("no open job left to serve; {} bytes served", net.stats().bytes_served);
 			return Ok(());
 		}
 		tracing::info!("serving jobs {open:?}");
 		tokio::select! {
 			_ = tokio::time::sleep(Duration::from_secs(6)) => {},
 			_ = tokio::signal::ctrl_c() => {
-				println!("stopped; jobs {open:?} are still open and their workers cannot fetch from this machine now");
+				crate::outln!("stopped; jobs {open:?} are still open and their workers cannot fetch from this machine now");
 				return Ok(());
 			},
 		}
@@ -439,6 +445,6 @@ pub fn put(settings: &Settings, file: &Path) -> Result<(), CliError> {
 	let (hash, size) = store
 		.import_file(file)
 		.map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
-	println!("{hash:?} {size}");
+	crate::outln!("{hash:?} {size}");
 	Ok(())
 }

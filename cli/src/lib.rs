@@ -7,7 +7,8 @@
 //! - [`job`]: submit, watch ([`watch`]), status, cancel, results ([`results`], [`reduce`],
 //!   [`png`], [`spot_check`]), logs, and `serve` for detached jobs; [`job_records`]: what the
 //!   CLI remembers of them;
-//! - [`accounts`], [`views`] (providers, balance), [`settings`], [`error`].
+//! - [`accounts`], [`views`] (providers, balance), [`settings`], [`error`]; [`stdout`]: the
+//!   lines it prints, ending quietly when their reader has gone.
 
 pub mod accounts;
 pub mod check;
@@ -23,5 +24,6 @@ pub mod results;
 pub mod serve;
 pub mod settings;
 pub mod spot_check;
+pub mod stdout;
 pub mod views;
 pub mod watch;

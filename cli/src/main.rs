@@ -22,7 +22,7 @@ is verified on chain and paid for. Describe a job in a manifest (docs/manifest.m
 conun job check job.toml      # is it valid, who could take it, what it costs\n  \
 conun job submit job.toml --out results/   # post, serve its inputs, watch, download\n\n\
 On a dev chain, sign with a dev account: --account alice.",
-	after_help = "Exit codes: 0 done; 1 error; 2 the job cannot run as described (nobody can take it, or the account cannot pay); 3 the job ended with tasks not verified."
+	after_help = "Exit codes: 0 done; 1 error; 2 the job cannot run as described (nobody can take it, or the account cannot pay); 3 the job ended with tasks not verified; 141 its output's reader went away (| head)."
 )]
 struct Cli {
 	#[command(flatten)]

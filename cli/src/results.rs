@@ -189,9 +189,9 @@ pub async fn logs(chain: &Chain, net: &NetHandle, job: JobId, index: u32) -> Res
 	let Some(task): Option<TaskRecord> = chain.task(&at, job, index).await? else {
 		return Err(CliError::Usage(format!("job {job} has no task {index}")));
 	};
-	println!("job {job} task {index}: {}", phase_name(&task.phase));
+	crate::outln!("job {job} task {index}: {}", phase_name(&task.phase));
 	if let Some(reason) = task.stalled {
-		println!("  waiting because {}", crate::watch::explain(reason));
+		crate::outln!("  waiting because {}", crate::watch::explain(reason));
 	}
 	let mut contacts = Contacts::new(chain, &at);
 	for replica in &task.replicas {
@@ -210,12 +210,13 @@ pub async fn logs(chain: &Chain, net: &NetHandle, job: JobId, index: u32) -> Res
 				"could not fetch the program or input, and was released".to_string()
 			},
 		};
-		println!(
+		crate::outln!(
 			"\nprovider {} ({state}, assigned at block {})",
-			replica.provider, replica.assigned_at
+			replica.provider,
+			replica.assigned_at
 		);
 		let Some((peer, addrs)) = contacts.of(&replica.provider).await? else {
-			println!("  no contact published: cannot ask for its receipt");
+			crate::outln!("  no contact published: cannot ask for its receipt");
 			continue;
 		};
 		net.add_peer(peer, addrs.clone()).await?;
@@ -223,40 +224,44 @@ pub async fn logs(chain: &Chain, net: &NetHandle, job: JobId, index: u32) -> Res
 			Ok(Response::Receipt(bytes)) => match Receipt::decode(&mut &bytes[..]) {
 				Ok(receipt) => receipt,
 				Err(e) => {
-					println!("  its receipt does not decode: {e}");
+					crate::outln!("  its receipt does not decode: {e}");
 					continue;
 				},
 			},
 			Ok(Response::NotFound) => {
-				println!("  no receipt: the task's verdict is not final yet (receipts name the result, so none is given out before), it has not run the task, or its retention period is over");
+				crate::outln!("  no receipt: the task's verdict is not final yet (receipts name the result, so none is given out before), it has not run the task, or its retention period is over");
 				continue;
 			},
 			Ok(other) => {
-				println!("  unexpected answer: {other:?}");
+				crate::outln!("  unexpected answer: {other:?}");
 				continue;
 			},
 			Err(e) => {
-				println!("  unreachable: {e}");
+				crate::outln!("  unreachable: {e}");
 				continue;
 			},
 		};
-		println!(
+		crate::outln!(
 			"  status {:?}, work {}, read {} bytes, wrote {} bytes, result {:?}",
-			receipt.status, receipt.work, receipt.bytes_in, receipt.bytes_out, receipt.result
+			receipt.status,
+			receipt.work,
+			receipt.bytes_in,
+			receipt.bytes_out,
+			receipt.result
 		);
 		match net.fetch(receipt.logs, MAX_LOG_BYTES, vec![(peer, addrs)]).await {
 			Ok(path) => {
 				let text = std::fs::read(path)?;
 				if text.is_empty() {
-					println!("  (no logs)");
+					crate::outln!("  (no logs)");
 				} else {
-					println!("  logs:");
+					crate::outln!("  logs:");
 					for line in String::from_utf8_lossy(&text).lines() {
-						println!("  | {line}");
+						crate::outln!("  | {line}");
 					}
 				}
 			},
-			Err(e) => println!("  logs unavailable: {e}"),
+			Err(e) => crate::outln!("  logs unavailable: {e}"),
 		}
 	}
 	Ok(())

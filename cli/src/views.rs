@@ -67,11 +67,11 @@ pub async fn providers(settings: &Settings, json: bool) -> Result<(), CliError> 
 		.collect();
 	if json {
 		let list: Vec<&ProviderJson> = rows.iter().map(|(_, j)| j).collect();
-		println!("{}", serde_json::to_string_pretty(&list).map_err(std::io::Error::other)?);
+		crate::outln!("{}", serde_json::to_string_pretty(&list).map_err(std::io::Error::other)?);
 		return Ok(());
 	}
 	if rows.is_empty() {
-		println!("no provider is registered on this chain yet (providers join with `conun-worker register`)");
+		crate::outln!("no provider is registered on this chain yet (providers join with `conun-worker register`)");
 		return Ok(());
 	}
 	let mut table = Table::new();
@@ -111,7 +111,7 @@ pub async fn providers(settings: &Settings, json: bool) -> Result<(), CliError> 
 			right(p.earned.clone()),
 		]);
 	}
-	println!("{table}");
+	crate::outln!("{table}");
 	Ok(())
 }
 
@@ -132,11 +132,11 @@ pub async fn balance(settings: &Settings, who: Option<&str>) -> Result<(), CliEr
 	};
 	let chain = Chain::connect_read_only(&settings.node).await?;
 	let balance = chain.balance_of(&chain.at_best().await?, &account).await?;
-	println!("{account}");
-	println!("  free      {}", format_con(balance.free));
-	println!("  reserved  {} (stakes and job escrows)", format_con(balance.reserved));
+	crate::outln!("{account}");
+	crate::outln!("  free      {}", format_con(balance.free));
+	crate::outln!("  reserved  {} (stakes and job escrows)", format_con(balance.reserved));
 	if balance.frozen > 0 {
-		println!("  frozen    {}", format_con(balance.frozen));
+		crate::outln!("  frozen    {}", format_con(balance.frozen));
 	}
 	Ok(())
 }
