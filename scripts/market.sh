@@ -1,13 +1,13 @@
 # A local market for the scripts that need one (sourced after lib.sh): conun-node --dev and
-# three providers (Bob, Charlie, Dave), each a conun-worker with its own key, data directory and
-# ports, all on 127.0.0.1.
+# three providers (Bob, Charlie, Dave; CONUN_MARKET_PROVIDERS=4 or 5 adds Eve, then Ferdie), each
+# a conun-worker with its own key, data directory and ports, all on 127.0.0.1.
 #
 #   market_start DIR RPC_PORT BASE_PORT   start them; logs and chains under DIR
 #   market_stop                           stop them, workers first
 #
-# Sets MARKET_URL (the node's WebSocket RPC) and MARKET_PIDS. BASE_PORT + 1..3 are the workers'
+# Sets MARKET_URL (the node's WebSocket RPC) and MARKET_PIDS. BASE_PORT + 1..N are the workers'
 # libp2p ports and BASE_PORT + 10 the node's; BASE_PORT itself is left for a requester's CLI.
-# The workers' metrics listen on 9701..9703. CONUN_WORKER_MAX_TASKS (50) sets their task slots.
+# The workers' metrics listen on 9701..970N. CONUN_WORKER_MAX_TASKS (50) sets their task slots.
 
 MARKET_PIDS=()
 
@@ -15,8 +15,10 @@ market_port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 market_start() {
   local dir=$1 rpc=$2 base=$3 worker="$CARGO_TARGET_DIR/release/conun-worker"
-  local max_tasks=${CONUN_WORKER_MAX_TASKS:-50}
-  for port in "$rpc" $((base)) $((base + 1)) $((base + 2)) $((base + 3)) $((base + 10)); do
+  local max_tasks=${CONUN_WORKER_MAX_TASKS:-50} providers=${CONUN_MARKET_PROVIDERS:-3}
+  local names=(Bob Charlie Dave Eve Ferdie)
+  [[ "$providers" =~ ^[1-5]$ ]] || die "CONUN_MARKET_PROVIDERS must be 1 to 5 (the dev accounts Bob to Ferdie), not '$providers'"
+  for port in "$rpc" $((base)) $(seq $((base + 1)) $((base + providers))) $((base + 10)); do
     market_port_taken "$port" && die "port $port is in use (another node or demo?)"
   done
   MARKET_URL="ws://127.0.0.1:$rpc"
@@ -28,7 +30,7 @@ market_start() {
 
   local runtimes=wasm i=0
   docker info >/dev/null 2>&1 && runtimes=wasm,docker
-  for name in Bob Charlie Dave; do
+  for name in "${names[@]:0:providers}"; do
     i=$((i + 1))
     local w="$dir/${name,,}" p2p=$((base + i))
     mkdir -p "$w"

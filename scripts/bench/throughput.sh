@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Throughput end to end: one job of TASKS wasm tasks (R = 3) through the `conun` CLI and three
-# workers (scripts/market.sh: conun-node --dev, Bob, Charlie and Dave, each `--max-tasks 1000`),
-# after a 1,000-task warm-up job: a provider may hold NewcomerTasks (64) plus one per task it
-# verified at once, so the warm-up, once its verdicts are final (its job finished), lifts each
-# worker's cap to its 1,000. Each task sums 1,000
+# Throughput end to end: one job of TASKS wasm tasks (R = 3) through the `conun` CLI and
+# CONUN_BENCH_WORKERS workers (3, at most 5; scripts/market.sh: conun-node --dev, Bob, Charlie,
+# Dave, then Eve and Ferdie, each `--max-tasks 1000`; the chain allows 1,024),
+# after a warm-up job of 1,000 tasks a worker (R = 3: 1,000 with 3 workers, 1,667 with 5): a
+# provider may hold NewcomerTasks (64) plus one per task it verified at once, so the warm-up,
+# once its verdicts are final (its job finished), lifts each worker's cap to its 1,000. Each task sums 1,000
 # numbers (sum-range's program), so the machine's cores are not what is measured. Prints the
 # CLI's own figure (post to last verdict) and the chain's profile of the run
 # (tests/client/tools/throughput-profile.mjs): verdicts per second over the busy stretch, the
@@ -22,6 +23,8 @@ source "$REPO_ROOT/scripts/market.sh"
 
 tasks=${1:-3000}
 [[ "$tasks" =~ ^[1-9][0-9]*$ ]] || die "TASKS must be a positive number, not '$tasks'"
+workers=${CONUN_BENCH_WORKERS:-3}
+[[ "$workers" =~ ^[3-5]$ ]] || die "CONUN_BENCH_WORKERS must be 3 to 5 (R = 3 needs three), not '$workers'"
 "$REPO_ROOT/scripts/setup.sh"
 "$REPO_ROOT/scripts/build-examples.sh"
 CONUN="$CARGO_TARGET_DIR/release/conun"
@@ -48,7 +51,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-CONUN_WORKER_MAX_TASKS=1000 market_start "$dir" "$rpc" "$base"
+CONUN_WORKER_MAX_TASKS=1000 CONUN_MARKET_PROVIDERS="$workers" market_start "$dir" "$rpc" "$base"
 
 # manifest NAME COUNT: sum-range's program over 1..COUNT*1000 in COUNT tasks.
 manifest() {
@@ -93,7 +96,8 @@ submit() {
   log "$1: $2 tasks verified in $BLOCKS blocks, $SECS s"
 }
 
-submit warm-up 1000
+# Each worker verifies its share of the warm-up's replicas: 1,000 each.
+submit warm-up $(((1000 * workers + 2) / 3))
 # A provider's cap counts its replicas verified for good, which happens a challenge period
 # after each verdict: until the warm-up's job has finished, the providers' caps are still
 # rising, and the measured job would find them lower than the 1,000 the warm-up is for.
@@ -111,7 +115,7 @@ profile=$(cd "$REPO_ROOT/tests/client" && node tools/throughput-profile.mjs "$MA
 "$venv/bin/python" "$REPO_ROOT/scripts/bench/plot-throughput.py" "$dir" "$prefix"
 
 echo
-echo "$tasks tasks (R = 3), three workers, one 2-core machine:"
+echo "$tasks tasks (R = 3), $workers workers, one 2-core machine:"
 echo "  the CLI: post to last verdict in $BLOCKS blocks, $SECS s: $cli_rate tasks/s"
 echo "  the chain: $profile"
 rate=$(sed -E 's/.*"verdict_tasks_per_second":([0-9.]+).*/\1/' <<<"$profile")
