@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A storage read and write in conun-node's database, measured on this machine: `conun-node
 # benchmark storage` reads every key of a chain's state and writes them back in batches of
-# 1,000 (one batch in a smaller state), in the node's own ParityDB database, without the trie cache, and writes the average
-# × 1.1 (polkadot's practice for its own) as a RuntimeDbWeight to db_weights.rs in its run
-# directory. Then prints what the market's weights would be with it: scripts/market-cost.py
+# 1,000 (one batch in a smaller state), in the node's own ParityDB database, without the trie
+# cache, and writes the average × 1.1 (polkadot's practice for its own) as a RuntimeDbWeight to
+# db_weights.rs in its run directory. Then prints what the market's weights would be with it: scripts/market-cost.py
 # over pallets/market/src/weights.rs and a transfer measured now.
 #
 # The state measured is, by default, one the size the design plans for, made here: a dev chain

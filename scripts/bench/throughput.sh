@@ -4,9 +4,9 @@
 # Dave, then Eve and Ferdie, each `--max-tasks 1000`; the chain allows 1,024),
 # after a warm-up job of 1,000 tasks a worker (R = 3: 1,000 with 3 workers, 1,667 with 5): a
 # provider may hold NewcomerTasks (64) plus one per task it verified at once, so the warm-up,
-# once its verdicts are final (its job finished), lifts each worker's cap to its 1,000. Each task sums 1,000
-# numbers (sum-range's program), so the machine's cores are not what is measured. Prints the
-# CLI's own figure (post to last verdict) and the chain's profile of the run
+# once its verdicts are final (its job finished), lifts each worker's cap to its 1,000. Each
+# task sums 1,000 numbers (sum-range's program), so the machine's cores are not what is
+# measured. Prints the CLI's own figure (post to last verdict) and the chain's profile of the run
 # (tests/client/tools/throughput-profile.mjs): verdicts per second over the busy stretch, the
 # latency from assignment to verdict in blocks, and the block weight the market's hook and the
 # transactions used. Plots both (PNG).
