@@ -98,18 +98,20 @@ def report(name, run_dir, log):
 
 
 def main(dirs):
+    sizes = [size(run_dir) for run_dir in dirs]
     verdicts = []
     for log, cache in (("blocks.log", "trie cache off"), ("blocks-cached.log", "trie cache on")):
         print(f"\n## {cache}")
         markets = []
-        for run_dir in dirs:
-            name = f"{size(run_dir)}, {cache}"
+        for run_dir, market in zip(dirs, sizes):
+            name = f"{market}, {cache}"
             costs, used = report(name, run_dir, log)
-            markets.append((size(run_dir), costs))
+            markets.append((market, costs))
             if used > 100:
                 verdicts.append(f"{name}: a block took longer than its weight: the weights undercharge")
         for k, (_, what) in enumerate(KINDS):
-            (small_name, small), (large_name, large) = (markets[0][0], markets[0][1][k]), (markets[-1][0], markets[-1][1][k])
+            small_name, small = markets[0][0], markets[0][1][k]
+            large_name, large = markets[-1][0], markets[-1][1][k]
             ratio = large[0] / small[0]
             steps = " -> ".join(f"{costs[k][0] / 1e3:,.1f} µs ({costs[k][1]:.2f} providers)" for _, costs in markets)
             verdicts.append(f"{what}, {cache}: {steps}; {large_name} against {small_name}: {ratio:.2f}x, "

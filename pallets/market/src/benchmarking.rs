@@ -162,6 +162,21 @@ fn assign_all<T: Config>() {
 	Market::<T>::process_queue(now::<T>(), &mut WeightMeter::new());
 }
 
+/// A pool of `members` providers (at least `replicas`) and one job of one task with R =
+/// `replicas`, waiting to be assigned: the job and its record.
+fn one_task_to_assign<T: Config>(members: u32, replicas: u32) -> (JobId, JobInfo<T>) {
+	frame_system::Pallet::<T>::set_block_number(1u32.into());
+	providers::<T>(members.max(replicas), 4);
+	let job = post::<T>(1, replicas);
+	(job, Jobs::<T>::get(job).unwrap())
+}
+
+/// Assign task 0 of `job` as the hook does, the block's randomness included.
+fn assign_first_task<T: Config>(job: JobId, info: &mut JobInfo<T>, meter: &mut WeightMeter) {
+	let mut draws = crate::assignment::Draws::new(Market::<T>::block_seed());
+	Market::<T>::assign_task(now::<T>(), info, TaskRef { job, task: 0 }, &mut draws, meter);
+}
+
 fn result_of(byte: u8) -> H256 {
 	H256::repeat_byte(byte)
 }
@@ -606,22 +621,12 @@ mod benchmarks {
 		r: Linear<1, { T::MaxReplicas::get() }>,
 		p: Linear<{ T::MaxSamplingAttempts::get() + 1 }, { T::MaxProviders::get().min(10_000) }>,
 	) {
-		frame_system::Pallet::<T>::set_block_number(1u32.into());
-		providers::<T>(p.max(r), 4);
-		let job = post::<T>(1, r);
-		let mut info = Jobs::<T>::get(job).unwrap();
+		let (job, mut info) = one_task_to_assign::<T>(p, r);
 		let mut meter = WeightMeter::new();
 
 		#[block]
 		{
-			let mut draws = crate::assignment::Draws::new(Market::<T>::block_seed());
-			Market::<T>::assign_task(
-				now::<T>(),
-				&mut info,
-				TaskRef { job, task: 0 },
-				&mut draws,
-				&mut meter,
-			);
+			assign_first_task::<T>(job, &mut info, &mut meter);
 		}
 
 		assert_eq!(Tasks::<T>::get(job, 0).unwrap().live().count() as u32, r);
@@ -636,22 +641,12 @@ mod benchmarks {
 	/// design's size.
 	#[benchmark]
 	fn assign_drawn(r: Linear<1, { T::MaxReplicas::get() }>) {
-		frame_system::Pallet::<T>::set_block_number(1u32.into());
-		providers::<T>((T::MaxSamplingAttempts::get() + 1).max(r), 4);
-		let job = post::<T>(1, r);
-		let mut info = Jobs::<T>::get(job).unwrap();
+		let (job, mut info) = one_task_to_assign::<T>(T::MaxSamplingAttempts::get() + 1, r);
 		let mut meter = WeightMeter::new();
 
 		#[block]
 		{
-			let mut draws = crate::assignment::Draws::new(Market::<T>::block_seed());
-			Market::<T>::assign_task(
-				now::<T>(),
-				&mut info,
-				TaskRef { job, task: 0 },
-				&mut draws,
-				&mut meter,
-			);
+			assign_first_task::<T>(job, &mut info, &mut meter);
 		}
 
 		assert_eq!(Tasks::<T>::get(job, 0).unwrap().live().count() as u32, r);

@@ -93,16 +93,15 @@ try {
         continue;
       }
       const events = await (await api.at(await api.rpc.chain.getBlockHash(next))).query.system.events();
-      const count = (kind) =>
-        events.filter(({ event }) => api.events.market[kind].is(event) && event.data.job.toNumber() === job).length;
-      // The providers the block paid: each has its records written once, whatever it was paid for.
-      const paid = events.filter(({ event }) => api.events.market.ReplicaPaid.is(event) && event.data.job.toNumber() === job);
+      const ours = (kind) =>
+        events.filter(({ event }) => api.events.market[kind].is(event) && event.data.job.toNumber() === job);
       const block = {
         number: next,
-        commits: count('ResultCommitted'),
-        reveals: count('ResultRevealed'),
-        verified: count('TaskVerified'),
-        providers: new Set(paid.map(({ event }) => event.data.provider.toString())).size,
+        commits: ours('ResultCommitted').length,
+        reveals: ours('ResultRevealed').length,
+        verified: ours('TaskVerified').length,
+        // The providers the block paid: each has its records written once, whatever it was paid for.
+        providers: new Set(ours('ReplicaPaid').map(({ event }) => event.data.provider.toString())).size,
       };
       blocks.push(block);
       totals.commits += block.commits;
