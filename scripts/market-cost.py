@@ -29,6 +29,9 @@ def db_weights():
 READ_PS, WRITE_PS, DB_SOURCE = db_weights()
 # The stake tree's levels (pallets/market/src/stake_tree.rs, for MaxProviders 16,384).
 TREE_DEPTH = 4
+# The tasks of the job a replica's share of its job's end (finish_job) is taken over: the
+# issue-17 run's single job of 3,000 tasks.
+JOB_TASKS = 3_000
 
 
 def market_weights(path):
@@ -80,6 +83,7 @@ def main(weights_path, transfer_log, batch):
     rows.append(("last_reveal: what the last reveal of a task adds (its provisional verdict)", weight(w["last_reveal"])))
     for a in (1, 3, 7):
         rows.append((f"settle_paid({a}): an honest verdict made final, {a} paid", weight(w["settle_paid"], a=a)))
+    rows.append(("finish_job: a job's end, charged with its last task's verdict", weight(w["finish_job"])))
     for a, d in ((2, 1), (4, 3)):
         rows.append((f"settle_task({a}, {d}): a verdict paying {a}, slashing {d}", weight(w["settle_task"], a=a, d=d)))
     rows.append(("idle_deadline: a deadline visit with nothing to do", weight(w["idle_deadline"])))
@@ -92,10 +96,12 @@ def main(weights_path, transfer_log, batch):
 
     print()
     print(f"per verified replica of an honest task (commit and reveal batched by {batch}, its share of")
-    print("the provisional verdict its task's last reveal brings, and of the final one, all paid):")
+    print("the provisional verdict its task's last reveal brings, and of the final one, all paid,")
+    print(f"and of its job's end, in a job of {JOB_TASKS:,} tasks):")
     commit_one, reveal_one = commit[3] / batch, reveal[3] / batch
+    job_end = weight(w["finish_job"])[3] / JOB_TASKS
     for r in (1, 3, 5, 7):
-        verdict = (weight(w["last_reveal"])[3] + weight(w["settle_paid"], a=r)[3]) / r
+        verdict = (weight(w["last_reveal"])[3] + weight(w["settle_paid"], a=r)[3] + job_end) / r
         total = commit_one + reveal_one + verdict
         print(f"  R = {r}: commit {us(commit_one)} + reveal {us(reveal_one)} + verdict {us(verdict)} "
               f"= {us(total)} = {total / transfer[3]:.2f}x transfer_keep_alive")
@@ -108,7 +114,7 @@ def main(weights_path, transfer_log, batch):
     # its own path below the root of the stake tree.
     hook = (weight(w["assign_drawn"], r=3)[3] + (3 - 1) * (TREE_DEPTH - 1) * READ_PS
             + weight(w["queue_visit"])[3] / 64
-            + 2 * weight(w["idle_deadline"])[3] + weight(w["settle_paid"], a=3)[3])
+            + 2 * weight(w["idle_deadline"])[3] + weight(w["settle_paid"], a=3)[3] + job_end)
     print(f"  {us(hook)} a task: {500e9 / hook:.0f} tasks in a 500 ms hook, {500e9 / hook / 3:.0f} a second at 3 s blocks")
 
     print()

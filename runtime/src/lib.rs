@@ -115,7 +115,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("conun"),
 	impl_name: alloc::borrow::Cow::Borrowed("conun-node"),
 	authoring_version: 1,
-	spec_version: 105,
+	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -183,7 +183,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Migrations to run on the next runtime upgrade, beyond those of the pallets themselves.
 /// Each runs once, from the storage version it names.
-type Migrations = (pallet_market::migrations::v2::MigrateToV2<Runtime>,);
+type Migrations = (
+	pallet_market::migrations::v2::MigrateToV2<Runtime>,
+	pallet_market::migrations::v3::MigrateToV3<Runtime>,
+);
 
 /// Dispatches calls to the pallets and runs their hooks.
 pub type Executive = frame_executive::Executive<

@@ -145,7 +145,8 @@ test('providers register, a job is assigned, committed, revealed and paid', asyn
   // Bob's reveal paid the price (less his transaction fee), and his reputation rose.
   const after = (await api.query.system.account(bob.address)).data.free.toBigInt();
   assert.ok(after > before + CON - CON / 100n, `Bob was paid: ${before} -> ${after}`);
-  const bobStanding = (await api.query.market.standings(bob.address)).unwrap();
+  // A registered provider's standing is part of its record in chain state.
+  const bobStanding = (await api.query.market.providers(bob.address)).unwrap().standing;
   assert.equal(bobStanding.verified.toNumber(), 1);
   assert.equal(bobStanding.reputation.toNumber(), 505);
 });

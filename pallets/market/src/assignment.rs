@@ -87,26 +87,23 @@ pub(crate) enum Misfit {
 	Reputation,
 }
 
-/// Check `provider` against a job's requirements, cheapest first: `reputation` is only asked
-/// for (a storage read) once resources and price fit. Returns the reputation when it fits.
+/// Check `provider` against a job's requirements, in this order: resources, price, reputation.
 pub(crate) fn fit<T: Config>(
 	provider: &ProviderInfo<T>,
-	reputation: impl FnOnce() -> u32,
 	resources: &Resources,
 	price: BalanceOf<T>,
 	min_reputation: u32,
-) -> Result<u32, Misfit> {
+) -> Result<(), Misfit> {
 	if !provider.capabilities.covers(resources) {
 		return Err(Misfit::Resources);
 	}
 	if provider.price_floor > price {
 		return Err(Misfit::Price);
 	}
-	let reputation = reputation();
-	if reputation < min_reputation {
+	if provider.standing.reputation < min_reputation {
 		return Err(Misfit::Reputation);
 	}
-	Ok(reputation)
+	Ok(())
 }
 
 /// How many providers failed each requirement.
@@ -816,11 +813,10 @@ impl<T: Config> Pallet<T> {
 			defensive!("pooled providers are registered");
 			return;
 		};
-		let standing = Self::standing(who);
-		let place = Self::pool_place(&provider, &standing);
+		let place = Self::pool_place(&provider);
 		provider.running.saturating_inc();
 		provider.unsettled.saturating_inc();
-		Self::refresh_pool(who, place, &provider, &standing);
+		Self::refresh_pool(who, place, &provider);
 		Providers::<T>::insert(who, provider);
 	}
 
@@ -901,14 +897,8 @@ impl<T: Config> Pallet<T> {
 			return None;
 		};
 		Some(
-			fit(
-				&provider,
-				|| Self::reputation(&who),
-				&job.resources,
-				job.price,
-				job.min_reputation,
-			)
-			.map(|_| (who, Self::draw_weight(provider.stake))),
+			fit(&provider, &job.resources, job.price, job.min_reputation)
+				.map(|_| (who, Self::draw_weight(provider.stake))),
 		)
 	}
 }

@@ -98,7 +98,8 @@ fn inputs<T: Config>(tasks: u32) -> BoundedVec<TaskInput, T::MaxTasksPerJob> {
 fn provider<T: Config>(index: u32, max_tasks: u32) -> T::AccountId {
 	let who = funded::<T>("provider", index);
 	let stake = stake::<T>().max(T::StakePerTask::get().saturating_mul(max_tasks.into()));
-	crate::Standings::<T>::insert(
+	// A record kept from an earlier registration, which registering takes back.
+	crate::KeptStandings::<T>::insert(
 		&who,
 		conun_primitives::Standing {
 			reputation: T::InitialReputation::get(),
@@ -257,15 +258,22 @@ fn looping_module(size: usize) -> Vec<u8> {
 mod benchmarks {
 	use super::*;
 
+	/// A provider that comes back, the dearer case: its kept standing moves into its record.
 	#[benchmark]
 	fn register() {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		let who = funded::<T>("provider", 0);
+		let record = conun_primitives::Standing {
+			verified: 1,
+			..crate::reputation::initial_standing::<T>()
+		};
+		crate::KeptStandings::<T>::insert(&who, record);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), stake::<T>(), capabilities(4), contact(), 1u32.into());
 
-		assert!(Providers::<T>::contains_key(&who));
+		assert_eq!(Providers::<T>::get(&who).map(|p| p.standing), Some(record));
+		assert!(!crate::KeptStandings::<T>::contains_key(&who));
 	}
 
 	#[benchmark]
@@ -288,7 +296,7 @@ mod benchmarks {
 		// Suspended: bonding reinstates it and puts it back in both pools.
 		let mut record = Providers::<T>::get(&who).unwrap();
 		record.status = ProviderStatus::Suspended;
-		Market::<T>::sync_pool(&who, &record, &Market::<T>::standing(&who));
+		Market::<T>::sync_pool(&who, &record);
 		Providers::<T>::insert(&who, record);
 
 		#[extrinsic_call]
@@ -482,15 +490,16 @@ mod benchmarks {
 		assert_eq!(Jobs::<T>::get(job).unwrap().state, JobState::Finished);
 	}
 
-	/// An honest verdict made final: all `a` replicas revealed its result and are paid. The
-	/// task is its job's last, so the job ends and its margin is refunded. `settle_task`
+	/// An honest verdict made final: all `a` replicas revealed its result and are paid, and
+	/// the unspent share of the task's budget is refunded. The job has another task, so it
+	/// goes on: the job's end is `finish_job`, charged to its last task alone. `settle_task`
 	/// measures verdicts with slashes, whose fixed part (the burn, the stake tree) an honest
 	/// verdict does not pay.
 	#[benchmark]
 	fn settle_paid(a: Linear<1, { 2 * T::MaxReplicas::get() }>) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
 		let all = providers::<T>(a, 4);
-		let job = post::<T>(1, a.min(3));
+		let job = post::<T>(2, a.min(3));
 		let task_ref = TaskRef { job, task: 0 };
 		let mut task = Tasks::<T>::get(job, 0).unwrap();
 		for who in all.iter() {
@@ -510,7 +519,29 @@ mod benchmarks {
 		}
 
 		assert!(matches!(Tasks::<T>::get(job, 0).unwrap().phase, TaskPhase::Verified { .. }));
-		assert_eq!(Jobs::<T>::get(job).unwrap().state, JobState::Finished);
+		assert_eq!(Jobs::<T>::get(job).unwrap().state, JobState::Open);
+	}
+
+	/// A job's end, after the verdict on its last task: the rest of its escrow (its margin)
+	/// refunded and its retirement queued for pruning. Charged with that verdict
+	/// (`verdict_weight`), not with every task's.
+	#[benchmark]
+	fn finish_job() {
+		frame_system::Pallet::<T>::set_block_number(1u32.into());
+		providers::<T>(3, 4);
+		let job = post::<T>(1, 3);
+		let mut info = Jobs::<T>::get(job).unwrap();
+		info.verified = info.tasks;
+
+		#[block]
+		{
+			Market::<T>::finish_job_if_done(job, &mut info);
+			Jobs::<T>::insert(job, info);
+		}
+
+		let info = Jobs::<T>::get(job).unwrap();
+		assert_eq!(info.state, JobState::Finished);
+		assert!(info.escrow.is_zero(), "the margin is refunded");
 	}
 
 	/// What the last reveal of a task adds to its item: the job and the escalation read, the
@@ -569,8 +600,8 @@ mod benchmarks {
 	}
 
 	/// Not a weight the pallet charges: the baseline for `assign_task(r, p)`. The storage reads
-	/// that drawing the most replicas makes (a pool entry, a provider record and a standing
-	/// per candidate, at random places of a pool of `p`), and nothing else. Its growth with `p`
+	/// that drawing the most replicas makes (a pool entry and a provider record, its standing
+	/// inside, per candidate, at random places of a pool of `p`), and nothing else. Its growth with `p`
 	/// is the state trie's, which `assign_task` shares.
 	#[benchmark]
 	fn provider_reads(p: Linear<10, { T::MaxProviders::get().min(10_000) }>) {
@@ -587,7 +618,7 @@ mod benchmarks {
 				let hash = polkadot_sdk::sp_crypto_hashing::blake2_256(&i.to_le_bytes());
 				let index = u32::from_le_bytes([hash[0], hash[1], hash[2], hash[3]]) % len;
 				if let Some(who) = Pool::<T>::get(kind, index) {
-					if Providers::<T>::get(&who).is_some() && Standings::<T>::get(&who).is_some() {
+					if Providers::<T>::get(&who).is_some() {
 						found += 1;
 					}
 				}

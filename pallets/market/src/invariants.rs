@@ -22,8 +22,8 @@ use crate::{
 	assignment::{Fifo, Lane, Parking, Ring},
 	pruning::Retirement,
 	stake_tree, Assignments, BalanceOf, Config, Escalations, HoldReason, JobRecords, Jobs,
-	LaneBounds, Lanes, Pallet, Parked, Pool, PoolIndex, PoolLen, PoolTree, ProviderCount,
-	Providers, Pruning, Queue, QueueEntry, ReplicaState, Retired, RuntimeProviders, Standings,
+	KeptStandings, LaneBounds, Lanes, Pallet, Parked, Pool, PoolIndex, PoolLen, PoolTree,
+	ProviderCount, Providers, Pruning, Queue, QueueEntry, ReplicaState, Retired, RuntimeProviders,
 	Tasks,
 };
 use alloc::{collections::btree_map::BTreeMap, vec::Vec};
@@ -337,7 +337,10 @@ impl<T: Config> Pallet<T> {
 					== provider.stake,
 				"held stake equals the provider's stake"
 			);
-			ensure!(Standings::<T>::contains_key(&who), "every provider has a standing");
+			ensure!(
+				!KeptStandings::<T>::contains_key(&who),
+				"a registered provider's standing lives in its record alone"
+			);
 			for kind in provider.capabilities.runtimes.kinds() {
 				per_runtime[kind as usize] += 1;
 			}
@@ -402,8 +405,8 @@ impl<T: Config> Pallet<T> {
 			ensure!(Pool::<T>::get(kind, len).is_none(), "nothing beyond the pool's length");
 			let mut available = 0u32;
 			for (who, provider) in Providers::<T>::iter() {
-				let wanted = provider.capabilities.runtimes.contains(kind)
-					&& provider.is_available(&Self::standing(&who));
+				let wanted =
+					provider.capabilities.runtimes.contains(kind) && provider.is_available();
 				ensure!(
 					wanted == PoolIndex::<T>::contains_key(kind, &who),
 					"the pool holds exactly the available providers"

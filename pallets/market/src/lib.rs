@@ -99,8 +99,9 @@ pub mod pallet {
 	/// together with the migration (`frame_support::migrations::VersionedMigration`) that moves
 	/// the old layout to the new one; `try-runtime` then checks the migration on a live
 	/// chain's state. Version 1 is the layout the first networks started with; version 2 keeps
-	/// the pools' stake in a tree of sixteen sums a node (`migrations::v2`).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// the pools' stake in a tree of sixteen sums a node (`migrations::v2`); version 3 keeps a
+	/// registered provider's standing in its record (`migrations::v3`).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -349,9 +350,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ProviderContacts<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Contact>;
 
-	/// Every provider's reputation and record. Kept after a provider leaves.
+	/// The reputation and record of accounts that were providers and left with something on
+	/// their record, kept so that leaving cannot launder it: registering again takes it back.
+	/// A registered provider's standing is in its [`ProviderInfo`] (`Providers`), never here;
+	/// [`Pallet::standing`] and the runtime API's `provider` read either.
 	#[pallet::storage]
-	pub type Standings<T: Config> =
+	pub type KeptStandings<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, Standing<BalanceOf<T>>>;
 
 	/// The number of registered providers.
@@ -946,7 +950,7 @@ pub mod pallet {
 		}
 
 		/// Release the stake once the unbonding period is over and deregister. The provider's
-		/// standing stays on chain.
+		/// standing stays on chain, in `KeptStandings`, unless it is a newcomer's.
 		///
 		/// Emits [`Event::StakeWithdrawn`]. Constant time.
 		#[pallet::call_index(6)]

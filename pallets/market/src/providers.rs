@@ -2,9 +2,8 @@
 //! assignment draws from.
 
 use crate::{
-	BalanceOf, Config, Error, Event, LargestOffer, Pallet, Pool, PoolIndex, PoolLen,
-	ProviderContacts, ProviderCount, ProviderInfo, Providers, RuntimeProviders, Standings,
-	WeightInfo,
+	BalanceOf, Config, Error, Event, KeptStandings, LargestOffer, Pallet, Pool, PoolIndex, PoolLen,
+	ProviderContacts, ProviderCount, ProviderInfo, Providers, RuntimeProviders, WeightInfo,
 };
 use conun_primitives::{Capabilities, Contact, ProviderStatus, RuntimeKind, RuntimeSet, Standing};
 use polkadot_sdk::{
@@ -45,9 +44,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(count < T::MaxProviders::get(), Error::<T>::TooManyProviders);
 
 		Self::hold_stake(&who, stake)?;
+		// A provider that comes back finds its record where it left it.
 		let standing =
-			Standings::<T>::get(&who).unwrap_or_else(crate::reputation::initial_standing::<T>);
-		Standings::<T>::insert(&who, standing);
+			KeptStandings::<T>::take(&who).unwrap_or_else(crate::reputation::initial_standing::<T>);
 		Self::count_runtimes(&capabilities.runtimes, true);
 		Self::record_offer(&capabilities);
 		ProviderCount::<T>::put(count.saturating_add(1));
@@ -59,8 +58,9 @@ impl<T: Config> Pallet<T> {
 			running: 0,
 			unsettled: 0,
 			registered_at: frame_system::Pallet::<T>::block_number(),
+			standing,
 		};
-		Self::sync_pool(&who, &provider, &standing);
+		Self::sync_pool(&who, &provider);
 		Providers::<T>::insert(&who, provider);
 		ProviderContacts::<T>::insert(&who, contact);
 		Self::deposit_event(Event::ProviderRegistered { provider: who, stake });
@@ -81,7 +81,7 @@ impl<T: Config> Pallet<T> {
 		Self::record_offer(&capabilities);
 		provider.capabilities = capabilities;
 		provider.price_floor = price_floor;
-		Self::sync_pool(&who, &provider, &Self::standing(&who));
+		Self::sync_pool(&who, &provider);
 		Providers::<T>::insert(&who, provider);
 		ProviderContacts::<T>::insert(&who, contact);
 		Self::deposit_event(Event::ProviderUpdated { provider: who });
@@ -104,7 +104,7 @@ impl<T: Config> Pallet<T> {
 		if reinstated {
 			provider.status = ProviderStatus::Active;
 		}
-		Self::sync_pool(&who, &provider, &Self::standing(&who));
+		Self::sync_pool(&who, &provider);
 		Providers::<T>::insert(&who, provider);
 		Self::deposit_event(Event::StakeBonded { provider: who.clone(), amount, stake });
 		if reinstated {
@@ -118,7 +118,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(provider.status == ProviderStatus::Active, Error::<T>::NotActive);
 
 		provider.status = ProviderStatus::Paused;
-		Self::sync_pool(&who, &provider, &Self::standing(&who));
+		Self::sync_pool(&who, &provider);
 		Providers::<T>::insert(&who, provider);
 		Self::deposit_event(Event::ProviderPaused { provider: who });
 		Ok(())
@@ -129,7 +129,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(provider.status == ProviderStatus::Paused, Error::<T>::NotPaused);
 
 		provider.status = ProviderStatus::Active;
-		Self::sync_pool(&who, &provider, &Self::standing(&who));
+		Self::sync_pool(&who, &provider);
 		Providers::<T>::insert(&who, provider);
 		Self::deposit_event(Event::ProviderResumed { provider: who });
 		Ok(())
@@ -146,7 +146,7 @@ impl<T: Config> Pallet<T> {
 		let until =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 		provider.status = ProviderStatus::Unbonding { until };
-		Self::sync_pool(&who, &provider, &Self::standing(&who));
+		Self::sync_pool(&who, &provider);
 		Providers::<T>::insert(&who, provider);
 		Self::deposit_event(Event::UnbondingStarted { provider: who, until });
 		Ok(())
@@ -166,10 +166,10 @@ impl<T: Config> Pallet<T> {
 		Providers::<T>::remove(&who);
 		ProviderContacts::<T>::remove(&who);
 		// A standing with nothing on it is what a newcomer gets anyway: it leaves with the
-		// provider, so coming and going leaves nothing behind. Any other stays, so that
+		// provider, so coming and going leaves nothing behind. Any other is kept, so that
 		// leaving cannot launder a bad record.
-		if Standings::<T>::get(&who) == Some(crate::reputation::initial_standing::<T>()) {
-			Standings::<T>::remove(&who);
+		if provider.standing != crate::reputation::initial_standing::<T>() {
+			KeptStandings::<T>::insert(&who, provider.standing);
 		}
 		Self::deposit_event(Event::StakeWithdrawn { provider: who, amount });
 		Ok(())
@@ -214,14 +214,13 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// The reputation of `who` (zero for an account that never registered).
-	pub(crate) fn reputation(who: &T::AccountId) -> u32 {
-		Standings::<T>::get(who).map(|s| s.reputation).unwrap_or_default()
-	}
-
-	/// The standing of `who` (all zero for an account that never registered).
-	pub(crate) fn standing(who: &T::AccountId) -> Standing<BalanceOf<T>> {
-		Standings::<T>::get(who).unwrap_or_default()
+	/// The standing of `who`, registered or not (all zero for an account that never
+	/// registered, or left with a newcomer's record).
+	pub fn standing(who: &T::AccountId) -> Standing<BalanceOf<T>> {
+		Providers::<T>::get(who)
+			.map(|provider| provider.standing)
+			.or_else(|| KeptStandings::<T>::get(who))
+			.unwrap_or_default()
 	}
 
 	/// Put `who` in, or take it out of, each runtime's pool, so that the pools hold exactly the
@@ -229,12 +228,8 @@ impl<T: Config> Pallet<T> {
 	///
 	/// Each runtime's pool it joins or leaves, or where its weight changes, is one pool edit,
 	/// counted for the step that caused it ([`count_pool_edits`]).
-	pub(crate) fn sync_pool(
-		who: &T::AccountId,
-		provider: &ProviderInfo<T>,
-		standing: &Standing<BalanceOf<T>>,
-	) {
-		let available = provider.is_available(standing);
+	pub(crate) fn sync_pool(who: &T::AccountId, provider: &ProviderInfo<T>) {
+		let available = provider.is_available();
 		for kind in RuntimeKind::ALL {
 			let wanted = available && provider.capabilities.runtimes.contains(kind);
 			let edited = match (wanted, PoolIndex::<T>::get(kind, who)) {
@@ -264,14 +259,11 @@ impl<T: Config> Pallet<T> {
 
 	/// What decides a provider's place in the pools: whether it can take new work, and its
 	/// draw weight.
-	pub(crate) fn pool_place(
-		provider: &ProviderInfo<T>,
-		standing: &Standing<BalanceOf<T>>,
-	) -> (bool, u128) {
-		(provider.is_available(standing), Self::draw_weight(provider.stake))
+	pub(crate) fn pool_place(provider: &ProviderInfo<T>) -> (bool, u128) {
+		(provider.is_available(), Self::draw_weight(provider.stake))
 	}
 
-	/// Refresh `who`'s pools after a change to its record or standing, given its place
+	/// Refresh `who`'s pools after a change to its record (its standing too), given its place
 	/// before the change ([`Self::pool_place`]). A change that moves neither (most commits,
 	/// assignments and payments: a provider with room to spare stays where it is) leaves the
 	/// pools alone without reading them.
@@ -279,10 +271,9 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		before: (bool, u128),
 		provider: &ProviderInfo<T>,
-		standing: &Standing<BalanceOf<T>>,
 	) {
-		if Self::pool_place(provider, standing) != before {
-			Self::sync_pool(who, provider, standing);
+		if Self::pool_place(provider) != before {
+			Self::sync_pool(who, provider);
 		}
 	}
 

@@ -8,7 +8,7 @@
 //! as disagreeing; being proved wrong by the chain's referee costs everything. Below [`Config::ReputationThreshold`] a provider receives
 //! no work.
 
-use crate::{Assignments, BalanceOf, Config, Event, Pallet, Providers, Standings};
+use crate::{Assignments, BalanceOf, Config, Event, Pallet, Providers};
 use conun_primitives::{ProviderStatus, Standing, TaskRef};
 use polkadot_sdk::{
 	frame_support::{defensive, pallet_prelude::*},
@@ -50,12 +50,12 @@ impl<T: Config> Pallet<T> {
 		outcome: Outcome<T::AccountId, BalanceOf<T>>,
 	) -> (BalanceOf<T>, u32) {
 		Assignments::<T>::remove(who, task);
-		let mut standing = Standings::<T>::get(who).unwrap_or_default();
 		let Some(mut provider) = Providers::<T>::get(who) else {
 			defensive!("a provider with unsettled replicas cannot deregister");
-			return (Zero::zero(), standing.reputation);
+			return (Zero::zero(), Self::standing(who).reputation);
 		};
-		let place = Self::pool_place(&provider, &standing);
+		let place = Self::pool_place(&provider);
+		let mut standing = provider.standing;
 		if running {
 			provider.running.saturating_dec();
 		}
@@ -116,16 +116,16 @@ impl<T: Config> Pallet<T> {
 			Outcome::Released => {},
 		}
 		standing.slashed.saturating_accrue(slashed);
+		provider.standing = standing;
 
 		let suspended = provider.stake < T::MinStake::get()
 			&& matches!(provider.status, ProviderStatus::Active | ProviderStatus::Paused);
 		if suspended {
 			provider.status = ProviderStatus::Suspended;
 		}
-		Self::refresh_pool(who, place, &provider, &standing);
+		Self::refresh_pool(who, place, &provider);
 		let stake = provider.stake;
 		Providers::<T>::insert(who, provider);
-		Standings::<T>::insert(who, standing);
 		if suspended {
 			Self::deposit_event(Event::ProviderSuspended { provider: who.clone(), stake });
 		}

@@ -37,6 +37,11 @@ pub struct ProviderInfo<T: Config> {
 	/// Replicas whose task has no verdict yet: these keep it from unbonding.
 	pub unsettled: u32,
 	pub registered_at: BlockNumberFor<T>,
+	/// Its reputation and record. Kept here, beside what every step already reads and writes,
+	/// so that a payment or an assignment touches one storage item per provider, not two
+	/// (issue 17); when the provider leaves, a record with something on it moves to
+	/// [`crate::KeptStandings`] and comes back if it registers again.
+	pub standing: Standing<BalanceOf<T>>,
 }
 
 impl<T: Config> ProviderInfo<T> {
@@ -57,11 +62,11 @@ impl<T: Config> ProviderInfo<T> {
 			.min(T::NewcomerTasks::get().saturating_add(verified))
 	}
 
-	/// Whether the provider may be drawn for new work, given its standing.
-	pub fn is_available(&self, standing: &Standing<BalanceOf<T>>) -> bool {
+	/// Whether the provider may be drawn for new work.
+	pub fn is_available(&self) -> bool {
 		matches!(self.status, ProviderStatus::Active)
-			&& self.running < self.task_limit(standing.verified)
-			&& standing.reputation >= T::ReputationThreshold::get()
+			&& self.running < self.task_limit(self.standing.verified)
+			&& self.standing.reputation >= T::ReputationThreshold::get()
 	}
 }
 

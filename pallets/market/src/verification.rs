@@ -162,14 +162,18 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::last_reveal()
 	}
 
-	/// A verdict made final that pays `paid` replicas and slashes `slashed`: an honest one
-	/// (nobody slashed) is `settle_paid`, one with slashes `settle_task`.
-	pub(crate) fn verdict_weight(paid: u32, slashed: u32) -> Weight {
-		if slashed == 0 {
-			T::WeightInfo::settle_paid(paid)
-		} else {
-			T::WeightInfo::settle_task(paid, slashed)
+	/// A verdict made final that pays `paid` replicas and slashes `slashed`, and `ended` its
+	/// job or not: an honest one (nobody slashed) is `settle_paid`, plus `finish_job` for the
+	/// job's last task; one with slashes is `settle_task`, measured ending its job.
+	///
+	/// A job ends once, with its last task: charging every honest verdict for the end (as
+	/// until `spec_version` 106) charged a job of 3,000 tasks for 3,000 ends (issue 17).
+	pub(crate) fn verdict_weight(paid: u32, slashed: u32, ended: bool) -> Weight {
+		if slashed > 0 {
+			return T::WeightInfo::settle_task(paid, slashed);
 		}
+		let end = if ended { T::WeightInfo::finish_job() } else { Weight::zero() };
+		T::WeightInfo::settle_paid(paid).saturating_add(end)
 	}
 
 	/// The result a strict majority of the task's round revealed, with how many revealed it,
@@ -204,7 +208,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn dearest_verdict_weight(replicas: u32) -> Weight {
 		T::WeightInfo::settle_task(replicas, 0)
 			.max(T::WeightInfo::settle_task(1, replicas.saturating_sub(1)))
-			.max(T::WeightInfo::settle_paid(replicas))
+			.max(Self::verdict_weight(replicas, 0, true))
 	}
 
 	/// `count` replicas of `who` committed: they free its task slots.
@@ -213,10 +217,9 @@ impl<T: Config> Pallet<T> {
 			defensive!("a provider with assignments is registered");
 			return;
 		};
-		let standing = Self::standing(who);
-		let place = Self::pool_place(&provider, &standing);
+		let place = Self::pool_place(&provider);
 		provider.running.saturating_reduce(count);
-		Self::refresh_pool(who, place, &provider, &standing);
+		Self::refresh_pool(who, place, &provider);
 		Providers::<T>::insert(who, provider);
 	}
 
@@ -250,8 +253,7 @@ impl<T: Config> Pallet<T> {
 		match Self::clear_majority(job, task) {
 			Some((result, agreeing)) => {
 				if T::ChallengePeriod::get().is_zero() {
-					let (paid, slashed) = Self::settle_verdict(task_ref, job, task, result);
-					return Self::verdict_weight(paid, slashed);
+					return Self::settle_verdict(task_ref, job, task, result);
 				}
 				Self::provisional_verdict(task_ref, task, result, agreeing);
 				T::WeightInfo::last_reveal()
@@ -343,18 +345,18 @@ impl<T: Config> Pallet<T> {
 			defensive!("only a provisional verdict becomes final");
 			return Weight::zero();
 		};
-		let (paid, slashed) = Self::settle_verdict(task_ref, job, task, result);
-		Self::verdict_weight(paid, slashed)
+		Self::settle_verdict(task_ref, job, task, result)
 	}
 
 	/// Pay the majority, slash the dissent, record the result and refund the unspent share;
-	/// returns how many replicas were paid and how many slashed.
+	/// returns the weight of it all ([`Self::verdict_weight`]).
 	pub(crate) fn settle_verdict(
 		task_ref: TaskRef,
 		job: &mut JobInfo<T>,
 		task: &mut TaskInfo<T>,
 		result: H256,
-	) -> (u32, u32) {
+	) -> Weight {
+		let was_finished = job.state == JobState::Finished;
 		let revealed = |r: &&crate::Replica<T>| matches!(r.state, ReplicaState::Revealed { .. });
 		let majority: Vec<T::AccountId> = task
 			.live()
@@ -375,8 +377,10 @@ impl<T: Config> Pallet<T> {
 		for who in dissent.iter() {
 			Self::slash_replica(task_ref, who, Outcome::Disagreed);
 		}
-		Self::record_verified(task_ref, job, task, result, majority.len() as u32);
-		(majority.len() as u32, dissent.len() as u32)
+		let (paid, slashed) = (majority.len() as u32, dissent.len() as u32);
+		Self::record_verified(task_ref, job, task, result, paid);
+		let ended = !was_finished && job.state == JobState::Finished;
+		Self::verdict_weight(paid, slashed, ended)
 	}
 
 	/// Pay `who`, a replica that revealed the task's result, the job's price from escrow.

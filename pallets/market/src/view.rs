@@ -4,7 +4,7 @@
 use crate::{
 	assignment::{fit, Rejections},
 	Assignments, BalanceOf, Config, JobPrograms, Jobs, Pallet, Providers, ReplicaState,
-	RuntimeProviders, Standings, Tasks,
+	RuntimeProviders, Tasks,
 };
 use alloc::vec::Vec;
 use conun_primitives::{
@@ -78,16 +78,15 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 	) -> Option<ProviderView<BalanceOf<T>, BlockNumberFor<T>>> {
 		let provider = Providers::<T>::get(who)?;
-		let standing = Standings::<T>::get(who).unwrap_or_default();
 		Some(ProviderView {
-			available: provider.is_available(&standing),
+			available: provider.is_available(),
 			stake: provider.stake,
 			status: provider.status,
 			capabilities: provider.capabilities,
 			price_floor: provider.price_floor,
 			running: provider.running,
 			unsettled: provider.unsettled,
-			standing,
+			standing: provider.standing,
 		})
 	}
 
@@ -96,22 +95,14 @@ impl<T: Config> Pallet<T> {
 	pub fn match_job(query: MatchQuery<BalanceOf<T>>) -> MatchReport {
 		let mut report = MatchReport::default();
 		let mut rejections = Rejections::default();
-		for (who, provider) in Providers::<T>::iter() {
+		for provider in Providers::<T>::iter_values() {
 			report.providers += 1;
-			let standing = Self::standing(&who);
-			let reputation = standing.reputation;
 			if !provider.capabilities.runtimes.contains(query.runtime) {
 				report.without_runtime += 1;
-			} else if !provider.is_available(&standing) {
+			} else if !provider.is_available() {
 				report.unavailable += 1;
 			} else {
-				match fit(
-					&provider,
-					|| reputation,
-					&query.resources,
-					query.price,
-					query.min_reputation,
-				) {
+				match fit(&provider, &query.resources, query.price, query.min_reputation) {
 					Ok(_) => report.eligible += 1,
 					Err(misfit) => rejections.count(misfit),
 				}

@@ -3,7 +3,7 @@
 //! provider can use a report to walk away from work it took.
 
 use super::*;
-use crate::{Burned, Error, Escalations, HoldReason, Jobs, Providers, Standings, TaskPhase};
+use crate::{Burned, Error, Escalations, HoldReason, Jobs, Providers, TaskPhase};
 use conun_primitives::FailReason;
 use polkadot_sdk::frame_support::{assert_noop, traits::fungible::InspectHold, weights::Weight};
 
@@ -25,7 +25,7 @@ fn stake(who: AccountId) -> Balance {
 }
 
 fn reputation(who: AccountId) -> u32 {
-	Standings::<Test>::get(who).map_or(500, |s| s.reputation)
+	Market::standing(&who).reputation
 }
 
 /// Post a one-task job (R = 3) whose replicas must commit two blocks after their assignment:
@@ -101,11 +101,7 @@ fn a_report_by_a_minority_releases_the_replica_and_a_fresh_provider_replaces_it(
 		assert_eq!(phase(job, 0), TaskPhase::Verified { result: result(7) });
 		assert_eq!(stake(reporter), 10_000);
 		assert_eq!(reputation(reporter), 500);
-		assert_eq!(
-			Standings::<Test>::get(reporter).map_or(0, |s| s.earned),
-			0,
-			"a report earns nothing"
-		);
+		assert_eq!(Market::standing(&reporter).earned, 0, "a report earns nothing");
 	});
 }
 
@@ -165,7 +161,7 @@ fn once_a_replica_committed_reports_only_replace_and_its_result_is_not_freed() {
 			reveal(*w, job, 0, 7);
 		}
 		assert_eq!(phase(job, 0), TaskPhase::Verified { result: result(7) });
-		assert_eq!(Standings::<Test>::get(who[0]).unwrap().earned, 10, "who did the work is paid");
+		assert_eq!(Market::standing(&who[0]).earned, 10, "who did the work is paid");
 	});
 }
 

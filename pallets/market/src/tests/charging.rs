@@ -129,12 +129,13 @@ fn a_deadline_visit_that_finds_nothing_to_do_is_charged_as_such() {
 			// Revealed, verdict provisional: its reveal deadline finds nothing to do either.
 			assert_eq!(Pallet::<Test>::handle_deadline(task, now + 1), idle);
 			assert!(idle.all_lt(<() as WeightInfo>::process_deadline(0)));
-			// The end of its challenge period makes it final: the visit and the verdict, not
-			// the penalties of three missed replicas on top.
+			// The end of its challenge period makes it final: the visit and the verdict (the
+			// job's last, so its end too), not the penalties of three missed replicas on top.
 			let TaskPhase::Provisional { until, .. } = phase(job) else { panic!("provisional") };
 			assert_eq!(
 				Pallet::<Test>::handle_deadline(task, until + 1),
 				idle.saturating_add(<() as WeightInfo>::settle_paid(3))
+					.saturating_add(<() as WeightInfo>::finish_job())
 			);
 			assert!(matches!(phase(job), TaskPhase::Verified { .. }));
 			// Gone: nothing to do.
@@ -314,4 +315,36 @@ fn a_small_pool_is_looked_at_once_for_all_of_a_tasks_replicas() {
 		three.saturating_add(two_more),
 		one.saturating_add(assign(3)).saturating_sub(assign(1))
 	);
+}
+
+#[test]
+fn a_jobs_end_is_charged_to_its_last_verdict_alone() {
+	ExtBuilder::default()
+		.providers(&[1, 2, 3])
+		.challenge_period(PERIOD)
+		.build_and_execute(|| {
+			let job = post(3, 2);
+			run_to_block(2);
+			for task in 0..2 {
+				for who in [1, 2, 3] {
+					commit(who, job, task, HONEST);
+				}
+			}
+			for task in 0..2 {
+				for who in [1, 2, 3] {
+					reveal(who, job, task, HONEST);
+				}
+			}
+			let until = match Tasks::<Test>::get(job, 1).unwrap().phase {
+				TaskPhase::Provisional { until, .. } => until,
+				other => panic!("provisional, not {other:?}"),
+			};
+			let idle = Pallet::<Test>::idle_deadline_weight();
+			let verdict = idle.saturating_add(<() as WeightInfo>::settle_paid(3));
+			let first = Pallet::<Test>::handle_deadline(TaskRef { job, task: 0 }, until + 1);
+			assert_eq!(first, verdict, "the job goes on: no end to pay for");
+			let last = Pallet::<Test>::handle_deadline(TaskRef { job, task: 1 }, until + 1);
+			assert_eq!(last, verdict.saturating_add(<() as WeightInfo>::finish_job()));
+			assert_eq!(crate::Jobs::<Test>::get(job).unwrap().state, crate::JobState::Finished);
+		});
 }

@@ -2,9 +2,7 @@
 //! open is decided by a fresh committee of 2R + 1 providers who never ran the task.
 
 use super::*;
-use crate::{
-	Burned, Error, Escalations, HoldReason, JobState, Jobs, Providers, Standings, TaskPhase,
-};
+use crate::{Burned, Error, Escalations, HoldReason, JobState, Jobs, Providers, TaskPhase};
 use conun_primitives::FailReason;
 use polkadot_sdk::frame_support::{
 	assert_noop,
@@ -101,11 +99,11 @@ fn a_fresh_committee_overturns_a_colluding_majority_and_the_honest_replica_is_pa
 		}));
 		assert_eq!(phase(job), TaskPhase::Verified { result: result(HONEST) });
 		for who in &committee {
-			assert_eq!(Standings::<Test>::get(who).unwrap().earned, 10, "paid from the bond");
+			assert_eq!(Market::standing(&who).earned, 10, "paid from the bond");
 		}
 		for colluder in &first[..2] {
 			assert_eq!(stake(*colluder), 5_000);
-			assert_eq!(Standings::<Test>::get(colluder).unwrap().reputation, 0);
+			assert_eq!(Market::standing(&colluder).reputation, 0);
 		}
 		// The honest replica: its price, half of each colluder's slash, its bond back but for
 		// the committee's pay.
@@ -141,7 +139,7 @@ fn a_committee_that_confirms_the_verdict_burns_the_challenge_bond() {
 		assert_eq!(phase(job), TaskPhase::Verified { result: result(HONEST) });
 		// The verdict stands: its majority paid, the liar out-voted.
 		for who in &first[..2] {
-			assert_eq!(Standings::<Test>::get(who).unwrap().earned, 10);
+			assert_eq!(Market::standing(&who).earned, 10);
 		}
 		assert_eq!(stake(liar), 9_000);
 		// It paid the committee and lost the bond.

@@ -2,8 +2,7 @@
 
 use super::*;
 use crate::{
-	Burned, Error, JobState, Jobs, PoolLen, Providers, RuntimeKind, Standings, TaskPhase,
-	Unassignable,
+	Burned, Error, JobState, Jobs, PoolLen, Providers, RuntimeKind, TaskPhase, Unassignable,
 };
 use conun_primitives::FailReason;
 use polkadot_sdk::{frame_support::assert_noop, sp_runtime::BoundedVec};
@@ -54,7 +53,7 @@ fn a_job_goes_from_post_to_paid() {
 		for who in [1, 2, 3] {
 			assert!(emitted(Event::ReplicaPaid { job, task: 0, provider: who, amount: 10 }));
 			assert_eq!(free(who), ENDOWMENT - 10_000 + 10);
-			let standing = Standings::<Test>::get(who).unwrap();
+			let standing = Market::standing(&who);
 			assert_eq!((standing.reputation, standing.verified, standing.earned), (505, 1, 10));
 		}
 		// 3 replicas paid; the margin (one fresh round, 3 replicas) is refunded.
@@ -93,7 +92,7 @@ fn a_liar_is_slashed_and_its_slash_burned() {
 		assert_eq!([free(1), free(2)], [ENDOWMENT - 10_000 + 10; 2]);
 		assert_eq!(Burned::<Test>::get(), 1_000);
 		assert_eq!(Balances::total_issuance(), issuance - 1_000);
-		let standing = Standings::<Test>::get(3).unwrap();
+		let standing = Market::standing(&3);
 		assert_eq!((standing.disagreed, standing.slashed, standing.earned), (1, 1_000, 0));
 	});
 }
@@ -118,7 +117,7 @@ fn a_replica_that_never_commits_is_penalised_and_replaced() {
 			slashed: 200,
 			reputation: 450
 		}));
-		assert_eq!(Standings::<Test>::get(absent).unwrap().missed, 1);
+		assert_eq!(Market::standing(&absent).missed, 1);
 		let now = replicas(job, 0);
 		assert_eq!(now.len(), 3);
 		let replacement = *now.iter().find(|w| !assigned.contains(w)).unwrap();
@@ -159,7 +158,7 @@ fn a_replica_that_does_not_reveal_is_penalised_and_the_rest_decide() {
 			slashed: 1_000,
 			reputation: 333
 		}));
-		assert_eq!(Standings::<Test>::get(3).unwrap().missed, 1);
+		assert_eq!(Market::standing(&3).missed, 1);
 		// Two paid; the third replica's share and the margin are refunded.
 		assert_eq!(free(REQUESTER), ENDOWMENT - 20);
 	});
@@ -188,7 +187,7 @@ fn a_round_without_majority_pays_the_base_fee_and_a_fresh_round_follows_then_the
 		System::assert_last_event(Event::RoundRestarted { job, task: 0, replicas: 3 }.into());
 		for who in &first {
 			assert!(emitted(Event::ReplicaPaid { job, task: 0, provider: *who, amount: 5 }));
-			let standing = Standings::<Test>::get(who).unwrap();
+			let standing = Market::standing(&who);
 			assert_eq!((standing.reputation, standing.earned, standing.disagreed), (500, 5, 0));
 		}
 		assert!(!market_events().iter().any(|e| matches!(e, Event::ReplicaSlashed { .. })));
@@ -237,11 +236,11 @@ fn a_fresh_round_with_a_majority_is_verified_and_pays_the_first_round_only_its_b
 		assert!(emitted(Event::TaskVerified { job, task: 0, result: result(HONEST), agreeing: 2 }));
 		// The first round is settled already: base fees, no slash, whatever its results were.
 		for who in &first {
-			assert_eq!(Standings::<Test>::get(who).unwrap().earned, 5);
-			assert_eq!(Standings::<Test>::get(who).unwrap().disagreed, 0);
+			assert_eq!(Market::standing(&who).earned, 5);
+			assert_eq!(Market::standing(&who).disagreed, 0);
 		}
 		for who in &second[..2] {
-			assert_eq!(Standings::<Test>::get(who).unwrap().earned, 10);
+			assert_eq!(Market::standing(&who).earned, 10);
 		}
 		assert!(emitted(Event::ReplicaSlashed {
 			job,
@@ -288,7 +287,7 @@ fn a_cancelled_job_releases_running_replicas_without_penalty() {
 		assert_eq!(free(REQUESTER), ENDOWMENT);
 		let provider = Providers::<Test>::get(1).unwrap();
 		assert_eq!((provider.running, provider.unsettled, provider.stake), (0, 0, 10_000));
-		assert_eq!(Standings::<Test>::get(1).unwrap().missed, 0);
+		assert_eq!(Market::standing(&1).missed, 0);
 	});
 }
 
@@ -615,12 +614,13 @@ fn a_reveal_pays_only_for_the_verdict_it_brings() {
 		// Neither of the first two reveals brings a verdict: each pays for itself only.
 		assert_eq!(reveal(1), <() as WeightInfo>::reveal_results(1));
 		assert_eq!(reveal(2), <() as WeightInfo>::reveal_results(1));
-		// The last one settles a task of three replicas.
+		// The last one settles a task of three replicas, its job's last: the job's end too.
 		let last = reveal(3);
 		assert_eq!(
 			last,
 			<() as WeightInfo>::reveal_results(1)
 				.saturating_add(<() as WeightInfo>::settle_paid(3))
+				.saturating_add(<() as WeightInfo>::finish_job())
 		);
 		assert!(verified(job, 0));
 		assert!(last.all_lt(charged));

@@ -5,7 +5,7 @@
 use super::*;
 use crate::{
 	DeadlineBuckets, DeadlinePages, Error, Escalations, HoldReason, JobState, Jobs, Parked,
-	ParkedHead, ParkedTail, Providers, Queue, ReplicaState, Standings, TaskPhase,
+	ParkedHead, ParkedTail, Providers, Queue, ReplicaState, TaskPhase,
 };
 use conun_primitives::{FailReason, Resources, Unassignable};
 use polkadot_sdk::{
@@ -124,7 +124,7 @@ fn a_task_left_with_too_few_replicas_to_decide_fails_and_is_refunded() {
 		// The one that committed is released without penalty; the requester gets back all but
 		// nothing: the misses were slashed, not paid.
 		assert_eq!(unsettled(all[2]), 0);
-		assert_eq!(Standings::<Test>::get(all[2]).unwrap().missed, 0);
+		assert_eq!(Market::standing(&all[2]).missed, 0);
 		assert_eq!(Jobs::<Test>::get(job).unwrap().state, JobState::Finished);
 		assert_eq!(free(REQUESTER), before);
 	});

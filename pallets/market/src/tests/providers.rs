@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::{
-	Error, PoolLen, ProviderCount, ProviderStatus, Providers, RuntimeKind, RuntimeProviders,
-	RuntimeSet, Standing, Standings,
+	Error, KeptStandings, PoolLen, ProviderCount, ProviderStatus, Providers, RuntimeKind,
+	RuntimeProviders, RuntimeSet, Standing,
 };
 use polkadot_sdk::frame_support::{assert_noop, traits::fungible::InspectHold};
 
@@ -22,7 +22,7 @@ fn register_holds_stake_and_pools_the_provider() {
 			(provider.stake, provider.price_floor, provider.status),
 			(5_000, 7, ProviderStatus::Active)
 		);
-		assert_eq!(Standings::<Test>::get(1).unwrap().reputation, 500);
+		assert_eq!(Market::standing(&1).reputation, 500);
 		assert_eq!(PoolLen::<Test>::get(RuntimeKind::Wasm), 1);
 		assert_eq!(PoolLen::<Test>::get(RuntimeKind::Docker), 1);
 		assert_eq!(ProviderCount::<Test>::get(), 1);
@@ -186,7 +186,7 @@ fn unbond_then_withdraw_releases_the_stake_and_leaves_nothing_behind() {
 		assert_eq!(free(1), ENDOWMENT);
 		assert!(Providers::<Test>::get(1).is_none());
 		// Nothing was on its record: coming and going leaves no storage behind.
-		assert!(Standings::<Test>::get(1).is_none());
+		assert!(KeptStandings::<Test>::get(1).is_none());
 		assert_eq!(ProviderCount::<Test>::get(), 0);
 	});
 }
@@ -196,14 +196,21 @@ fn a_provider_that_leaves_keeps_a_record_with_anything_on_it() {
 	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
 		let record =
 			Standing { reputation: 350, verified: 4, missed: 3, slashed: 60, ..Default::default() };
-		Standings::<Test>::insert(1, record.clone());
+		Providers::<Test>::mutate(1, |p| p.as_mut().unwrap().standing = record);
 		assert_ok!(Market::unbond(RuntimeOrigin::signed(1)));
 		run_to_block(1 + UNBONDING);
 		assert_ok!(Market::withdraw_unbonded(RuntimeOrigin::signed(1)));
-		assert_eq!(Standings::<Test>::get(1), Some(record), "leaving does not launder a record");
-		// Coming back starts from it, not from a newcomer's.
+		assert_eq!(
+			KeptStandings::<Test>::get(1),
+			Some(record),
+			"leaving does not launder a record"
+		);
+		assert_eq!(Market::standing(&1), record, "and it stays public");
+		// Coming back starts from it, not from a newcomer's, and it lives in the record again.
 		assert_ok!(Market::register(RuntimeOrigin::signed(1), 10_000, caps(), contact(1), 1));
-		assert_eq!(Standings::<Test>::get(1).unwrap().reputation, 350);
+		assert_eq!(Providers::<Test>::get(1).unwrap().standing, record);
+		assert!(KeptStandings::<Test>::get(1).is_none());
+		assert_eq!(Market::do_try_state(), Ok(()));
 	});
 }
 
@@ -245,12 +252,12 @@ fn unbonding_is_refused_while_assignments_are_open() {
 #[test]
 fn a_provider_that_left_keeps_its_reputation_when_it_returns() {
 	ExtBuilder::default().providers(&[1]).build_and_execute(|| {
-		Standings::<Test>::mutate(1, |s| s.as_mut().unwrap().reputation = 150);
+		Providers::<Test>::mutate(1, |p| p.as_mut().unwrap().standing.reputation = 150);
 		assert_ok!(Market::unbond(RuntimeOrigin::signed(1)));
 		run_to_block(1 + UNBONDING);
 		assert_ok!(Market::withdraw_unbonded(RuntimeOrigin::signed(1)));
 		assert_ok!(Market::register(RuntimeOrigin::signed(1), 5_000, caps(), contact(1), 1));
-		assert_eq!(Standings::<Test>::get(1).unwrap().reputation, 150);
+		assert_eq!(Market::standing(&1).reputation, 150);
 	});
 }
 

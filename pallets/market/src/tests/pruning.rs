@@ -56,7 +56,7 @@ fn market_bytes_by_item() -> std::collections::BTreeMap<String, usize> {
 	let names = [
 		"Providers",
 		"ProviderContacts",
-		"Standings",
+		"KeptStandings",
 		"Jobs",
 		"JobPrograms",
 		"Tasks",

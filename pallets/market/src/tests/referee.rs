@@ -2,7 +2,7 @@
 //! out-vote an honest replica are overruled by the chain's own run of the task.
 
 use super::*;
-use crate::{Burned, Error, HoldReason, Jobs, Providers, Standings, TaskPhase};
+use crate::{Burned, Error, HoldReason, Jobs, Providers, TaskPhase};
 use conun_primitives::{
 	content_hash, Deadlines, FailReason, JobTerms, Program, Resources, TaskInput, TaskOutput,
 	TaskStatus,
@@ -243,7 +243,7 @@ fn two_colluders_are_overruled_by_the_chain_and_the_honest_replica_is_paid() {
 			assert_eq!(stake(honest), 10_000);
 			assert_eq!(Balances::balance_on_hold(&HoldReason::ChallengeBond.into(), &honest), 0);
 			assert_eq!(free(honest), ENDOWMENT - 10_000 + 10 + 2 * 2_500);
-			assert_eq!(Standings::<Test>::get(honest).unwrap().reputation, 505);
+			assert_eq!(Market::standing(&honest).reputation, 505);
 			for liar in liars {
 				assert_eq!(stake(*liar), 5_000);
 				assert!(emitted(Event::ReplicaSlashed {
@@ -254,7 +254,7 @@ fn two_colluders_are_overruled_by_the_chain_and_the_honest_replica_is_paid() {
 					reputation: 0
 				}));
 				// Out of the market: below the reputation that gets work.
-				assert_eq!(Standings::<Test>::get(liar).unwrap().reputation, 0);
+				assert_eq!(Market::standing(&liar).reputation, 0);
 				assert_eq!(free(*liar), ENDOWMENT - 10_000);
 			}
 			assert_eq!(Burned::<Test>::get(), 5_000);
