@@ -601,8 +601,8 @@ mod benchmarks {
 
 	/// Not a weight the pallet charges: the baseline for `assign_task(r, p)`. The storage reads
 	/// that drawing the most replicas makes (a pool entry and a provider record, its standing
-	/// inside, per candidate, at random places of a pool of `p`), and nothing else. Its growth with `p`
-	/// is the state trie's, which `assign_task` shares.
+	/// inside, per candidate, at random places of a pool of `p`), and nothing else. Its growth
+	/// with `p` is the state trie's, which `assign_task` shares.
 	#[benchmark]
 	fn provider_reads(p: Linear<10, { T::MaxProviders::get().min(10_000) }>) {
 		frame_system::Pallet::<T>::set_block_number(1u32.into());
