@@ -7,7 +7,10 @@ prices reads and writes as the runtime does (runtime/src/db_weights.rs, what
 scripts/bench/storage.sh measured on a chain of the design's size; or CONUN_DB_WEIGHTS=
 "READ_NS,WRITE_NS"), and prints a table and ratios.
 
-    market-cost.py WEIGHTS_RS TRANSFER_SUMMARY [BATCH]
+    market-cost.py WEIGHTS_RS TRANSFER_SUMMARY [BATCH] [JOB_TASKS]
+
+BATCH is the commits or reveals a transaction carries (128, MaxBatch); JOB_TASKS the tasks of
+the job a replica's share of its job's end is taken over (3,000: the issue-17 run's job).
 """
 import os
 import re
@@ -27,11 +30,24 @@ def db_weights():
 
 
 READ_PS, WRITE_PS, DB_SOURCE = db_weights()
-# The stake tree's levels (pallets/market/src/stake_tree.rs, for MaxProviders 16,384).
-TREE_DEPTH = 4
-# The tasks of the job a replica's share of its job's end (finish_job) is taken over: the
-# issue-17 run's single job of 3,000 tasks.
-JOB_TASKS = 3_000
+RUNTIME_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "runtime", "src",
+                              "configs", "mod.rs")
+# The stake tree's fan-out (pallets/market/src/stake_tree.rs, FANOUT).
+FANOUT = 16
+
+
+def tree_depth():
+    """The stake tree's levels, as stake_tree.rs's tree_depth() counts them for the runtime's
+    MaxProviders: the fewest levels of FANOUT whose leaves cover every provider."""
+    text = open(RUNTIME_CONFIG).read()
+    capacity = int(re.search(r"type MaxProviders = ConstU32<([\d_]+)>", text).group(1).replace("_", ""))
+    depth, span = 1, FANOUT
+    while span < capacity:
+        depth, span = depth + 1, span * FANOUT
+    return depth
+
+
+TREE_DEPTH = tree_depth()
 
 
 def market_weights(path):
@@ -72,7 +88,7 @@ def us(ps):
     return f"{ps / 1e6:,.1f} µs"
 
 
-def main(weights_path, transfer_log, batch):
+def main(weights_path, transfer_log, batch, job_tasks):
     w = market_weights(weights_path)
     transfer = transfer_weight(transfer_log)
     commit = weight(w["commit_results"], n=batch)
@@ -97,9 +113,9 @@ def main(weights_path, transfer_log, batch):
     print()
     print(f"per verified replica of an honest task (commit and reveal batched by {batch}, its share of")
     print("the provisional verdict its task's last reveal brings, and of the final one, all paid,")
-    print(f"and of its job's end, in a job of {JOB_TASKS:,} tasks):")
+    print(f"and of its job's end, in a job of {job_tasks:,} tasks):")
     commit_one, reveal_one = commit[3] / batch, reveal[3] / batch
-    job_end = weight(w["finish_job"])[3] / JOB_TASKS
+    job_end = weight(w["finish_job"])[3] / job_tasks
     for r in (1, 3, 5, 7):
         verdict = (weight(w["last_reveal"])[3] + weight(w["settle_paid"], a=r)[3] + job_end) / r
         total = commit_one + reveal_one + verdict
@@ -108,7 +124,7 @@ def main(weights_path, transfer_log, batch):
 
     print()
     print("the hook's share of one honest task (R = 3): its assignment (one draw per replica, each")
-    print("down its own path of the stake tree, its deadline scheduled; a queue visit assigns 64")
+    print(f"down its own path of the stake tree's {TREE_DEPTH} levels, its deadline scheduled; a queue visit assigns 64")
     print("tasks), two idle deadline visits and its verdict made final, as the pallet charges them:")
     # Pallet::drawing_weight: assign_drawn, and the reads of each draw after the first down
     # its own path below the root of the stake tree.
@@ -127,4 +143,5 @@ def main(weights_path, transfer_log, batch):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 128)
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 128,
+         int(sys.argv[4]) if len(sys.argv) > 4 else 3_000)
