@@ -161,13 +161,28 @@ impl BlobStore {
 		Ok(hashes)
 	}
 
-	/// Stores bytes held in memory and returns their content hash.
+	/// Stores bytes held in memory and returns their content hash. Bytes the store already
+	/// holds (every task's empty logs, a result many tasks share) are not written again, which
+	/// would wait for the disk once more: the blob in place is marked as just used instead, so
+	/// that garbage collection spares it as it would a fresh copy.
 	pub fn import_bytes(&self, bytes: &[u8]) -> Result<H256> {
 		let mut hasher = ContentHasher::new();
 		hasher.update(bytes);
+		let (size, chunks, hash) = hasher.finish();
+		if size > MAX_BLOB_SIZE {
+			return Err(StoreError::TooLarge { size });
+		}
+		match self.touch(hash) {
+			Ok(()) => return Ok(hash),
+			// Not held (or removed meanwhile): write it.
+			Err(StoreError::NotFound(_)) => {},
+			Err(StoreError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {},
+			Err(error) => return Err(error),
+		}
 		let mut temp = self.temp_file()?;
 		temp.write_all(bytes).map_err(io_err(temp.path()))?;
-		Ok(self.install(temp, hasher)?.0)
+		self.commit(hash, &Manifest { size, chunks }, temp)?;
+		Ok(hash)
 	}
 
 	/// Copies a file into the store, hashing it on the way, and returns its hash and size.

@@ -154,3 +154,24 @@ fn garbage_collection_goes_by_retention_then_quota_and_spares_blobs_in_use() {
 	expected.sort();
 	assert_eq!(left, expected);
 }
+
+#[test]
+fn importing_bytes_already_held_keeps_the_blob_and_marks_it_used() {
+	let dir = tempfile::tempdir().unwrap();
+	let store = BlobStore::open(dir.path()).unwrap();
+	let logs = store.import_bytes(b"").unwrap();
+	let other = store.import_bytes(b"another task's result").unwrap();
+	sleep(Duration::from_millis(1200));
+	// A later task with the same (empty) logs: the same hash, the blob left in place, and
+	// garbage collection spares it as a fresh copy.
+	assert_eq!(store.import_bytes(b"").unwrap(), logs);
+	assert_eq!(store.read(logs).unwrap(), b"");
+	let report = store.collect_garbage(Duration::from_secs(1), u64::MAX, &|_| false).unwrap();
+	assert_eq!(report.removed, vec![other]);
+	assert!(store.contains(logs));
+	assert_eq!(store.manifest(logs).unwrap(), manifest_of(b""));
+	// Removed meanwhile, it is written again.
+	store.remove(logs).unwrap();
+	assert_eq!(store.import_bytes(b"").unwrap(), logs);
+	assert_eq!(store.read(logs).unwrap(), b"");
+}

@@ -15,7 +15,8 @@ pub enum Fault {
 	Collude,
 	/// `stall`: run tasks but never commit them.
 	Stall,
-	/// `crash-after-execute`: abort once a task's result is in the journal, before committing.
+	/// `crash-after-execute`: abort once a task's result is in the journal, before it is synced
+	/// and committed.
 	CrashAfterExecute,
 	/// `crash-after-commit`: abort once a commitment is in a block, before revealing.
 	CrashAfterCommit,

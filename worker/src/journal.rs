@@ -7,11 +7,13 @@
 //! (the same one, from the same salt), a commitment it has is revealed with the salt from the
 //! journal. A result is never committed twice, and a commitment is never left unrevealable.
 //!
-//! Only that write waits for the disk ([`Journal::put`]). The others record what the worker can
-//! rebuild after a crash, and skip the wait ([`Journal::note`], [`Journal::remove`]): that a run
-//! started (lost, the run starts again), that the chain took a commitment or a reveal (the chain
-//! still shows it), that a task is done (the chain no longer lists it). A crash loses at most
-//! those written since the last durable write, which makes every earlier one durable too.
+//! Every write is recorded without waiting for the disk ([`Journal::note`], [`Journal::remove`]),
+//! and one wait makes all of them durable ([`Journal::sync`]): the worker syncs before each batch
+//! of commitments goes out, so the results and salts of a whole batch cost one wait for the disk,
+//! not one each. A crash loses at most what was written since the last sync, all of which the
+//! worker rebuilds: a run that started or finished but was not committed (the run starts again,
+//! with a fresh salt, and nothing of it reached the chain), that the chain took a commitment or a
+//! reveal (the chain still shows it), that a task is done (the chain no longer lists it).
 
 use codec::{Decode, Encode};
 use conun_primitives::{JobId, Salt, TaskIndex, TaskRef};
@@ -120,15 +122,25 @@ impl Journal {
 		decode(task.job, task.task, value.value()).map(Some)
 	}
 
-	/// Record `entry` for `task`. Durable when this returns: a crash afterwards keeps it.
+	/// Record `entry` for `task`. Durable when this returns: a crash afterwards keeps it, and
+	/// every record written before.
 	pub fn put(&self, task: TaskRef, entry: &Entry) -> Result<(), JournalError> {
 		self.write(task, entry, Durability::Immediate)
 	}
 
 	/// Record `entry` for `task` without waiting for the disk: readable at once, durable with the
-	/// next [`Journal::put`]. Only for what the worker rebuilds when a crash loses it.
+	/// next [`Journal::sync`] (or [`Journal::put`]).
 	pub fn note(&self, task: TaskRef, entry: &Entry) -> Result<(), JournalError> {
 		self.write(task, entry, Durability::None)
+	}
+
+	/// Makes every record written so far durable, with one wait for the disk: redb persists the
+	/// commits made without durability along with the first durable one after them.
+	pub fn sync(&self) -> Result<(), JournalError> {
+		let mut txn = self.db.begin_write()?;
+		txn.set_durability(Durability::Immediate)?;
+		txn.commit()?;
+		Ok(())
 	}
 
 	fn write(
@@ -149,7 +161,7 @@ impl Journal {
 
 	/// Forget `task`: the chain has finished with it. Its receipt is kept (see
 	/// [`Journal::prune_receipts`]); `now` is the Unix time in seconds. Like [`Journal::note`],
-	/// durable with the next [`Journal::put`]: a crash before may bring the record back, and
+	/// durable with the next [`Journal::sync`]: a crash before may bring the record back, and
 	/// the worker forgets it again.
 	pub fn remove(&self, task: TaskRef, now: u64) -> Result<(), JournalError> {
 		let mut txn = self.db.begin_write()?;

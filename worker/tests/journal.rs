@@ -110,6 +110,35 @@ fn a_killed_process_keeps_what_it_recorded() {
 	assert_eq!(journal.get(task(4, 2)).unwrap(), Some(executed(9)));
 }
 
+/// Run by `a_sync_makes_every_note_before_it_survive_a_kill` in a child process: record runs
+/// without waiting for the disk, sync once (as before a commit batch), then die.
+#[test]
+fn child_notes_syncs_then_aborts() {
+	let Ok(path) = std::env::var("CONUN_JOURNAL_SYNC_CHILD") else { return };
+	let journal = Journal::open(path.as_ref()).unwrap();
+	for n in 0..100u8 {
+		journal.note(task(5, u32::from(n)), &executed(n)).unwrap();
+	}
+	journal.sync().unwrap();
+	std::process::abort();
+}
+
+#[test]
+fn a_sync_makes_every_note_before_it_survive_a_kill() {
+	let dir = tempfile::tempdir().unwrap();
+	let path = dir.path().join("journal.redb");
+	let status = Command::new(std::env::current_exe().unwrap())
+		.args(["--exact", "child_notes_syncs_then_aborts", "--nocapture"])
+		.env("CONUN_JOURNAL_SYNC_CHILD", &path)
+		.status()
+		.unwrap();
+	assert!(!status.success(), "the child aborts");
+	let journal = Journal::open(&path).unwrap();
+	for n in 0..100u8 {
+		assert_eq!(journal.get(task(5, u32::from(n))).unwrap(), Some(executed(n)), "run {n}");
+	}
+}
+
 #[test]
 fn a_corrupt_entry_is_reported_with_its_task() {
 	let dir = tempfile::tempdir().unwrap();

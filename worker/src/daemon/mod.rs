@@ -167,6 +167,9 @@ pub struct Daemon {
 	contested: BTreeSet<TaskRef>,
 	/// Runs that ended with a result since the last commit batch went out.
 	ready_to_commit: usize,
+	/// The provider's assignments at the best block handled last: what a commit batch sent
+	/// between blocks is taken from, without asking the node again for the same block.
+	assignments: Vec<AssignmentView<BlockNumber>>,
 }
 
 impl Daemon {
@@ -202,6 +205,7 @@ impl Daemon {
 			best: None,
 			contested: BTreeSet::new(),
 			ready_to_commit: 0,
+			assignments: Vec::new(),
 		}
 	}
 
@@ -282,6 +286,7 @@ impl Daemon {
 		self.send(number, Step::Commit, &reconciled).await;
 		self.send(number, Step::Reveal, &reconciled).await;
 		self.send(number, Step::Report, &reconciled).await;
+		self.assignments = assignments;
 		if let Ok(best) = self.chain.best_number().await {
 			self.metrics.chain_lag.set(best.saturating_sub(number));
 		}
@@ -607,7 +612,14 @@ impl Daemon {
 					_ => None,
 				}
 			})
-			.collect();
+			.collect::<Vec<_>>();
+		// A commitment goes out only once its result and salt are durable: one wait for the
+		// disk for every run recorded since the last batch ([`Journal::sync`]).
+		if step == Step::Commit && !due.is_empty() {
+			if let Err(error) = self.journal.sync() {
+				return tracing::error!(%error, "cannot make the journal durable: no commitment sent");
+			}
+		}
 		let Some(plan) = self.batcher.plan(number, step, due) else { return };
 		if step == Step::Commit {
 			self.ready_to_commit = 0;
@@ -723,17 +735,16 @@ impl Daemon {
 				if !self.running.is_empty() && self.ready_to_commit < self.batcher.max_batch {
 					return;
 				}
-				if let Some((hash, number)) = self.best {
-					if let Ok(at) = self.chain.at(hash).await {
-						if let Ok(mut assignments) = self.chain.assignments(&at).await {
-							assignments
-								.retain(|a| matches!(a.phase, AssignmentPhase::Execute { .. }));
-							let reconciled = self.reconcile(&assignments);
-							self.batcher.reopen(Step::Commit);
-							self.send(number, Step::Commit, &reconciled).await;
-						}
-					}
-				}
+				let Some((_, number)) = self.best else { return };
+				let executing: Vec<_> = self
+					.assignments
+					.iter()
+					.filter(|a| matches!(a.phase, AssignmentPhase::Execute { .. }))
+					.cloned()
+					.collect();
+				let reconciled = self.reconcile(&executing);
+				self.batcher.reopen(Step::Commit);
+				self.send(number, Step::Commit, &reconciled).await;
 			},
 			Done::Sent { step, tasks, ok } => {
 				let outcome = if ok { Sent::InBlock } else { Sent::Failed };
