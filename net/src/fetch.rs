@@ -8,12 +8,20 @@
 //!    its manifest entry before it is written; a peer that sends a bad chunk, fails or times out
 //!    is dropped for the rest of the fetch and its chunk goes back in the queue for the others.
 //! 4. Once every chunk is in, move the blob into the store and announce it in the DHT.
+//!
+//! A blob the caller allows no more than one chunk of (a task's input, most often) is first asked
+//! for whole from the given peers, as its chunk 0, and kept if its bytes hash to the wanted hash:
+//! the content hash binds the size and the chunk list, so no manifest is needed, and the fetch
+//! takes one round trip instead of two. Anything else falls back to the steps above. Either way a
+//! blob larger than allowed costs at most one response (a chunk, or a manifest, each at most
+//! [`crate::protocol::MAX_RESPONSE`] bytes) before it is refused.
 
 use crate::{
 	node::{NetError, NetHandle},
 	protocol::{Request, Response},
 	store::{Manifest, Staging, StoreError},
 };
+use conun_primitives::{content_hash, CHUNK_SIZE};
 use futures::{future::join_all, stream::FuturesUnordered, StreamExt};
 use libp2p::{Multiaddr, PeerId};
 use polkadot_sdk::sp_core::H256;
@@ -77,6 +85,39 @@ impl Attempt<'_> {
 		}
 	}
 
+	/// A blob of one chunk asked for whole, as its chunk 0, from the hints in turn: the path of
+	/// the first copy whose bytes hash to the wanted hash, now in the store and announced. `None`
+	/// when no hint sent one. A hint that failed, does not hold the blob or refused it counts as
+	/// tried (its manifest would fare no better); one whose bytes do not match is left for the
+	/// manifest, which tells a corrupt copy from a blob larger than allowed.
+	async fn whole(&mut self) -> Result<Option<PathBuf>, FetchError> {
+		let (net, hash) = (self.net, self.hash);
+		for peer in self.hints.clone() {
+			let reason = match net.request(peer, Request::Chunk { hash, index: 0 }).await {
+				Ok(Response::Chunk(bytes)) if content_hash(&bytes) == hash => {
+					let len = bytes.len() as u64;
+					let store = net.store.clone();
+					tokio::task::spawn_blocking(move || store.import_bytes(&bytes))
+						.await
+						.unwrap_or_else(rethrow)?;
+					net.counters.fetched.fetch_add(len, Ordering::Relaxed);
+					net.announce(hash).await;
+					return Ok(net.store.path(hash));
+				},
+				Ok(Response::Chunk(_)) => continue,
+				Ok(Response::NotFound) => "does not hold the blob".to_string(),
+				Ok(Response::Refused(reason)) => format!("refused: {reason}"),
+				Ok(Response::Manifest(_) | Response::Receipt(_)) => {
+					"answered a chunk request with something else".to_string()
+				},
+				Err(reason) => reason.to_string(),
+			};
+			self.tried.insert(peer);
+			self.fail(peer, reason);
+		}
+		Ok(None)
+	}
+
 	/// Peers not tried yet that hold the blob, with its manifest: the hints first, then the
 	/// DHT's providers. `None` once both are exhausted.
 	async fn more_sources(&mut self) -> Result<Option<(Manifest, Vec<PeerId>)>, NetError> {
@@ -125,7 +166,8 @@ impl NetHandle {
 	///
 	/// `peers` are holders to try first (for instance the replicas a chain event names); the DHT
 	/// is asked only when they cannot serve it. A blob over `max_size` bytes is refused before
-	/// any chunk is fetched.
+	/// any chunk is fetched, but for the one chunk asked for when `max_size` is at most one
+	/// chunk (its bytes do not hash to `hash`, and are dropped).
 	pub async fn fetch(
 		&self,
 		hash: H256,
@@ -151,6 +193,11 @@ impl NetHandle {
 			corrupt: None,
 			bad_manifest: None,
 		};
+		if (1..=CHUNK_SIZE as u64).contains(&max_size) {
+			if let Some(path) = attempt.whole().await? {
+				return Ok(path);
+			}
+		}
 		let Some((manifest, mut sources)) = attempt.more_sources().await? else {
 			return Err(attempt.error());
 		};

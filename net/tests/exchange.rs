@@ -138,9 +138,12 @@ async fn oversized_and_unknown_blobs_are_refused() {
 		let (client, _d2) = node(&[], vec![]).await;
 		let peers = vec![contact(&server).await];
 
-		let error = client.fetch(hash, CHUNK_SIZE as u64, peers.clone()).await.unwrap_err();
+		// Over a limit of more than one chunk, refused before any chunk is asked for (under a
+		// one-chunk limit, after that one chunk: a test below).
+		let limit = 2 * CHUNK_SIZE as u64;
+		let error = client.fetch(hash, limit, peers.clone()).await.unwrap_err();
 		assert!(
-			matches!(error, FetchError::TooLarge { declared, max, .. } if declared == blob.len() as u64 && max == CHUNK_SIZE as u64),
+			matches!(error, FetchError::TooLarge { declared, max, .. } if declared == blob.len() as u64 && max == limit),
 			"{error}"
 		);
 		assert_eq!((client.stats().bytes_fetched, server.stats().bytes_served), (0, 0));
@@ -163,6 +166,15 @@ async fn oversized_and_unknown_blobs_are_refused() {
 
 /// A peer speaking the protocol that answers every manifest request with `forged`.
 async fn forger(forged: conun_net::Manifest) -> Contact {
+	protocol_peer(move |request| match request {
+		Request::Manifest { .. } => Response::Manifest(forged.clone()),
+		Request::Chunk { .. } | Request::Receipt { .. } => Response::NotFound,
+	})
+	.await
+}
+
+/// A peer speaking the protocol that answers each request with `answer(request)`.
+async fn protocol_peer(answer: impl Fn(Request) -> Response + Send + 'static) -> Contact {
 	let mut swarm = conun_net::libp2p::SwarmBuilder::with_new_identity()
 		.with_tokio()
 		.with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
@@ -190,11 +202,7 @@ async fn forger(forged: conun_net::Manifest) -> Contact {
 				..
 			}) = swarm.select_next_some().await
 			{
-				let response = match request {
-					Request::Manifest { .. } => Response::Manifest(forged.clone()),
-					Request::Chunk { .. } | Request::Receipt { .. } => Response::NotFound,
-				};
-				let _ = swarm.behaviour_mut().send_response(channel, response);
+				let _ = swarm.behaviour_mut().send_response(channel, answer(request));
 			}
 		}
 	});
@@ -323,6 +331,67 @@ async fn a_blob_held_unannounced_stays_out_of_the_dht_until_announced() {
 
 		holder.announce(secret_hash).await;
 		assert!(lists_provider(&boot, secret_hash, holder.peer_id()).await, "announced when told");
+	})
+	.await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_of_one_chunk_is_fetched_whole_without_its_manifest() {
+	bounded(async {
+		let input = varied(CHUNK_SIZE / 3, 8);
+		let hash = content_hash(&input);
+		let (client, _d) = node(&[], vec![]).await;
+		// A peer that serves chunks but no manifest: only the one-round-trip fetch gets the blob.
+		let bytes = input.clone();
+		let chunks_only = protocol_peer(move |request| match request {
+			Request::Chunk { hash: h, index: 0 } if h == hash => Response::Chunk(bytes.clone()),
+			_ => Response::NotFound,
+		})
+		.await;
+		let path = client.fetch(hash, input.len() as u64, vec![chunks_only]).await.unwrap();
+		assert_eq!(fs::read(path).unwrap(), input);
+		assert_eq!(client.stats().bytes_fetched, input.len() as u64);
+		assert_eq!(client.store().manifest(hash).unwrap().size, input.len() as u64);
+	})
+	.await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_a_one_chunk_limit_a_larger_blob_is_refused_and_a_corrupt_copy_healed() {
+	bounded(async {
+		// A blob of three chunks where the caller allows one: its chunk 0 does not hash to the
+		// blob, and the manifest then says why.
+		let large = varied(3 * CHUNK_SIZE, 9);
+		let large_hash = content_hash(&large);
+		let (server, _d1) = node(&[&large], vec![]).await;
+		let (client, _d2) = node(&[], vec![]).await;
+		let error = client
+			.fetch(large_hash, CHUNK_SIZE as u64, vec![contact(&server).await])
+			.await
+			.unwrap_err();
+		assert!(
+			matches!(error, FetchError::TooLarge { max, .. } if max == CHUNK_SIZE as u64),
+			"{error}"
+		);
+		assert_eq!(client.stats().bytes_fetched, 0);
+		assert!(!client.store().contains(large_hash));
+
+		// A one-chunk blob a liar corrupted: refused from the liar alone, fetched from an honest
+		// peer given with it.
+		let small = varied(1000, 10);
+		let hash = content_hash(&small);
+		let (liar, _d3) = node(&[&small], vec![]).await;
+		let (honest, _d4) = node(&[&small], vec![]).await;
+		let stored = liar.store().path(hash).unwrap();
+		let mut bytes = fs::read(&stored).unwrap();
+		bytes[10] ^= 0xff;
+		fs::write(&stored, bytes).unwrap();
+		let error = client.fetch(hash, 1000, vec![contact(&liar).await]).await.unwrap_err();
+		assert!(matches!(error, FetchError::Corrupt { chunk: 0, .. }), "{error}");
+		assert!(!client.store().contains(hash));
+		let peers = vec![contact(&liar).await, contact(&honest).await];
+		let path = client.fetch(hash, 1000, peers).await.unwrap();
+		assert_eq!(fs::read(path).unwrap(), small);
 	})
 	.await
 }
