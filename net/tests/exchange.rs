@@ -99,6 +99,15 @@ fn report(what: &str, bytes: usize, started: Instant) {
 	);
 }
 
+/// Corrupts `node`'s stored copy of blob `hash` by flipping the byte at `offset`; its manifest
+/// still matches the hash.
+fn flip_stored_byte(node: &NetHandle, hash: H256, offset: usize) {
+	let stored = node.store().path(hash).unwrap();
+	let mut bytes = fs::read(&stored).unwrap();
+	bytes[offset] ^= 0xff;
+	fs::write(&stored, bytes).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_chunk_is_rejected_and_fetched_from_an_honest_peer() {
 	bounded(async {
@@ -108,10 +117,7 @@ async fn a_corrupt_chunk_is_rejected_and_fetched_from_an_honest_peer() {
 		let (honest, _d2) = node(&[&blob], vec![]).await;
 		let (client, _d3) = node(&[], vec![]).await;
 		// Flip one byte of chunk 2 in the liar's stored copy (its manifest still matches).
-		let stored = liar.store().path(hash).unwrap();
-		let mut bytes = fs::read(&stored).unwrap();
-		bytes[2 * CHUNK_SIZE + 100] ^= 0xff;
-		fs::write(&stored, bytes).unwrap();
+		flip_stored_byte(&liar, hash, 2 * CHUNK_SIZE + 100);
 
 		let error = client.fetch(hash, u64::MAX, vec![contact(&liar).await]).await.unwrap_err();
 		assert!(
@@ -382,10 +388,7 @@ async fn under_a_one_chunk_limit_a_larger_blob_is_refused_and_a_corrupt_copy_hea
 		let hash = content_hash(&small);
 		let (liar, _d3) = node(&[&small], vec![]).await;
 		let (honest, _d4) = node(&[&small], vec![]).await;
-		let stored = liar.store().path(hash).unwrap();
-		let mut bytes = fs::read(&stored).unwrap();
-		bytes[10] ^= 0xff;
-		fs::write(&stored, bytes).unwrap();
+		flip_stored_byte(&liar, hash, 10);
 		let error = client.fetch(hash, 1000, vec![contact(&liar).await]).await.unwrap_err();
 		assert!(matches!(error, FetchError::Corrupt { chunk: 0, .. }), "{error}");
 		assert!(!client.store().contains(hash));

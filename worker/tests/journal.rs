@@ -86,6 +86,17 @@ fn open_tasks_are_what_a_restart_resumes() {
 	);
 }
 
+/// Runs the test `child` of this binary in a child process, with the journal's path in `var`,
+/// and checks that it aborted.
+fn run_aborting_child(child: &str, var: &str, path: &std::path::Path) {
+	let status = Command::new(std::env::current_exe().unwrap())
+		.args(["--exact", child, "--nocapture"])
+		.env(var, path)
+		.status()
+		.unwrap();
+	assert!(!status.success(), "the child aborts");
+}
+
 /// Run by `a_killed_process_keeps_what_it_recorded` in a child process: record, then die
 /// without any clean-up.
 #[test]
@@ -100,12 +111,7 @@ fn child_records_then_aborts() {
 fn a_killed_process_keeps_what_it_recorded() {
 	let dir = tempfile::tempdir().unwrap();
 	let path = dir.path().join("journal.redb");
-	let status = Command::new(std::env::current_exe().unwrap())
-		.args(["--exact", "child_records_then_aborts", "--nocapture"])
-		.env("CONUN_JOURNAL_CHILD", &path)
-		.status()
-		.unwrap();
-	assert!(!status.success(), "the child aborts");
+	run_aborting_child("child_records_then_aborts", "CONUN_JOURNAL_CHILD", &path);
 	let journal = Journal::open(&path).unwrap();
 	assert_eq!(journal.get(task(4, 2)).unwrap(), Some(executed(9)));
 }
@@ -127,12 +133,7 @@ fn child_notes_syncs_then_aborts() {
 fn a_sync_makes_every_note_before_it_survive_a_kill() {
 	let dir = tempfile::tempdir().unwrap();
 	let path = dir.path().join("journal.redb");
-	let status = Command::new(std::env::current_exe().unwrap())
-		.args(["--exact", "child_notes_syncs_then_aborts", "--nocapture"])
-		.env("CONUN_JOURNAL_SYNC_CHILD", &path)
-		.status()
-		.unwrap();
-	assert!(!status.success(), "the child aborts");
+	run_aborting_child("child_notes_syncs_then_aborts", "CONUN_JOURNAL_SYNC_CHILD", &path);
 	let journal = Journal::open(&path).unwrap();
 	for n in 0..100u8 {
 		assert_eq!(journal.get(task(5, u32::from(n))).unwrap(), Some(executed(n)), "run {n}");
