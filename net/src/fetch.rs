@@ -7,7 +7,10 @@
 //! 3. Download chunks a few at a time, spread over those peers. Each chunk is checked against
 //!    its manifest entry before it is written; a peer that sends a bad chunk, fails or times out
 //!    is dropped for the rest of the fetch and its chunk goes back in the queue for the others.
-//! 4. Once every chunk is in, move the blob into the store and announce it in the DHT.
+//! 4. Once every chunk is in, move the blob into the store and, if it has more than one chunk,
+//!    announce it in the DHT, so that later fetchers can spread their requests over its
+//!    holders. A blob of one chunk costs its holder a single response: a provider record for
+//!    it (a DHT query, a dozen messages) would cost more than serving it, once per task input.
 //!
 //! A blob the caller allows no more than one chunk of (a task's input, most often) is first asked
 //! for whole from the given peers, as its chunk 0, and kept if its bytes hash to the wanted hash:
@@ -86,7 +89,8 @@ impl Attempt<'_> {
 	}
 
 	/// A blob of one chunk asked for whole, as its chunk 0, from the hints in turn: the path of
-	/// the first copy whose bytes hash to the wanted hash, now in the store and announced. `None`
+	/// the first copy whose bytes hash to the wanted hash, now in the store (not announced: one
+	/// chunk is not worth a DHT record, see the module's step 4). `None`
 	/// when no hint sent one. A hint that failed, does not hold the blob or refused it counts as
 	/// tried (its manifest would fare no better); one whose bytes do not match is left for the
 	/// manifest, which tells a corrupt copy from a blob larger than allowed.
@@ -101,7 +105,6 @@ impl Attempt<'_> {
 						.await
 						.unwrap_or_else(rethrow)?;
 					net.counters.fetched.fetch_add(len, Ordering::Relaxed);
-					net.announce(hash).await;
 					return Ok(net.store.path(hash));
 				},
 				Ok(Response::Chunk(_)) => continue,
@@ -242,7 +245,9 @@ impl NetHandle {
 		let path = tokio::task::spawn_blocking(move || staging.commit())
 			.await
 			.unwrap_or_else(rethrow)?;
-		self.announce(hash).await;
+		if count > 1 {
+			self.announce(hash).await;
+		}
 		Ok(path)
 	}
 

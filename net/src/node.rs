@@ -114,12 +114,16 @@ pub struct NetStats {
 	pub bytes_fetched: u64,
 	/// Chunk bytes sent to other peers.
 	pub bytes_served: u64,
+	/// DHT announcements started (one query each); announcing a blob already announced starts
+	/// none.
+	pub announcements: u64,
 }
 
 #[derive(Default)]
 pub(crate) struct Counters {
 	pub(crate) fetched: AtomicU64,
 	served: AtomicU64,
+	announcements: AtomicU64,
 }
 
 type Reply = oneshot::Sender<Result<Response, RequestError>>;
@@ -194,6 +198,12 @@ fn with_sources(error: &dyn std::error::Error) -> String {
 
 fn key(hash: H256) -> kad::RecordKey {
 	kad::RecordKey::new(&hash.as_bytes())
+}
+
+/// Whether `local` already announces `hash` (its provider record is in its own store).
+fn provides(kad: &mut kad::Behaviour<kad::store::MemoryStore>, local: PeerId, hash: H256) -> bool {
+	use kad::store::RecordStore;
+	kad.store_mut().providers(&key(hash)).iter().any(|record| record.provider == local)
 }
 
 /// Builds the swarm, binds every listen address, joins the DHT, announces every blob held and
@@ -282,6 +292,7 @@ pub async fn start(config: NetConfig) -> Result<NetHandle, NetError> {
 	let counters = Arc::new(Counters::default());
 	let event_loop = EventLoop {
 		swarm,
+		local: peer_id,
 		commands: commands_rx,
 		served_tx,
 		served_rx,
@@ -318,6 +329,7 @@ impl NetHandle {
 		NetStats {
 			bytes_fetched: self.counters.fetched.load(Ordering::Relaxed),
 			bytes_served: self.counters.served.load(Ordering::Relaxed),
+			announcements: self.counters.announcements.load(Ordering::Relaxed),
 		}
 	}
 
@@ -345,7 +357,10 @@ impl NetHandle {
 		rx.await.map_err(|_| NetError::Stopped)?
 	}
 
-	/// Starts announcing `hash` without waiting for the DHT.
+	/// Starts announcing `hash` without waiting for the DHT, unless this node announces it
+	/// already: a provider record lives for a day at the peers that store it, and Kademlia
+	/// republishes the records of what a node provides on its own, so announcing again would
+	/// only cost another query (a dozen messages). [`NetHandle::unprovide`] ends it.
 	pub async fn announce(&self, hash: H256) {
 		let _ = self.send(Command::Provide(hash, None)).await;
 	}
@@ -394,6 +409,7 @@ impl NetHandle {
 
 struct EventLoop {
 	swarm: Swarm<Behaviour>,
+	local: PeerId,
 	commands: mpsc::Receiver<Command>,
 	/// Answers read from the store by blocking tasks, to be sent by the swarm.
 	served_tx: mpsc::UnboundedSender<(ResponseChannel<Response>, Response)>,
@@ -473,14 +489,21 @@ impl EventLoop {
 					}
 				}
 			},
-			Command::Provide(hash, reply) => match (kad.start_providing(key(hash)), reply) {
-				(Ok(id), Some(tx)) => {
-					self.queries.insert(id, QueryReply::Provide(tx));
-				},
-				(Err(e), Some(tx)) => {
-					let _ = tx.send(Err(NetError::Provide(e.to_string())));
-				},
-				(_, None) => {},
+			Command::Provide(hash, None) if provides(kad, self.local, hash) => {},
+			Command::Provide(hash, reply) => {
+				let started = kad.start_providing(key(hash));
+				if started.is_ok() {
+					self.counters.announcements.fetch_add(1, Ordering::Relaxed);
+				}
+				match (started, reply) {
+					(Ok(id), Some(tx)) => {
+						self.queries.insert(id, QueryReply::Provide(tx));
+					},
+					(Err(e), Some(tx)) => {
+						let _ = tx.send(Err(NetError::Provide(e.to_string())));
+					},
+					(_, None) => {},
+				}
 			},
 			Command::Unprovide(hash) => kad.stop_providing(&key(hash)),
 			Command::Providers(hash, tx) => {

@@ -270,6 +270,40 @@ async fn a_provider_is_found_through_the_dht() {
 	.await
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetched_blob_is_announced_once_and_only_when_it_spans_chunks() {
+	bounded(async {
+		let (input, program) = (varied(CHUNK_SIZE / 4, 10), varied(CHUNK_SIZE + 1, 11));
+		let (input_hash, program_hash) = (content_hash(&input), content_hash(&program));
+		let (boot, _d1) = node(&[], vec![]).await;
+		let (boot_peer, boot_addrs) = contact(&boot).await;
+		let bootstrap = vec![(boot_peer, boot_addrs[0].clone())];
+		let (requester, _d2) = node(&[&input, &program], vec![]).await;
+		let (worker, _d3) = node(&[], bootstrap).await;
+		let hints = vec![contact(&requester).await];
+
+		// A one-chunk blob costs its holder one response: nobody needs to find it through the
+		// DHT. A larger one is worth fetching from other holders: the fetcher announces it.
+		worker.fetch(input_hash, CHUNK_SIZE as u64, hints.clone()).await.unwrap();
+		worker.fetch(program_hash, u64::MAX, hints).await.unwrap();
+		assert!(lists_provider(&boot, program_hash, worker.peer_id()).await, "announced");
+		// Announced in the order fetched: had the input been announced, it would be listed.
+		assert!(!boot.providers(input_hash).await.unwrap().contains(&worker.peer_id()));
+		assert_eq!(worker.stats().announcements, 1);
+
+		// Announcing again what the worker announces already starts no query (the worker
+		// announces its results when their tasks end, and many share one empty log); a new
+		// blob starts one, once.
+		worker.announce(program_hash).await;
+		worker.announce(input_hash).await;
+		worker.announce(input_hash).await;
+		worker.listen_addrs().await.unwrap(); // the commands before it are handled
+		assert_eq!(worker.stats().announcements, 2);
+		assert!(lists_provider(&boot, input_hash, worker.peer_id()).await, "announced when told");
+	})
+	.await
+}
+
 /// Whether `node`'s DHT lists `provider` as holding `hash` within ten seconds.
 async fn lists_provider(node: &NetHandle, hash: H256, provider: PeerId) -> bool {
 	tokio::time::timeout(Duration::from_secs(10), async {
