@@ -203,7 +203,10 @@ fn key(hash: H256) -> kad::RecordKey {
 /// Whether `local` already announces `hash` (its provider record is in its own store).
 fn provides(kad: &mut kad::Behaviour<kad::store::MemoryStore>, local: PeerId, hash: H256) -> bool {
 	use kad::store::RecordStore;
-	kad.store_mut().providers(&key(hash)).iter().any(|record| record.provider == local)
+	kad.store_mut()
+		.providers(&key(hash))
+		.iter()
+		.any(|record| record.provider == local)
 }
 
 /// Builds the swarm, binds every listen address, joins the DHT, announces every blob held and
