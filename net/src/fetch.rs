@@ -177,7 +177,7 @@ impl NetHandle {
 		max_size: u64,
 		peers: Vec<(PeerId, Vec<Multiaddr>)>,
 	) -> Result<PathBuf, FetchError> {
-		if let Some(path) = self.store.held(hash) {
+		if let Some(path) = self.store.path(hash) {
 			let _ = self.store.touch(hash);
 			return Ok(path);
 		}

@@ -7,21 +7,10 @@
 //! a crash leaves at worst temporary files and an orphan manifest, which [`BlobStore::open`]
 //! removes. A data file's modification time records when the blob was last used; garbage
 //! collection goes by it.
-//!
-//! A blob of more than one chunk is on disk (`fsync`) before it is renamed into place, so a
-//! power loss leaves it whole or absent. A blob of one chunk (a task's input or result, most
-//! often) is not waited for: after a power loss its file may be found empty or torn. Such a
-//! blob is therefore checked against its hash whenever it is read ([`BlobStore::read`],
-//! [`BlobStore::read_chunk`], [`BlobStore::held`]; at most 1 MiB to hash), and a torn copy is
-//! removed, as if it had never been held. Waiting for the disk cost a worker two `fsync`s a
-//! task, which the disk serves one after another for every worker on the machine
-//! (*docs/benchmarks.md*).
 
 use crate::hex;
 use codec::{Decode, Encode};
-use conun_primitives::{
-	chunk_count, chunk_hash, content_hash, hash_of_chunks, ContentHasher, CHUNK_SIZE,
-};
+use conun_primitives::{chunk_count, chunk_hash, hash_of_chunks, ContentHasher, CHUNK_SIZE};
 use polkadot_sdk::sp_core::H256;
 use std::{
 	fs::{self, File},
@@ -155,30 +144,9 @@ impl BlobStore {
 		self.data_path(hash).is_file()
 	}
 
-	/// Where the blob's bytes are, if the store holds it (unchecked: see [`BlobStore::held`]).
+	/// Where the blob's bytes are, if the store holds it.
 	pub fn path(&self, hash: H256) -> Option<PathBuf> {
 		Some(self.data_path(hash)).filter(|p| p.is_file())
-	}
-
-	/// Where the blob's bytes are, if the store holds it whole: a blob of one chunk is read and
-	/// checked against its hash, and removed if torn (module docs).
-	pub fn held(&self, hash: H256) -> Option<PathBuf> {
-		let path = self.path(hash)?;
-		let small = fs::metadata(&path).is_ok_and(|m| m.len() <= CHUNK_SIZE as u64);
-		if small && self.read(hash).is_err() {
-			return None;
-		}
-		Some(path)
-	}
-
-	/// `bytes`, read from blob `hash`, if they are the whole blob: a copy of at most one chunk
-	/// that does not hash to `hash` is torn (module docs), and removed.
-	fn checked(&self, hash: H256, bytes: Vec<u8>) -> Result<Vec<u8>> {
-		if bytes.len() <= CHUNK_SIZE && content_hash(&bytes) != hash {
-			self.remove(hash)?;
-			return Err(StoreError::NotFound(hash));
-		}
-		Ok(bytes)
 	}
 
 	/// Every blob held.
@@ -204,16 +172,12 @@ impl BlobStore {
 		if size > MAX_BLOB_SIZE {
 			return Err(StoreError::TooLarge { size });
 		}
-		// Held whole already (a torn copy is not: module docs): marked as used instead.
-		if self.held(hash).is_some() {
-			match self.touch(hash) {
-				Ok(()) => return Ok(hash),
-				// Removed meanwhile: write it.
-				Err(StoreError::NotFound(_)) => {},
-				Err(StoreError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
-				},
-				Err(error) => return Err(error),
-			}
+		match self.touch(hash) {
+			Ok(()) => return Ok(hash),
+			// Not held (or removed meanwhile): write it.
+			Err(StoreError::NotFound(_)) => {},
+			Err(StoreError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {},
+			Err(error) => return Err(error),
 		}
 		let mut temp = self.temp_file()?;
 		temp.write_all(bytes).map_err(io_err(temp.path()))?;
@@ -237,17 +201,14 @@ impl BlobStore {
 		Ok((hash, size))
 	}
 
-	/// Moves a complete, verified blob into place: manifest first, then the bytes, on disk
-	/// first if the blob has more than one chunk (module docs).
+	/// Moves a complete, verified blob into place: manifest first, then the bytes.
 	fn commit(
 		&self,
 		hash: H256,
 		manifest: &Manifest,
 		temp: tempfile::NamedTempFile,
 	) -> Result<PathBuf> {
-		if manifest.chunks.len() > 1 {
-			temp.as_file().sync_all().map_err(io_err(temp.path()))?;
-		}
+		temp.as_file().sync_all().map_err(io_err(temp.path()))?;
 		let mut sidecar = self.temp_file()?;
 		sidecar.write_all(&manifest.encode()).map_err(io_err(sidecar.path()))?;
 		let manifest_path = self.manifest_path(hash);
@@ -260,12 +221,10 @@ impl BlobStore {
 		Ok(path)
 	}
 
-	/// The whole blob, in memory; `NotFound` for a torn copy of a one-chunk blob, now removed
-	/// (module docs).
+	/// The whole blob, in memory.
 	pub fn read(&self, hash: H256) -> Result<Vec<u8>> {
 		let path = self.path(hash).ok_or(StoreError::NotFound(hash))?;
-		let bytes = fs::read(&path).map_err(io_err(&path))?;
-		self.checked(hash, bytes)
+		fs::read(&path).map_err(io_err(&path))
 	}
 
 	/// The blob's manifest, from its sidecar; rebuilt from the bytes if the sidecar is missing or
@@ -293,11 +252,6 @@ impl BlobStore {
 		let manifest = self.manifest(hash)?;
 		if index as usize >= manifest.chunks.len() {
 			return Err(StoreError::NoSuchChunk { hash, index, count: manifest.chunks.len() });
-		}
-		if manifest.chunks.len() == 1 {
-			// The only chunk is the whole blob, which was not on disk before it was renamed
-			// into place: read and checked whole (module docs).
-			return self.read(hash);
 		}
 		let path = self.data_path(hash);
 		let mut file = File::open(&path).map_err(io_err(&path))?;

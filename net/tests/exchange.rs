@@ -376,28 +376,6 @@ async fn a_blob_held_unannounced_stays_out_of_the_dht_until_announced() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_one_chunk_blob_found_torn_after_a_power_loss_is_fetched_again() {
-	bounded(async {
-		let input = varied(CHUNK_SIZE / 5, 13);
-		let hash = content_hash(&input);
-		let (requester, _d1) = node(&[&input], vec![]).await;
-		// The worker held the input, but its bytes never reached the disk before the power
-		// went: an empty file under the input's name.
-		let (worker, _d2) = node(&[&input], vec![]).await;
-		fs::write(worker.store().path(hash).unwrap(), b"").unwrap();
-
-		let path = worker.fetch(hash, CHUNK_SIZE as u64, vec![contact(&requester).await]).await;
-		assert_eq!(fs::read(path.unwrap()).unwrap(), input, "fetched again, not the torn copy");
-		assert_eq!(worker.stats().bytes_fetched, input.len() as u64);
-		// Nor does the worker serve a torn copy to others.
-		fs::write(worker.store().path(hash).unwrap(), b"torn").unwrap();
-		let answer = requester.request(worker.peer_id(), Request::Chunk { hash, index: 0 }).await;
-		assert!(matches!(answer, Ok(Response::NotFound)), "{answer:?}");
-	})
-	.await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blob_of_one_chunk_is_fetched_whole_without_its_manifest() {
 	bounded(async {
 		let input = varied(CHUNK_SIZE / 3, 8);
@@ -442,21 +420,13 @@ async fn under_a_one_chunk_limit_a_larger_blob_is_refused_and_a_corrupt_copy_hea
 		// peer given with it.
 		let small = varied(1000, 10);
 		let hash = content_hash(&small);
-		let (honest, _d3) = node(&[&small], vec![]).await;
-		// The liar sends the true manifest and a chunk with one byte flipped (a node's own
-		// store would not serve a copy of one chunk that does not hash to the blob).
-		let (manifest, mut corrupt) = (honest.store().manifest(hash).unwrap(), small.clone());
-		corrupt[10] ^= 0xff;
-		let liar = protocol_peer(move |request| match request {
-			Request::Manifest { .. } => Response::Manifest(manifest.clone()),
-			Request::Chunk { .. } => Response::Chunk(corrupt.clone()),
-			Request::Receipt { .. } => Response::NotFound,
-		})
-		.await;
-		let error = client.fetch(hash, 1000, vec![liar.clone()]).await.unwrap_err();
+		let (liar, _d3) = node(&[&small], vec![]).await;
+		let (honest, _d4) = node(&[&small], vec![]).await;
+		flip_stored_byte(&liar, hash, 10);
+		let error = client.fetch(hash, 1000, vec![contact(&liar).await]).await.unwrap_err();
 		assert!(matches!(error, FetchError::Corrupt { chunk: 0, .. }), "{error}");
 		assert!(!client.store().contains(hash));
-		let peers = vec![liar, contact(&honest).await];
+		let peers = vec![contact(&liar).await, contact(&honest).await];
 		let path = client.fetch(hash, 1000, peers).await.unwrap();
 		assert_eq!(fs::read(path).unwrap(), small);
 	})

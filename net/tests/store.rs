@@ -175,37 +175,3 @@ fn importing_bytes_already_held_keeps_the_blob_and_marks_it_used() {
 	assert_eq!(store.import_bytes(b"").unwrap(), logs);
 	assert_eq!(store.read(logs).unwrap(), b"");
 }
-
-#[test]
-fn a_one_chunk_blob_torn_by_a_power_loss_is_never_read_and_is_written_again() {
-	let dir = tempfile::tempdir().unwrap();
-	let store = BlobStore::open(dir.path()).unwrap();
-	// What a power loss can leave of a one-chunk blob renamed into place before its bytes
-	// reached the disk: an empty file, or one with other bytes, under the blob's name.
-	let input = store.import_bytes(b"a task's input").unwrap();
-	let result = store.import_bytes(b"a task's result").unwrap();
-	fs::write(store.path(input).unwrap(), b"").unwrap();
-	fs::write(store.path(result).unwrap(), b"a task's resulT").unwrap();
-
-	// Read whole, or as a chunk to serve: found torn, removed, and not held.
-	assert!(matches!(store.read(input), Err(StoreError::NotFound(h)) if h == input));
-	assert!(!store.contains(input));
-	assert!(matches!(store.read_chunk(result, 0), Err(StoreError::NotFound(h)) if h == result));
-	assert!(!store.contains(result));
-	assert_eq!(store.list().unwrap(), vec![]);
-
-	// Torn again, then imported again (a task run once more): written anew, not kept as held.
-	assert_eq!(store.import_bytes(b"a task's result").unwrap(), result);
-	fs::write(store.path(result).unwrap(), b"").unwrap();
-	assert_eq!(store.held(result), None);
-	assert_eq!(store.import_bytes(b"a task's result").unwrap(), result);
-	assert_eq!(store.held(result), store.path(result));
-	assert_eq!(store.read(result).unwrap(), b"a task's result");
-	assert_eq!(store.read_chunk(result, 0).unwrap(), b"a task's result");
-
-	// A blob of more than one chunk was on disk before it was renamed: read as it is.
-	let large = varied(CHUNK_SIZE + 1, 12);
-	let hash = store.import_bytes(&large).unwrap();
-	assert_eq!(store.held(hash), store.path(hash));
-	assert_eq!(store.read(hash).unwrap(), large);
-}
