@@ -361,9 +361,9 @@ impl NetHandle {
 	}
 
 	/// Starts announcing `hash` without waiting for the DHT, unless this node announces it
-	/// already: a provider record lives for a day at the peers that store it, and Kademlia
-	/// republishes the records of what a node provides on its own, so announcing again would
-	/// only cost another query (a dozen messages). [`NetHandle::unprovide`] ends it.
+	/// already: a provider record lives two days at the peers that store it, and Kademlia
+	/// republishes the records of what a node provides every 12 hours on its own, so announcing
+	/// again would only cost another query (a dozen messages). [`NetHandle::unprovide`] ends it.
 	pub async fn announce(&self, hash: H256) {
 		let _ = self.send(Command::Provide(hash, None)).await;
 	}
