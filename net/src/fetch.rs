@@ -13,15 +13,16 @@
 //!    it (a DHT query, a dozen messages) would cost more than serving it, once per task input.
 //!
 //! A blob the caller allows no more than one chunk of (a task's input, most often) is first asked
-//! for whole from the given peers, as its chunk 0, and kept if its bytes hash to the wanted hash:
-//! the content hash binds the size and the chunk list, so no manifest is needed, and the fetch
-//! takes one round trip instead of two. Anything else falls back to the steps above. Either way a
-//! blob larger than allowed costs at most one response (a chunk, or a manifest, each at most
-//! [`crate::protocol::MAX_RESPONSE`] bytes) before it is refused.
+//! for whole from the given peers, together with the other small blobs waiting for the same
+//! peer (`Request::Blobs`, [`crate::batch`]), and kept if its bytes hash to the wanted hash: the
+//! content hash binds the size and the chunk list, so no manifest is needed, and the fetch takes
+//! one round trip, shared, instead of two of its own. Anything else falls back to the steps
+//! above. Either way a blob larger than allowed costs at most one response (a batch, a chunk or
+//! a manifest, each at most [`crate::protocol::MAX_RESPONSE`] bytes) before it is refused.
 
 use crate::{
 	node::{NetError, NetHandle},
-	protocol::{Request, Response},
+	protocol::{Held, Request, Response},
 	store::{Manifest, Staging, StoreError},
 };
 use conun_primitives::{content_hash, CHUNK_SIZE};
@@ -88,17 +89,17 @@ impl Attempt<'_> {
 		}
 	}
 
-	/// A blob of one chunk asked for whole, as its chunk 0, from the hints in turn: the path of
-	/// the first copy whose bytes hash to the wanted hash, now in the store (not announced: one
-	/// chunk is not worth a DHT record, see the module's step 4). `None`
-	/// when no hint sent one. A hint that failed, does not hold the blob or refused it counts as
-	/// tried (its manifest would fare no better); one whose bytes do not match is left for the
+	/// A blob of one chunk asked for whole (in a batch) from the hints in turn: the path of the
+	/// first copy whose bytes hash to the wanted hash, now in the store (not announced: one chunk
+	/// is not worth a DHT record, see the module's step 4). `None` when no hint sent one. A hint
+	/// that failed or does not hold the blob counts as tried (its manifest would fare no
+	/// better); one whose bytes do not match, or that holds a larger blob, is left for the
 	/// manifest, which tells a corrupt copy from a blob larger than allowed.
 	async fn whole(&mut self) -> Result<Option<PathBuf>, FetchError> {
 		let (net, hash) = (self.net, self.hash);
 		for peer in self.hints.clone() {
-			let reason = match net.request(peer, Request::Chunk { hash, index: 0 }).await {
-				Ok(Response::Chunk(bytes)) if content_hash(&bytes) == hash => {
+			let reason = match net.small_blob(peer, hash).await {
+				Ok(Held::Bytes(bytes)) if content_hash(&bytes) == hash => {
 					let len = bytes.len() as u64;
 					let store = net.store.clone();
 					tokio::task::spawn_blocking(move || store.import_bytes(&bytes))
@@ -107,12 +108,8 @@ impl Attempt<'_> {
 					net.counters.fetched.fetch_add(len, Ordering::Relaxed);
 					return Ok(net.store.path(hash));
 				},
-				Ok(Response::Chunk(_)) => continue,
-				Ok(Response::NotFound) => "does not hold the blob".to_string(),
-				Ok(Response::Refused(reason)) => format!("refused: {reason}"),
-				Ok(Response::Manifest(_) | Response::Receipt(_)) => {
-					"answered a chunk request with something else".to_string()
-				},
+				Ok(Held::Bytes(_) | Held::Larger) => continue,
+				Ok(Held::NotFound) => "does not hold the blob".to_string(),
 				Err(reason) => reason.to_string(),
 			};
 			self.tried.insert(peer);
@@ -151,7 +148,7 @@ impl Attempt<'_> {
 					},
 					Ok(Response::NotFound) => self.fail(peer, "does not hold the blob"),
 					Ok(Response::Refused(reason)) => self.fail(peer, format!("refused: {reason}")),
-					Ok(Response::Chunk(_) | Response::Receipt(_)) => {
+					Ok(Response::Chunk(_) | Response::Receipt(_) | Response::Blobs(_)) => {
 						self.fail(peer, "answered a manifest request with something else")
 					},
 					Err(reason) => self.fail(peer, reason),
@@ -273,7 +270,7 @@ impl NetHandle {
 			},
 			Ok(Response::NotFound) => Err(ChunkFailure::Peer("no longer holds the blob".into())),
 			Ok(Response::Refused(reason)) => Err(ChunkFailure::Peer(format!("refused: {reason}"))),
-			Ok(Response::Manifest(_) | Response::Receipt(_)) => {
+			Ok(Response::Manifest(_) | Response::Receipt(_) | Response::Blobs(_)) => {
 				Err(ChunkFailure::Peer("answered a chunk request with something else".into()))
 			},
 			Err(reason) => Err(ChunkFailure::Peer(reason.to_string())),

@@ -4,11 +4,13 @@
 //! - [`store`]: a content-addressed directory with crash-safe writes and garbage collection;
 //! - [`protocol`]: the `/conun/blob/1` request-response protocol (manifest, then chunks);
 //! - [`node`]: the libp2p node serving the store and fetching from others, with a Kademlia DHT
-//!   of provider records; [`fetch`] verifies every chunk against the hash as it arrives;
+//!   of provider records; [`fetch`] verifies every chunk against the hash as it arrives, and
+//!   asks for small blobs from one peer together (`batch`);
 //! - [`keypair`] and [`contact`]: the node's identity and its on-chain form.
 //!
 //! The hash scheme is [`conun_primitives::content_hash`]; see `docs/data-plane.md`.
 
+mod batch;
 pub mod contact;
 pub mod fetch;
 pub mod keypair;

@@ -13,7 +13,7 @@
 //! the second dial's refusal ("already dialing") fails every pending request for that peer.
 
 use crate::{
-	protocol::{self, BlobCodec, Request, Response, MAX_REASON},
+	protocol::{self, BlobCodec, Held, Request, Response, MAX_BATCH, MAX_REASON},
 	store::{BlobStore, StoreError},
 };
 use conun_primitives::TaskRef;
@@ -176,6 +176,8 @@ pub struct NetHandle {
 	pub(crate) parallel_chunks: usize,
 	/// Permits for requests in flight ([`MAX_OUTBOUND_REQUESTS`]).
 	in_flight: Arc<tokio::sync::Semaphore>,
+	/// Small-blob requests waiting to go out together ([`crate::batch`]).
+	pub(crate) batches: Arc<crate::batch::Batches>,
 }
 
 /// An error and every error beneath it, `outer: inner: …`. libp2p's `TransportError::Other`
@@ -316,6 +318,7 @@ pub async fn start(config: NetConfig) -> Result<NetHandle, NetError> {
 		request_timeout: config.request_timeout,
 		parallel_chunks: config.parallel_chunks.max(1),
 		in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_OUTBOUND_REQUESTS)),
+		batches: Arc::default(),
 	})
 }
 
@@ -445,6 +448,7 @@ fn serve(store: &BlobStore, receipts: Option<&ReceiptSource>, request: Request) 
 			Response::Manifest(m)
 		}),
 		Request::Chunk { hash, index } => store.read_chunk(hash, index).map(Response::Chunk),
+		Request::Blobs { hashes } => return serve_blobs(store, hashes),
 	};
 	match answer {
 		Ok(response) => response,
@@ -459,6 +463,32 @@ fn serve(store: &BlobStore, receipts: Option<&ReceiptSource>, request: Request) 
 	}
 }
 
+/// The blobs asked for, in order, until the next would take the answer past one chunk's worth of
+/// bytes (the fetcher asks for those left off again).
+fn serve_blobs(store: &BlobStore, hashes: Vec<H256>) -> Response {
+	let mut room = conun_primitives::CHUNK_SIZE;
+	let mut answers = Vec::new();
+	for hash in hashes.into_iter().take(MAX_BATCH) {
+		let answer = match store.manifest(hash) {
+			Ok(manifest) if manifest.chunks.len() > 1 => Held::Larger,
+			Ok(manifest) if manifest.size > room as u64 => break,
+			Ok(_) => match store.read(hash) {
+				// Larger than its manifest says: the file changed under the store.
+				Ok(bytes) if bytes.len() > room => break,
+				Ok(bytes) => {
+					room -= bytes.len();
+					let _ = store.touch(hash); // being fetched counts as being used
+					Held::Bytes(bytes)
+				},
+				Err(_) => Held::NotFound,
+			},
+			Err(_) => Held::NotFound,
+		};
+		answers.push(answer);
+	}
+	Response::Blobs(answers)
+}
+
 impl EventLoop {
 	async fn run(mut self) {
 		loop {
@@ -469,7 +499,7 @@ impl EventLoop {
 					None => break,
 				},
 				Some((channel, response)) = self.served_rx.recv() => {
-					let bytes = match &response { Response::Chunk(b) => b.len() as u64, _ => 0 };
+					let bytes = response.blob_bytes() as u64;
 					if self.swarm.behaviour_mut().blob.send_response(channel, response).is_ok() {
 						self.counters.served.fetch_add(bytes, Ordering::Relaxed);
 					}

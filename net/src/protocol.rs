@@ -1,5 +1,8 @@
 //! The wire protocol `/conun/blob/1`: one request, one response, on a fresh libp2p stream.
 //!
+//! Blobs of one chunk (task inputs, most often) are asked for many at once, [`Request::Blobs`]:
+//! a worker given hundreds of tasks by one requester would otherwise open a stream per input.
+//!
 //! Every message is a 4-byte little-endian length followed by that many bytes of SCALE. Lengths
 //! are checked before anything is allocated, so a peer cannot make us buffer more than one chunk
 //! (plus a little framing) per stream, and decoded responses are checked for shape (a chunk no
@@ -15,12 +18,17 @@ use std::io;
 
 pub const PROTOCOL: StreamProtocol = StreamProtocol::new("/conun/blob/1");
 
-/// The largest request: a chunk request is 1 + 32 + 4 bytes.
-pub const MAX_REQUEST: usize = 64;
-/// The largest response: a full chunk, or a manifest of [`MAX_CHUNKS`] hashes, plus framing.
+/// The most blobs one [`Request::Blobs`] may name.
+pub const MAX_BATCH: usize = 64;
+/// The largest request: [`MAX_BATCH`] hashes (a chunk request is 1 + 32 + 4 bytes).
+pub const MAX_REQUEST: usize = 1 + 2 + 32 * MAX_BATCH;
+/// The largest response: a full chunk, a manifest of [`MAX_CHUNKS`] hashes, or one chunk's
+/// worth of blobs in a [`Response::Blobs`] (each with a variant byte and a length of up to 5),
+/// plus framing.
 pub const MAX_RESPONSE: usize = {
 	let manifest = 1 + 8 + 5 + 32 * MAX_CHUNKS;
-	(if manifest > CHUNK_SIZE { manifest } else { CHUNK_SIZE }) + 64
+	let blobs = CHUNK_SIZE + 2 + 6 * MAX_BATCH;
+	(if manifest > blobs { manifest } else { blobs }) + 64
 };
 /// The longest reason a refusal may carry.
 pub const MAX_REASON: usize = 256;
@@ -40,6 +48,24 @@ pub enum Request {
 	/// given a receipt source (workers); the bytes are the worker's SCALE-encoded receipt.
 	#[codec(index = 2)]
 	Receipt { job: u64, task: u32 },
+	/// Whole blobs of at most one chunk, at most [`MAX_BATCH`] of them, answered with
+	/// [`Response::Blobs`].
+	#[codec(index = 3)]
+	Blobs { hashes: Vec<H256> },
+}
+
+/// What a [`Response::Blobs`] says of one blob asked for.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub enum Held {
+	/// Its bytes (the fetcher checks them against the hash).
+	#[codec(index = 0)]
+	Bytes(Vec<u8>),
+	/// The peer does not hold it.
+	#[codec(index = 1)]
+	NotFound,
+	/// The peer holds it, but it has more than one chunk: ask for its manifest.
+	#[codec(index = 2)]
+	Larger,
 }
 
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
@@ -57,9 +83,31 @@ pub enum Response {
 	/// A task's receipt, at most [`MAX_RECEIPT`] bytes.
 	#[codec(index = 4)]
 	Receipt(Vec<u8>),
+	/// The answer to [`Request::Blobs`], in the order asked: as many of the blobs as fit in one
+	/// chunk's worth of bytes. Those left off are to be asked for again.
+	#[codec(index = 5)]
+	Blobs(Vec<Held>),
 }
 
 impl Response {
+	/// The blob bytes the response carries: a chunk, or the blobs of a [`Response::Blobs`].
+	pub fn blob_bytes(&self) -> usize {
+		match self {
+			Response::Chunk(bytes) => bytes.len(),
+			Response::Blobs(answers) => answers
+				.iter()
+				.map(|answer| match answer {
+					Held::Bytes(bytes) => bytes.len(),
+					Held::NotFound | Held::Larger => 0,
+				})
+				.sum(),
+			Response::Manifest(_)
+			| Response::NotFound
+			| Response::Refused(_)
+			| Response::Receipt(_) => 0,
+		}
+	}
+
 	fn is_well_formed(&self) -> bool {
 		match self {
 			Response::Manifest(m) => m.is_well_formed(),
@@ -67,6 +115,9 @@ impl Response {
 			Response::NotFound => true,
 			Response::Refused(reason) => reason.len() <= MAX_REASON,
 			Response::Receipt(bytes) => bytes.len() <= MAX_RECEIPT,
+			Response::Blobs(answers) => {
+				answers.len() <= MAX_BATCH && self.blob_bytes() <= CHUNK_SIZE
+			},
 		}
 	}
 }

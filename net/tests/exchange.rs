@@ -8,7 +8,7 @@ use conun_net::{
 		identity::Keypair, noise, request_response, swarm::SwarmEvent, tcp, yamux, Multiaddr,
 		PeerId,
 	},
-	protocol::{BlobCodec, Request, Response, PROTOCOL},
+	protocol::{BlobCodec, Held, Request, Response, MAX_BATCH, PROTOCOL},
 	start, BlobStore, FetchError, NetConfig, NetHandle,
 };
 use conun_primitives::{content_hash, CHUNK_SIZE};
@@ -174,7 +174,9 @@ async fn oversized_and_unknown_blobs_are_refused() {
 async fn forger(forged: conun_net::Manifest) -> Contact {
 	protocol_peer(move |request| match request {
 		Request::Manifest { .. } => Response::Manifest(forged.clone()),
-		Request::Chunk { .. } | Request::Receipt { .. } => Response::NotFound,
+		Request::Chunk { .. } | Request::Receipt { .. } | Request::Blobs { .. } => {
+			Response::NotFound
+		},
 	})
 	.await
 }
@@ -381,10 +383,12 @@ async fn a_blob_of_one_chunk_is_fetched_whole_without_its_manifest() {
 		let input = varied(CHUNK_SIZE / 3, 8);
 		let hash = content_hash(&input);
 		let (client, _d) = node(&[], vec![]).await;
-		// A peer that serves chunks but no manifest: only the one-round-trip fetch gets the blob.
+		// A peer that serves whole blobs but no manifest: only the one-round-trip fetch gets it.
 		let bytes = input.clone();
 		let chunks_only = protocol_peer(move |request| match request {
-			Request::Chunk { hash: h, index: 0 } if h == hash => Response::Chunk(bytes.clone()),
+			Request::Blobs { hashes } if hashes == [hash] => {
+				Response::Blobs(vec![Held::Bytes(bytes.clone())])
+			},
 			_ => Response::NotFound,
 		})
 		.await;
@@ -392,6 +396,86 @@ async fn a_blob_of_one_chunk_is_fetched_whole_without_its_manifest() {
 		assert_eq!(fs::read(path).unwrap(), input);
 		assert_eq!(client.stats().bytes_fetched, input.len() as u64);
 		assert_eq!(client.store().manifest(hash).unwrap().size, input.len() as u64);
+	})
+	.await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_fetching_hundreds_of_inputs_from_one_requester_asks_a_few_times() {
+	bounded(async {
+		let inputs: Vec<Vec<u8>> = (0..300).map(|i| varied(100 + i, 20 + i as u64)).collect();
+		let held: std::collections::HashMap<H256, Vec<u8>> =
+			inputs.iter().map(|input| (content_hash(input), input.clone())).collect();
+		let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+		let counted = requests.clone();
+		// A requester that counts the requests it is sent.
+		let requester = protocol_peer(move |request| {
+			counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+			match request {
+				Request::Blobs { hashes } => {
+					Response::Blobs(hashes.iter().map(|h| Held::Bytes(held[h].clone())).collect())
+				},
+				_ => Response::NotFound,
+			}
+		})
+		.await;
+		let (worker, _d) = node(&[], vec![]).await;
+
+		let fetches = inputs.iter().map(|input| {
+			let (worker, peers) = (worker.clone(), vec![requester.clone()]);
+			let hash = content_hash(input);
+			tokio::spawn(async move { worker.fetch(hash, CHUNK_SIZE as u64, peers).await })
+		});
+		for (input, fetch) in inputs.iter().zip(futures::future::join_all(fetches).await) {
+			assert_eq!(fs::read(fetch.unwrap().unwrap()).unwrap(), *input);
+		}
+		// The first goes out alone; the others wait for it and go out up to MAX_BATCH at a time
+		// (a request takes what waits when it leaves, so some go out less than full).
+		let sent = requests.load(std::sync::atomic::Ordering::Relaxed);
+		eprintln!("300 inputs in {sent} requests (at most {MAX_BATCH} inputs each)");
+		assert!(sent <= 20, "{sent} requests for 300 inputs");
+	})
+	.await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_answer_holds_one_chunk_of_bytes_and_the_rest_is_asked_again() {
+	bounded(async {
+		// Seven blobs of 300 KiB: three fit in one answer.
+		let blobs: Vec<Vec<u8>> = (0..7).map(|i| varied(300 << 10, 40 + i)).collect();
+		let refs: Vec<&[u8]> = blobs.iter().map(|b| b.as_slice()).collect();
+		let (requester, _d1) = node(&refs, vec![]).await;
+		let (worker, _d2) = node(&[], vec![]).await;
+		let hashes: Vec<H256> = blobs.iter().map(|b| content_hash(b)).collect();
+
+		let contact = contact(&requester).await;
+		worker.add_peer(contact.0, contact.1.clone()).await.unwrap();
+		let answer = worker.request(contact.0, Request::Blobs { hashes: hashes.clone() }).await;
+		let Ok(Response::Blobs(answers)) = answer else { panic!("not a batch answer: {answer:?}") };
+		assert_eq!(answers.len(), 3, "as many as fit in one chunk's worth");
+		for (answer, blob) in answers.iter().zip(&blobs) {
+			assert_eq!(*answer, Held::Bytes(blob.clone()));
+		}
+		// Unknown and larger blobs take no room.
+		let large = varied(CHUNK_SIZE + 1, 50);
+		let large_hash = requester.store().import_bytes(&large).unwrap();
+		let request = Request::Blobs { hashes: vec![H256::repeat_byte(9), large_hash, hashes[0]] };
+		let answer = worker.request(requester.peer_id(), request).await;
+		assert!(
+			matches!(&answer, Ok(Response::Blobs(a)) if a[..2] == [Held::NotFound, Held::Larger] && a[2] == Held::Bytes(blobs[0].clone())),
+			"{answer:?}"
+		);
+
+		// Fetched together, every one arrives.
+		let fetches = blobs.iter().map(|blob| {
+			let (worker, peers) = (worker.clone(), vec![contact.clone()]);
+			let hash = content_hash(blob);
+			tokio::spawn(async move { worker.fetch(hash, CHUNK_SIZE as u64, peers).await })
+		});
+		for (blob, fetch) in blobs.iter().zip(futures::future::join_all(fetches).await) {
+			assert_eq!(fs::read(fetch.unwrap().unwrap()).unwrap(), *blob);
+		}
+		assert_eq!(requester.stats().bytes_served, (3 + 1 + 7) * (300 << 10));
 	})
 	.await
 }

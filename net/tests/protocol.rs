@@ -3,7 +3,9 @@
 use codec::Encode;
 use conun_net::{
 	libp2p::request_response::Codec,
-	protocol::{BlobCodec, Request, Response, MAX_REQUEST, MAX_RESPONSE, PROTOCOL},
+	protocol::{
+		BlobCodec, Held, Request, Response, MAX_BATCH, MAX_REQUEST, MAX_RESPONSE, PROTOCOL,
+	},
 	Manifest,
 };
 use conun_primitives::CHUNK_SIZE;
@@ -43,6 +45,30 @@ fn messages_round_trip_and_limits_hold() {
 	let mut wire = (bad.len() as u32).to_le_bytes().to_vec();
 	wire.extend_from_slice(&bad);
 	assert!(block_on(codec.read_response(&PROTOCOL, &mut Cursor::new(wire))).is_err());
+	// A batch answer holds at most MAX_BATCH blobs and one chunk's worth of bytes; the largest
+	// request and answer fit their limits.
+	let request = Request::Blobs { hashes: vec![H256::repeat_byte(1); MAX_BATCH] };
+	let mut wire = Vec::new();
+	block_on(codec.write_request(&PROTOCOL, &mut wire, request.clone())).unwrap();
+	assert_eq!(block_on(codec.read_request(&PROTOCOL, &mut Cursor::new(wire))).unwrap(), request);
+	let mut answers = vec![Held::NotFound; MAX_BATCH - 1];
+	answers.push(Held::Bytes(vec![2; CHUNK_SIZE]));
+	let full = Response::Blobs(answers);
+	let mut wire = Vec::new();
+	block_on(codec.write_response(&PROTOCOL, &mut wire, full.clone())).unwrap();
+	assert_eq!(block_on(codec.read_response(&PROTOCOL, &mut Cursor::new(wire))).unwrap(), full);
+	for bad in [
+		Response::Blobs(vec![Held::Larger; MAX_BATCH + 1]),
+		Response::Blobs(vec![
+			Held::Bytes(vec![0; CHUNK_SIZE / 2]),
+			Held::Bytes(vec![0; CHUNK_SIZE / 2 + 1]),
+		]),
+	] {
+		let body = bad.encode();
+		let mut wire = (body.len() as u32).to_le_bytes().to_vec();
+		wire.extend_from_slice(&body);
+		assert!(block_on(codec.read_response(&PROTOCOL, &mut Cursor::new(wire))).is_err());
+	}
 	// So is a receipt over MAX_RECEIPT.
 	let big = Response::Receipt(vec![0; conun_net::protocol::MAX_RECEIPT + 1]).encode();
 	let mut wire = (big.len() as u32).to_le_bytes().to_vec();
