@@ -400,6 +400,18 @@ async fn a_blob_of_one_chunk_is_fetched_whole_without_its_manifest() {
 	.await
 }
 
+/// Fetches every one of `blobs` (each at most one chunk) from `holder` at once, as a worker given
+/// many tasks does, and checks that each arrives whole.
+async fn fetch_all_at_once(worker: &NetHandle, blobs: &[Vec<u8>], holder: Contact) {
+	let fetches = blobs.iter().map(|blob| {
+		let (worker, peers, hash) = (worker.clone(), vec![holder.clone()], content_hash(blob));
+		tokio::spawn(async move { worker.fetch(hash, CHUNK_SIZE as u64, peers).await })
+	});
+	for (blob, fetch) in blobs.iter().zip(futures::future::join_all(fetches).await) {
+		assert_eq!(fs::read(fetch.unwrap().unwrap()).unwrap(), *blob);
+	}
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_fetching_hundreds_of_inputs_from_one_requester_asks_a_few_times() {
 	bounded(async {
@@ -421,14 +433,7 @@ async fn a_worker_fetching_hundreds_of_inputs_from_one_requester_asks_a_few_time
 		.await;
 		let (worker, _d) = node(&[], vec![]).await;
 
-		let fetches = inputs.iter().map(|input| {
-			let (worker, peers) = (worker.clone(), vec![requester.clone()]);
-			let hash = content_hash(input);
-			tokio::spawn(async move { worker.fetch(hash, CHUNK_SIZE as u64, peers).await })
-		});
-		for (input, fetch) in inputs.iter().zip(futures::future::join_all(fetches).await) {
-			assert_eq!(fs::read(fetch.unwrap().unwrap()).unwrap(), *input);
-		}
+		fetch_all_at_once(&worker, &inputs, requester).await;
 		// The first goes out alone; the others wait for it and go out up to MAX_BATCH at a time
 		// (a request takes what waits when it leaves, so some go out less than full).
 		let sent = requests.load(std::sync::atomic::Ordering::Relaxed);
@@ -467,14 +472,7 @@ async fn a_batch_answer_holds_one_chunk_of_bytes_and_the_rest_is_asked_again() {
 		);
 
 		// Fetched together, every one arrives.
-		let fetches = blobs.iter().map(|blob| {
-			let (worker, peers) = (worker.clone(), vec![contact.clone()]);
-			let hash = content_hash(blob);
-			tokio::spawn(async move { worker.fetch(hash, CHUNK_SIZE as u64, peers).await })
-		});
-		for (blob, fetch) in blobs.iter().zip(futures::future::join_all(fetches).await) {
-			assert_eq!(fs::read(fetch.unwrap().unwrap()).unwrap(), *blob);
-		}
+		fetch_all_at_once(&worker, &blobs, contact).await;
 		assert_eq!(requester.stats().bytes_served, (3 + 1 + 7) * (300 << 10));
 	})
 	.await
