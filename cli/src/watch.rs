@@ -3,7 +3,10 @@
 //!
 //! The counts come from the job's tasks in storage at each best block, not from adding up
 //! events: a watch started late, a skipped block or a reorg cannot make them wrong. Events only
-//! add the news worth a line of its own (a task nobody can take, a missed deadline, a slash).
+//! add the news worth a line of its own (a task nobody can take, a missed deadline, a slash),
+//! and say which tasks to read again: when the best block is the child of the last one looked
+//! at, only the tasks its events name are read (`NodeSource`); otherwise, every tenth look, and
+//! before the watch ends, all of them.
 
 use crate::{
 	error::CliError,
@@ -12,12 +15,12 @@ use crate::{
 use conun_client::{
 	con::format_con,
 	market::{Job, JobEvent, ReplicaProgress, TaskRecord},
-	Chain, ChainError,
+	AtBlock, Chain, ChainError,
 };
-use conun_primitives::{FailReason, JobId, JobState, TaskPhase, Unassignable};
+use conun_primitives::{FailReason, JobId, JobState, TaskIndex, TaskPhase, Unassignable};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::{
-	collections::BTreeSet,
+	collections::{BTreeMap, BTreeSet},
 	time::{Duration, Instant},
 };
 
@@ -217,6 +220,9 @@ pub struct Look {
 	pub job: Option<Job>,
 	pub tasks: Vec<TaskRecord>,
 	pub events: Vec<JobEvent>,
+	/// Whether every task was read at this block, rather than those its events name brought
+	/// up to date on an earlier look's.
+	pub whole: bool,
 }
 
 /// Where a watch reads the chain: a node (`NodeSource`), or a script in the tests.
@@ -229,19 +235,78 @@ pub trait Source {
 	) -> impl std::future::Future<Output = Result<Option<Look>, ChainError>>;
 	/// Drop the connection and open a new one.
 	fn reconnect(&mut self) -> impl std::future::Future<Output = Result<(), ChainError>>;
+	/// Forget what earlier looks read: the next one reads every task, even at the same block.
+	fn forget(&mut self);
 	/// The node, as the user named it.
 	fn node(&self) -> &str;
 }
+
+/// Every this many looks the watch reads all of a job's tasks, whatever the events said: a
+/// change that no event names shows within this many blocks.
+const WHOLE_EVERY: u32 = 10;
 
 /// A node over RPC, with a connection of the watch's own, read only.
 pub struct NodeSource {
 	url: String,
 	chain: Chain,
+	/// The job's tasks as the last look left them.
+	known: Option<Known>,
+}
+
+/// A job's tasks as of one block.
+struct Known {
+	job: JobId,
+	block: subxt::utils::H256,
+	tasks: BTreeMap<TaskIndex, TaskRecord>,
+	/// Looks since every task was read.
+	looks: u32,
 }
 
 impl NodeSource {
 	pub async fn open(url: &str) -> Result<Self, ChainError> {
-		Ok(Self { url: url.to_string(), chain: Chain::connect_read_only(url).await? })
+		Ok(Self { url: url.to_string(), chain: Chain::connect_read_only(url).await?, known: None })
+	}
+
+	/// The job's tasks at `at`: those the block's events name, read again over the last look's
+	/// when `at` is its child and the job is open; all of them otherwise. A job's tasks are read
+	/// whole every [`WHOLE_EVERY`] looks, and once it is over, so its final counts are exact.
+	async fn tasks(
+		&mut self,
+		at: &AtBlock,
+		job: JobId,
+		open: bool,
+	) -> Result<(Vec<TaskRecord>, bool), ChainError> {
+		let follows = match &self.known {
+			Some(known) if known.job == job && known.looks + 1 < WHOLE_EVERY && open => {
+				self.chain.parent_hash(at).await? == known.block
+			},
+			_ => false,
+		};
+		if follows {
+			let touched = self.chain.tasks_touched(at, job).await?;
+			if !touched.whole_job {
+				let read = self.chain.tasks_numbered(at, job, touched.tasks).await?;
+				if let Some(known) = self.known.as_mut() {
+					for (index, record) in read {
+						match record {
+							Some(record) => known.tasks.insert(index, record),
+							None => known.tasks.remove(&index),
+						};
+					}
+					known.block = at.block_hash();
+					known.looks += 1;
+					return Ok((known.tasks.values().cloned().collect(), false));
+				}
+			}
+		}
+		let tasks = self.chain.tasks(at, job).await?;
+		self.known = Some(Known {
+			job,
+			block: at.block_hash(),
+			tasks: tasks.iter().map(|task| (task.index, task.clone())).collect(),
+			looks: 0,
+		});
+		Ok((tasks, true))
 	}
 }
 
@@ -249,20 +314,26 @@ impl Source for NodeSource {
 	async fn look(&mut self, job: JobId, after: u64) -> Result<Option<Look>, ChainError> {
 		let at = self.chain.at_best().await?;
 		let block = at.block_number();
-		if block == after {
+		if block == after && self.known.is_some() {
 			return Ok(None);
 		}
 		let Some(view) = self.chain.job(&at, job).await? else {
-			return Ok(Some(Look { block, job: None, tasks: Vec::new(), events: Vec::new() }));
+			let events = Vec::new();
+			return Ok(Some(Look { block, job: None, tasks: Vec::new(), events, whole: true }));
 		};
-		let tasks = self.chain.tasks(&at, job).await?;
+		let (tasks, whole) = self.tasks(&at, job, view.state == JobState::Open).await?;
 		let events = self.chain.job_events(&at, job).await?;
-		Ok(Some(Look { block, job: Some(view), tasks, events }))
+		Ok(Some(Look { block, job: Some(view), tasks, events, whole }))
 	}
 
 	async fn reconnect(&mut self) -> Result<(), ChainError> {
 		self.chain = Chain::connect_read_only(&self.url).await?;
+		self.known = None;
 		Ok(())
+	}
+
+	fn forget(&mut self) {
+		self.known = None;
 	}
 
 	fn node(&self) -> &str {
@@ -363,6 +434,12 @@ async fn watch_with<S: Source>(
 				last = Some(progress);
 				let undisputed =
 					until == Until::Undisputed && progress.all_decided() && progress.disputed == 0;
+				if undisputed && !look.whole {
+					// Counted from tasks brought up to date by events: read them all before
+					// taking the job as decided.
+					source.forget();
+					continue;
+				}
 				if view.state == JobState::Finished || undisputed {
 					bars.finish();
 					let blocks = block.saturating_sub(view.posted_at as u64);
@@ -547,6 +624,13 @@ mod tests {
 		Hang,
 		/// The best block is still the last one.
 		Same,
+		/// These tasks at this block: `whole`, or brought up to date from an earlier look's.
+		Tasks {
+			block: u64,
+			job: Job,
+			tasks: Vec<TaskRecord>,
+			whole: bool,
+		},
 	}
 
 	struct Scripted {
@@ -554,19 +638,28 @@ mod tests {
 		reconnects: u32,
 		/// Reconnecting finds a node with another runtime.
 		upgraded: bool,
+		/// Times the watch asked for every task to be read again.
+		forgotten: u32,
 	}
 
 	impl Scripted {
 		fn new(steps: Vec<Step>) -> Self {
-			Self { steps: steps.into(), reconnects: 0, upgraded: false }
+			Self { steps: steps.into(), reconnects: 0, upgraded: false, forgotten: 0 }
 		}
 	}
 
 	impl Source for Scripted {
 		async fn look(&mut self, _: JobId, _: u64) -> Result<Option<Look>, ChainError> {
 			match self.steps.pop_front() {
-				Some(Step::Answer(block, job)) => {
-					Ok(Some(Look { block, job: Some(job), tasks: Vec::new(), events: Vec::new() }))
+				Some(Step::Answer(block, job)) => Ok(Some(Look {
+					block,
+					job: Some(job),
+					tasks: Vec::new(),
+					events: Vec::new(),
+					whole: true,
+				})),
+				Some(Step::Tasks { block, job, tasks, whole }) => {
+					Ok(Some(Look { block, job: Some(job), tasks, events: Vec::new(), whole }))
 				},
 				Some(Step::Fail) => Err(ChainError::NoBestBlock),
 				Some(Step::Same) => Ok(None),
@@ -580,6 +673,10 @@ mod tests {
 				return Err(ChainError::Incompatible("spec version 2".into()));
 			}
 			Ok(())
+		}
+
+		fn forget(&mut self) {
+			self.forgotten += 1;
 		}
 
 		fn node(&self) -> &str {
@@ -652,6 +749,23 @@ mod tests {
 		let error = watch_with(&mut node, 7, Until::Finished, true, quick()).await.unwrap_err();
 		assert!(error.to_string().contains("spec version 2"), "{error}");
 		assert_eq!(node.reconnects, 1);
+	}
+
+	#[tokio::test]
+	async fn a_job_that_looks_decided_from_events_alone_is_read_whole_before_the_watch_ends() {
+		let decided = vec![task(0, open(1, 40), &[1, 1, 1]), task(1, open(2, 41), &[2, 2, 2])];
+		// An event the watch did not see left task 1 running.
+		let running = vec![task(0, open(1, 40), &[1, 1, 1]), task(1, TaskPhase::Running, &[])];
+		let mut node = Scripted::new(vec![
+			Step::Tasks { block: 5, job: job(2, 0), tasks: decided.clone(), whole: false },
+			Step::Tasks { block: 5, job: job(2, 0), tasks: running, whole: true },
+			Step::Tasks { block: 6, job: job(2, 0), tasks: decided.clone(), whole: false },
+			Step::Tasks { block: 6, job: job(2, 0), tasks: decided, whole: true },
+		]);
+		let outcome = watch_with(&mut node, 7, Until::Undisputed, true, quick()).await.unwrap();
+		assert_eq!((outcome.progress.provisional, outcome.blocks), (2, 5));
+		assert_eq!(node.forgotten, 2);
+		assert!(node.steps.is_empty());
 	}
 
 	#[test]

@@ -57,6 +57,9 @@ pub enum ChainError {
 	/// Talking to the node, or decoding what it said, failed.
 	#[error(transparent)]
 	Rpc(Box<subxt::Error>),
+	/// The node sent bytes that do not decode as the runtime's types say.
+	#[error("the node sent {what} that does not decode: {reason}")]
+	Undecodable { what: &'static str, reason: String },
 }
 
 impl ChainError {
@@ -194,6 +197,21 @@ impl Chain {
 	/// The underlying subxt client.
 	pub fn api(&self) -> &OnlineClient<ChainConfig> {
 		&self.api
+	}
+
+	/// The node's plain JSON-RPC methods, for the reads subxt's client has no call for.
+	pub(crate) fn rpc(&self) -> &LegacyRpcMethods<subxt::config::RpcConfigFor<ChainConfig>> {
+		&self.rpc
+	}
+
+	/// The hash of the parent of the block `at` stands at.
+	pub async fn parent_hash(&self, at: &AtBlock) -> Result<H256, ChainError> {
+		let header = self
+			.rpc
+			.chain_get_header(Some(at.block_hash()))
+			.await?
+			.ok_or(ChainError::NoBestBlock)?;
+		Ok(header.parent_hash)
 	}
 
 	/// The chain at its best block (the newest, not yet final).

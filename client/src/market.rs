@@ -36,6 +36,15 @@ pub struct PrunedJob {
 	pub pruned_at: BlockNumber,
 }
 
+/// What a block's events say about a job's tasks ([`Chain::tasks_touched`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TasksTouched {
+	/// The tasks an event of the job names.
+	pub tasks: std::collections::BTreeSet<TaskIndex>,
+	/// An event named the job alone, or could not be read: any task may have changed.
+	pub whole_job: bool,
+}
+
 /// An account's balance.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AccountBalance {
@@ -287,6 +296,111 @@ impl Chain {
 		}
 		tasks.sort_by_key(|t| t.index);
 		Ok(tasks)
+	}
+
+	/// The tasks of `job` numbered `indices` at `at`, as `(index, record)`, the record `None`
+	/// for a task the chain no longer holds (pruned) or never held. One request per 512 tasks,
+	/// where [`Chain::tasks`] walks every task of the job.
+	pub async fn tasks_numbered(
+		&self,
+		at: &AtBlock,
+		job: JobId,
+		indices: impl IntoIterator<Item = TaskIndex>,
+	) -> Result<Vec<(TaskIndex, Option<TaskRecord>)>, ChainError> {
+		use subxt::ext::scale_decode::DecodeAsType;
+		const PER_REQUEST: usize = 512;
+		let storage = at.storage();
+		let entry = storage.entry(conun::storage().market().tasks())?;
+		let metadata = at.metadata();
+		let value_type = metadata
+			.pallet_by_name("Market")
+			.and_then(|market| market.storage())
+			.and_then(|storage| storage.entry_by_name("Tasks"))
+			.map(|tasks| tasks.value_ty())
+			.ok_or(ChainError::Undecodable {
+				what: "the metadata",
+				reason: "no Market.Tasks".into(),
+			})?;
+		let mut by_key = std::collections::HashMap::new();
+		for index in indices {
+			by_key.insert(entry.fetch_key((job, index))?, index);
+		}
+		let keys: Vec<&Vec<u8>> = by_key.keys().collect();
+		let mut found = std::collections::BTreeMap::new();
+		for chunk in keys.chunks(PER_REQUEST) {
+			let sets = self
+				.rpc()
+				.state_query_storage_at(
+					chunk.iter().map(|key| key.as_slice()),
+					Some(at.block_hash()),
+				)
+				.await?;
+			for (key, value) in sets.into_iter().flat_map(|set| set.changes) {
+				let (Some(index), Some(value)) = (by_key.get(&key.0), value) else { continue };
+				let info =
+					TaskInfo::decode_as_type(&mut &value.0[..], value_type, metadata.types())
+						.map_err(|error| ChainError::Undecodable {
+							what: "a task",
+							reason: error.to_string(),
+						})?;
+				found.insert(*index, task_record(*index, info));
+			}
+		}
+		let mut tasks: Vec<_> =
+			by_key.into_values().map(|index| (index, found.remove(&index))).collect();
+		tasks.sort_by_key(|(index, _)| *index);
+		Ok(tasks)
+	}
+
+	/// Which of `job`'s tasks the market's events in the block at `at` name, and whether one of
+	/// them names the job alone (posted, cancelled, expired, finished, pruned), after which any
+	/// of its tasks may have changed. Read from the events' field names in the metadata, so
+	/// that an event added later is counted without a change here.
+	pub async fn tasks_touched(
+		&self,
+		at: &AtBlock,
+		job: JobId,
+	) -> Result<TasksTouched, ChainError> {
+		use codec::Decode;
+		let mut touched = TasksTouched::default();
+		let metadata = at.metadata();
+		let Some(market) = metadata.pallet_by_name("Market") else {
+			touched.whole_job = true;
+			return Ok(touched);
+		};
+		let events = at.events().fetch().await?;
+		for event in events.iter() {
+			let event = event?;
+			if event.pallet_name() != "Market" {
+				continue;
+			}
+			let Some(variant) = market.event_variant_by_index(event.event_index()) else {
+				touched.whole_job = true;
+				continue;
+			};
+			let named = |at: usize, name: &str| {
+				variant.fields.get(at).and_then(|field| field.name.as_deref()) == Some(name)
+			};
+			if !named(0, "job") {
+				continue;
+			}
+			let mut fields = event.field_bytes();
+			match JobId::decode(&mut fields) {
+				Ok(id) if id != job => continue,
+				Ok(_) => {},
+				Err(_) => {
+					touched.whole_job = true;
+					continue;
+				},
+			}
+			match named(1, "task").then(|| TaskIndex::decode(&mut fields)) {
+				Some(Ok(task)) => {
+					touched.tasks.insert(task);
+				},
+				_ => touched.whole_job = true,
+			}
+		}
+		Ok(touched)
 	}
 
 	/// One task of `job` at `at`.
