@@ -345,7 +345,8 @@ impl Source for NodeSource {
 #[derive(Clone, Copy, Debug)]
 pub struct Patience {
 	/// The least time one look may take before the node is taken to have stopped answering.
-	/// A look reads every task of the job, so a big job's may take longer: ten times the last.
+	/// A look may read every task of the job, so a big job's may take longer: ten times the
+	/// last.
 	pub least: Duration,
 	/// How long without a new best block before the connection is taken to be stale.
 	pub no_new_block: Duration,

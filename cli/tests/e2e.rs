@@ -285,6 +285,67 @@ fn example_sum_range_comes_back_verified() {
 	assert!(fetched.contains("sum = 5000000050000000"), "{fetched}");
 }
 
+/// `job watch` reads again only the tasks a block's events name, over the last block's
+/// (`Chain::tasks_touched`, `Chain::tasks_numbered`). Replayed over every block of a real job,
+/// from its post to its end (assignments, commitments, reveals, verdicts made final, payments),
+/// that view must equal the job's tasks read whole at each block: an event that does not name
+/// a task it changed would show here.
+#[test]
+fn the_tasks_a_blocks_events_name_are_every_task_the_block_changed() {
+	let market = examples_market();
+	let sum = example("sum-range/job.toml");
+	let out = market.out_dir("sum-replayed");
+	let submitted =
+		market.ok(&["job", "submit", sum.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+	let job = posted_job(&submitted);
+	let watched = market.ok(&["job", "watch", &job.to_string()]);
+	assert!(watched.contains("100/100 tasks verified"), "{watched}");
+	let runtime = tokio::runtime::Runtime::new().unwrap();
+	runtime.block_on(async {
+		let chain = Chain::connect_read_only(&market.url).await.unwrap();
+		let best = chain.best_number().await.unwrap();
+		let now = chain.at_number(best).await.unwrap().unwrap();
+		let posted_at = u64::from(chain.job(&now, job).await.unwrap().unwrap().posted_at);
+		let whole = |number: u64| {
+			let chain = &chain;
+			async move {
+				let at = chain.at_number(number).await.unwrap().unwrap();
+				let tasks = chain.tasks(&at, job).await.unwrap();
+				(at, tasks.into_iter().map(|t| (t.index, t)).collect::<BTreeMap<_, _>>())
+			}
+		};
+		let (_, mut known) = whole(posted_at).await;
+		let (mut followed, mut read_whole) = (0, 0);
+		for number in posted_at + 1..=best {
+			let (at, expected) = whole(number).await;
+			let touched = chain.tasks_touched(&at, job).await.unwrap();
+			if touched.whole_job {
+				// The watch reads every task after such a block: nothing to compare.
+				known = expected;
+				read_whole += 1;
+				continue;
+			}
+			let read = chain.tasks_numbered(&at, job, touched.tasks.iter().copied()).await;
+			for (index, record) in read.unwrap() {
+				match record {
+					Some(record) => known.insert(index, record),
+					None => known.remove(&index),
+				};
+			}
+			assert_eq!(known, expected, "block {number}: a task changed that no event named");
+			followed += usize::from(!touched.tasks.is_empty());
+		}
+		println!(
+			"replayed blocks {} to {best}: {followed} followed from their events, {read_whole} read whole",
+			posted_at + 1
+		);
+		// Assigned, committed, revealed with their verdicts, made final: at least four blocks
+		// followed from their events, and the job's end read whole.
+		assert!(followed >= 4, "{followed} blocks followed from events");
+		assert!(read_whole >= 1, "the job's end names the job alone");
+	});
+}
+
 #[test]
 fn example_mandelbrot_comes_back_verified() {
 	let market = examples_market();
