@@ -14,7 +14,7 @@ use crate::{
 };
 use conun_client::{
 	con::format_con,
-	market::{Job, JobEvent, ReplicaProgress, TaskRecord},
+	market::{BlockEvents, Job, JobEvent, ReplicaProgress, TaskRecord},
 	AtBlock, Chain, ChainError,
 };
 use conun_primitives::{FailReason, JobId, JobState, TaskIndex, TaskPhase, Unassignable};
@@ -273,6 +273,7 @@ impl NodeSource {
 	async fn tasks(
 		&mut self,
 		at: &AtBlock,
+		events: &BlockEvents,
 		job: JobId,
 		open: bool,
 	) -> Result<(Vec<TaskRecord>, bool), ChainError> {
@@ -283,7 +284,7 @@ impl NodeSource {
 			_ => false,
 		};
 		if follows {
-			let touched = self.chain.tasks_touched(at, job).await?;
+			let touched = Chain::tasks_touched_in(at, events, job)?;
 			if !touched.whole_job {
 				let read = self.chain.tasks_numbered(at, job, touched.tasks).await?;
 				if let Some(known) = self.known.as_mut() {
@@ -321,8 +322,9 @@ impl Source for NodeSource {
 			let events = Vec::new();
 			return Ok(Some(Look { block, job: None, tasks: Vec::new(), events, whole: true }));
 		};
-		let (tasks, whole) = self.tasks(&at, job, view.state == JobState::Open).await?;
-		let events = self.chain.job_events(&at, job).await?;
+		let events = self.chain.events(&at).await?;
+		let (tasks, whole) = self.tasks(&at, &events, job, view.state == JobState::Open).await?;
+		let events = Chain::job_events_in(&events, job)?;
 		Ok(Some(Look { block, job: Some(view), tasks, events, whole }))
 	}
 

@@ -36,6 +36,9 @@ pub struct PrunedJob {
 	pub pruned_at: BlockNumber,
 }
 
+/// A block's events, as [`Chain::events`] fetched them.
+pub type BlockEvents = subxt::events::Events<crate::ChainConfig>;
+
 /// What a block's events say about a job's tasks ([`Chain::tasks_touched`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TasksTouched {
@@ -361,6 +364,15 @@ impl Chain {
 		at: &AtBlock,
 		job: JobId,
 	) -> Result<TasksTouched, ChainError> {
+		Self::tasks_touched_in(at, &self.events(at).await?, job)
+	}
+
+	/// [`Chain::tasks_touched`] in `events`, the events of the block at `at`.
+	pub fn tasks_touched_in(
+		at: &AtBlock,
+		events: &BlockEvents,
+		job: JobId,
+	) -> Result<TasksTouched, ChainError> {
 		use codec::Decode;
 		let mut touched = TasksTouched::default();
 		let metadata = at.metadata();
@@ -368,7 +380,6 @@ impl Chain {
 			touched.whole_job = true;
 			return Ok(touched);
 		};
-		let events = at.events().fetch().await?;
 		for event in events.iter() {
 			let event = event?;
 			if event.pallet_name() != "Market" {
@@ -434,7 +445,7 @@ impl Chain {
 				providers.push((account, view));
 			}
 		}
-		providers.sort_by(|a, b| a.0 .0.cmp(&b.0 .0));
+		providers.sort_by_key(|(account, _)| account.0);
 		Ok(providers)
 	}
 
@@ -500,14 +511,24 @@ impl Chain {
 
 	/// Sends `amount` to `to`, keeping the sender's account alive.
 	pub async fn transfer(&self, to: &AccountId32, amount: Balance) -> Result<(), ChainError> {
-		let call = conun::tx().balances().transfer_keep_alive(to.clone().into(), amount);
+		let call = conun::tx().balances().transfer_keep_alive((*to).into(), amount);
 		self.submit_and_wait(&call).await
+	}
+
+	/// The events of the block at `at`, to read with [`Chain::job_events_in`] and
+	/// [`Chain::tasks_touched_in`] without fetching them twice.
+	pub async fn events(&self, at: &AtBlock) -> Result<BlockEvents, ChainError> {
+		Ok(at.events().fetch().await?)
 	}
 
 	/// What happened to `job` in the block `at`.
 	pub async fn job_events(&self, at: &AtBlock, job: JobId) -> Result<Vec<JobEvent>, ChainError> {
+		Self::job_events_in(&self.events(at).await?, job)
+	}
+
+	/// What happened to `job` in a block whose events are `events`.
+	pub fn job_events_in(events: &BlockEvents, job: JobId) -> Result<Vec<JobEvent>, ChainError> {
 		use conun::market::events as e;
-		let events = at.events().fetch().await?;
 		let mut out = Vec::new();
 		macro_rules! collect {
 			($event:ty, |$v:ident| $make:expr) => {
