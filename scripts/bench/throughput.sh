@@ -149,7 +149,11 @@ else
     pids+=($!)
   done
   for k in "${!pids[@]}"; do
-    wait "${pids[$k]}" || { tail -20 "$dir/measured-$k.out" >&2; die "measured-$k did not finish"; }
+    if ! wait "${pids[$k]}"; then
+      kill "${pids[@]}" 2>/dev/null || true
+      tail -20 "$dir/measured-$k.out" >&2
+      die "measured-$k did not finish"
+    fi
   done
   JOBS="" slowest=0
   for k in $(seq 0 $((jobs - 1))); do
