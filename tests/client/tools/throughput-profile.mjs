@@ -1,8 +1,8 @@
-// Profiles a run of one or more jobs on a live chain, block by block, from the chain's own records: the
-// weight each block used (the market's hook is in `mandatory`, transactions in `normal`), its
-// transactions by call, and the market's events (replicas assigned, commitments, reveals,
-// verdicts reached, tasks verified). Then each task's latency: blocks from its first replica's
-// assignment to its verdict.
+// Profiles a run of one or more jobs on a live chain, block by block, from the chain's own
+// records: the weight each block used (the market's hook is in `mandatory`, transactions in
+// `normal`), its transactions by call, and the market's events (replicas assigned,
+// commitments, reveals, verdicts reached, tasks verified). Then each task's latency: blocks from
+// its first replica's assignment to its verdict.
 //
 //   node tools/throughput-profile.mjs WS_URL JOB[,JOB...] FROM_BLOCK OUT_DIR
 //
@@ -133,6 +133,7 @@ try {
   const steadyRows = firstSettled && lastVerdict && lastVerdict.block > firstSettled.block
     ? blocks.filter((r) => r.block >= firstSettled.block && r.block <= lastVerdict.block)
     : [];
+  // The runtime gives the market's hook half the block (`MarketHookWeight`).
   const hookLimitMs = Number(maxBlock) / 2 / 1e9;
   const steady = steadyRows.length === 0 ? null : {
     from_block: steadyRows[0].block,
@@ -141,6 +142,7 @@ try {
     verdict_tasks_per_second: +(steadyRows.reduce((s, r) => s + r.decided, 0)
       / ((steadyRows.at(-1).ms - steadyRows[0].ms) / 1000 + 3)).toFixed(1),
     made_final_per_block: +mean('settled', steadyRows).toFixed(1),
+    // Replicas assigned over R = 3, the benchmark's replication.
     assigned_tasks_per_block: +(mean('assigned', steadyRows) / 3).toFixed(1),
     mean_hook_ms: +mean('hook_ms', steadyRows).toFixed(1),
     blocks_hook_at_limit: steadyRows.filter((r) => r.hook_ms >= 0.95 * hookLimitMs).length,
